@@ -1,0 +1,35 @@
+/* ottica-engine.h: one-time set-up of GEGL and babl for the app, the CLI
+ * and the tests.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gegl.h>
+
+G_BEGIN_DECLS
+
+/* Initialises GEGL (tile cache sized from the machine's memory, swap, the
+ * number of render threads, OpenCL off unless OTTICA_OPENCL=1), registers
+ * the ottica: operations, warms babl's conversions up, and checks that
+ * every GEGL operation Ottica uses is installed; a missing one fails with
+ * OTTICA_ERROR_MISSING_OP naming it.
+ *
+ * @threads: GEGL render threads, 0 for one per core. Batches use 1 and run
+ * one image per worker instead.
+ *
+ * Safe to call more than once: later calls only change the thread count. */
+gboolean     ottica_engine_init            (guint     threads,
+                                            GError  **error);
+
+/* gegl_exit(); for tools and tests that want a clean leak report. */
+void         ottica_engine_shutdown        (void);
+
+/* The working format every op computes in: "RGBA float", scene-linear,
+ * Rec.2020 primaries. */
+const Babl * ottica_engine_working_format  (void);
+
+/* The GEGL operations the pipeline and exporter use (NULL-terminated). */
+const char * const *ottica_engine_required_operations (void);
+
+G_END_DECLS

@@ -1,0 +1,35 @@
+/* ottica-jpeg-export.h: renders a graph's output at full resolution in
+ * strips, straight into libjpeg-turbo (the full-resolution float frame never
+ * exists), with the output profile embedded and metadata copied, into a
+ * temporary file that is renamed into place only when complete.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gegl.h>
+#include <gio/gio.h>
+#include "ottica-export-options.h"
+
+G_BEGIN_DECLS
+
+/* Called from the exporting thread with 0..1. */
+typedef void (*OtticaProgressFunc) (double fraction, gpointer user_data);
+
+/* Renders @node (any GEGL node: its bounding box is the photo, its output
+ * is converted from whatever format it has) to @output_path as a JPEG.
+ * Scaling and output sharpening from @options are applied on the way.
+ * @metadata_source is the original photo whose EXIF/IPTC/XMP is copied
+ * (NULL for none). Fails with OTTICA_ERROR_EXISTS when @output_path exists
+ * and options->overwrite is FALSE; G_IO_ERROR_CANCELLED when cancelled,
+ * leaving no file behind. */
+gboolean ottica_jpeg_export (GeglNode                  *node,
+                             const char                *metadata_source,
+                             const char                *output_path,
+                             const OtticaExportOptions *options,
+                             OtticaProgressFunc         progress,
+                             gpointer                   progress_data,
+                             GCancellable              *cancellable,
+                             GError                   **error);
+
+G_END_DECLS

@@ -1,0 +1,15 @@
+/* ottica-ops.h: registration of the ottica: GEGL operations.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Registers every ottica: operation with GEGL, once (later calls do
+ * nothing). Call after gegl_init(). */
+void ottica_ops_register (void);
+
+G_END_DECLS
