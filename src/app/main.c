@@ -1,7 +1,22 @@
-/* SPDX-License-Identifier: GPL-3.0-or-later */
-/* PLACEHOLDER: the editor, to be written. */
+/* main.c: the ottica editor.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <glib/gi18n.h>
+#include <locale.h>
+
+#include "ottica-application.h"
+
 int
 main (int argc, char **argv)
 {
-  return 0;
+  g_autoptr(OtticaApplication) app = NULL;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  app = ottica_application_new ();
+  return g_application_run (G_APPLICATION (app), argc, argv);
 }
