@@ -16,6 +16,7 @@ static const char * const required_operations[] = {
   "gegl:nop",
   "gegl:png-load",
   "gegl:scale-size",
+  "gegl:src",
   "gegl:tiff-load",
   "gegl:transform",
   "gegl:unsharp-mask",

@@ -4,12 +4,23 @@
  * only sets their properties and passthrough flags, so changing a value
  * never rebuilds the graph:
  *
- *   buffer-source → orient (quarter turns, flips, straighten) → crop
+ *   buffer-source → orient (gegl:transform: quarter turns, flips and
+ *     straighten as one matrix, moving the crop's corner to 0,0) → crop
  *     → ottica:develop (exposure, white balance, tone, colour, vignette:
- *       one fused pass) → look → unsharp-mask (sharpening) → output
+ *       one fused pass) → look (gegl:nop until the looks fill it)
+ *     → sharpening → output
  *
- * No edit at all renders the source unchanged. One pipeline belongs to one
- * thread at a time: exports build a fresh one per image.
+ * Sharpening is gegl:unsharp-mask, reached through a switch (gegl:src
+ * with the unsharp mask on its aux pad, behind a closed gegl:crop gate):
+ * GEGL ignores passthrough on meta ops, and this way the blur never runs
+ * when sharpening is off.
+ *
+ * No edit at all renders the source unchanged (every node passthrough).
+ * With any turn, flip, straighten or crop the output's extent starts at
+ * 0,0 (as a loaded photo's does). The crop lies on the full-resolution
+ * pixel grid whatever the scale, so a preview shows what the export will.
+ * One pipeline belongs to one thread at a time: exports build a fresh one
+ * per image.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

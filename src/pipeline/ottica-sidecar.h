@@ -17,17 +17,22 @@ char       *ottica_sidecar_path_beside   (const char *photo_path);
  * path>-NAME.EXT.ottica, so photos with the same name do not collide. */
 char       *ottica_sidecar_path_fallback (const char *photo_path);
 
-/* The sidecar that exists for @photo_path (beside first, then fallback),
- * or NULL. */
+/* The sidecar that exists for @photo_path, or NULL: beside the photo,
+ * else the fallback; when both exist (the folder was read-only for a
+ * while), the one written last. */
 char       *ottica_sidecar_find          (const char *photo_path);
 
 /* The edit stored for the photo, or NULL with no error when there is none;
- * a broken sidecar is an error naming it. */
+ * a broken sidecar is an error naming it (a preset put there is one too:
+ * a sidecar must say kind=edit). */
 OtticaEdit *ottica_sidecar_load          (const char  *photo_path,
                                           GError     **error);
 
 /* Saves beside the photo, or in the fallback place when the folder is not
- * writable; stores the path written in @written_path when not NULL. */
+ * writable (permission denied or a read-only file system); stores the path
+ * written in @written_path when not NULL. Written atomically; the photo is
+ * never opened. After a save beside the photo, an older fallback copy is
+ * removed, so the two never disagree. */
 gboolean    ottica_sidecar_save          (const char        *photo_path,
                                           const OtticaEdit  *edit,
                                           char             **written_path,
