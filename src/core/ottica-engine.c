@@ -55,22 +55,22 @@ default_thread_count (void)
   return MAX (1u, g_get_num_processors ());
 }
 
-/* Converting a few pixels now makes babl build its fish (conversion paths)
- * before the first render, not during it. */
+/* Looking the conversions up now makes babl find its fishes (conversion
+ * paths) before the first render rather than during it. Only the lookup:
+ * converting pixels here would make babl time and build its 8-bit
+ * lookup tables, which costs 1.7 s and 340 MB at start-up. */
 static void
 warm_up_babl (void)
 {
-  static const char *const formats[] = { "R'G'B' u8", "R'G'B' u16", "RGB u16", "R'G'B'A u8" };
+  static const char *const formats[] = { "R'G'B' u8", "R'G'B' u16", "RGB u16" };
   const Babl *working = ottica_engine_working_format ();
-  guint8 in[64] = { 0 };
-  float out[4 * 4];
 
   for (gsize i = 0; i < G_N_ELEMENTS (formats); i++)
     {
       const Babl *format = babl_format_with_space (formats[i], babl_space ("sRGB"));
 
-      babl_process (babl_fish (format, working), in, out, 2);
-      babl_process (babl_fish (working, format), out, in, 2);
+      babl_fish (format, working);
+      babl_fish (working, format);
     }
 }
 
