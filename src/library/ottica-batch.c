@@ -1,3 +1,867 @@
-/* SPDX-License-Identifier: GPL-3.0-or-later */
-/* PLACEHOLDER: to be written. */
-#include <glib.h>
+/* ottica-batch.c: many photos, one recipe, one photo per worker thread.
+ *
+ * A run has a coordinator thread, which works out every output name (in
+ * input order, so collisions are found the same way every time), lowers
+ * GEGL's threads, starts the workers and waits for them. Workers and the
+ * coordinator only push events onto a queue; an idle source in the
+ * caller's main context drains it and emits the signals, so no caller
+ * code ever runs on a worker.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <sys/stat.h>
+
+#include "ottica-batch.h"
+#include "ottica-engine.h"
+#include "ottica-error.h"
+#include "ottica-image.h"
+#include "ottica-jpeg-export.h"
+#include "ottica-output-template.h"
+#include "ottica-pipeline.h"
+#include "ottica-sidecar.h"
+
+/* Share of a photo's progress given to decoding, before the exporter
+ * reports its own (a RAW decode is about a fifth of a RAW export). */
+#define LOAD_SHARE 0.2
+#define MAX_JOBS   64
+
+struct _OtticaBatch
+{
+  GObject               parent_instance;
+
+  OtticaExportOptions   export_options;
+  char                 *output_folder;
+  OtticaOutputTemplate *name_template;
+  OtticaBatchLookMode   look_mode;
+  char                 *look_id;
+  double                look_amount;
+  OtticaEdit           *preset;
+  gboolean              use_sidecars;
+  guint                 jobs;
+
+  gboolean              running;
+};
+
+G_DEFINE_FINAL_TYPE (OtticaBatch, ottica_batch, G_TYPE_OBJECT)
+
+enum
+{
+  FILE_STARTED,
+  FILE_PROGRESS,
+  FILE_FINISHED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+typedef struct
+{
+  char       *input;
+  char       *folder;     /* the output folder for this photo */
+  char       *relative;   /* the template's name inside it */
+  char       *output;     /* folder/relative, or the real path once written */
+  OtticaEdit *edit;
+  GError     *error;
+  gboolean    exported;
+  gboolean    reported;   /* a "file-finished" was queued */
+} Job;
+
+typedef enum
+{
+  EVENT_STARTED,
+  EVENT_PROGRESS,
+  EVENT_FINISHED,
+  EVENT_DONE,
+} EventKind;
+
+typedef struct
+{
+  EventKind  kind;
+  guint      index;
+  double     fraction;
+  char      *output;
+  GError    *error;
+} Event;
+
+typedef struct
+{
+  gatomicrefcount  ref_count;
+  OtticaBatch     *batch;
+  GTask           *task;          /* cleared once returned */
+  GMainContext    *context;
+  GCancellable    *cancellable;
+  GThread         *coordinator;
+
+  Job             *jobs;
+  guint            n_jobs;
+  guint            n_workers;
+  gint             next_job;      /* atomic */
+  gint64           start_time;
+
+  GMutex           lock;
+  GQueue           events;        /* Event*, under lock */
+  gboolean         wake_pending;  /* under lock */
+} Run;
+
+/* Worker bookkeeping passed to the exporter's progress callback. */
+typedef struct
+{
+  Run   *run;
+  guint  index;
+} Progress;
+
+static void
+event_free (Event *event)
+{
+  g_free (event->output);
+  g_clear_error (&event->error);
+  g_free (event);
+}
+
+static Run *
+run_ref (Run *run)
+{
+  g_atomic_ref_count_inc (&run->ref_count);
+  return run;
+}
+
+static void
+run_unref (gpointer data)
+{
+  Run *run = data;
+
+  if (!g_atomic_ref_count_dec (&run->ref_count))
+    return;
+
+  for (guint i = 0; i < run->n_jobs; i++)
+    {
+      Job *job = &run->jobs[i];
+
+      g_free (job->input);
+      g_free (job->folder);
+      g_free (job->relative);
+      g_free (job->output);
+      g_clear_pointer (&job->edit, ottica_edit_free);
+      g_clear_error (&job->error);
+    }
+  g_free (run->jobs);
+  g_queue_clear_full (&run->events, (GDestroyNotify) event_free);
+  g_mutex_clear (&run->lock);
+  g_clear_object (&run->cancellable);
+  g_clear_object (&run->task);
+  g_main_context_unref (run->context);
+  g_object_unref (run->batch);
+  g_free (run);
+}
+
+/* ------------------------------------------------------------------ */
+/* Events: pushed from any thread, delivered in run->context.          */
+
+static void run_finish (Run *run);
+
+static gboolean
+dispatch_events (gpointer data)
+{
+  Run *run = data;
+  GQueue events = G_QUEUE_INIT;
+  Event *event;
+  gboolean done = FALSE;
+
+  g_mutex_lock (&run->lock);
+  events = run->events;
+  g_queue_init (&run->events);
+  run->wake_pending = FALSE;
+  g_mutex_unlock (&run->lock);
+
+  while ((event = g_queue_pop_head (&events)) != NULL)
+    {
+      switch (event->kind)
+        {
+        case EVENT_STARTED:
+          g_signal_emit (run->batch, signals[FILE_STARTED], 0,
+                         event->index, run->jobs[event->index].input);
+          break;
+        case EVENT_PROGRESS:
+          g_signal_emit (run->batch, signals[FILE_PROGRESS], 0, event->index, event->fraction);
+          break;
+        case EVENT_FINISHED:
+          g_signal_emit (run->batch, signals[FILE_FINISHED], 0,
+                         event->index, run->jobs[event->index].input,
+                         event->output, event->error);
+          break;
+        case EVENT_DONE:
+          done = TRUE;
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+      event_free (event);
+    }
+
+  if (done)
+    run_finish (run);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+push_event (Run *run, Event *event)
+{
+  g_mutex_lock (&run->lock);
+
+  /* Progress is a level, not a history: replace the last one queued for
+   * the same photo rather than flooding the caller's loop. */
+  if (event->kind == EVENT_PROGRESS)
+    {
+      Event *tail = g_queue_peek_tail (&run->events);
+
+      if (tail != NULL && tail->kind == EVENT_PROGRESS && tail->index == event->index)
+        {
+          tail->fraction = event->fraction;
+          event_free (event);
+          event = NULL;
+        }
+    }
+  if (event != NULL)
+    g_queue_push_tail (&run->events, event);
+
+  if (!run->wake_pending)
+    {
+      GSource *source = g_idle_source_new ();
+
+      run->wake_pending = TRUE;
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (source, dispatch_events, run_ref (run), run_unref);
+      g_source_set_static_name (source, "[ottica] batch events");
+      g_source_attach (source, run->context);
+      g_source_unref (source);
+    }
+  g_mutex_unlock (&run->lock);
+}
+
+static void
+push_simple (Run *run, EventKind kind, guint index, double fraction)
+{
+  Event *event = g_new0 (Event, 1);
+
+  event->kind = kind;
+  event->index = index;
+  event->fraction = fraction;
+  push_event (run, event);
+}
+
+/* Records @job's outcome and queues its "file-finished". */
+static void
+finish_job (Run *run, guint index)
+{
+  Job *job = &run->jobs[index];
+  Event *event = g_new0 (Event, 1);
+
+  event->kind = EVENT_FINISHED;
+  event->index = index;
+  if (job->error != NULL)
+    event->error = g_error_copy (job->error);
+  else
+    event->output = g_strdup (job->output);
+  job->reported = TRUE;
+  push_event (run, event);
+}
+
+/* ------------------------------------------------------------------ */
+/* Planning: edits and output names, in input order.                   */
+
+typedef struct
+{
+  dev_t dev;
+  ino_t ino;
+} FileId;
+
+static guint
+file_id_hash (gconstpointer key)
+{
+  const FileId *id = key;
+
+  return (guint) id->ino ^ (guint) (id->ino >> 32) ^ (guint) id->dev;
+}
+
+static gboolean
+file_id_equal (gconstpointer a, gconstpointer b)
+{
+  const FileId *x = a, *y = b;
+
+  return x->dev == y->dev && x->ino == y->ino;
+}
+
+static OtticaEdit *
+resolve_edit (OtticaBatch *self, const char *input, GError **error)
+{
+  g_autoptr(OtticaEdit) edit = NULL;
+
+  if (self->use_sidecars)
+    {
+      edit = ottica_sidecar_load (input, error);
+      if (edit == NULL && error != NULL && *error != NULL)
+        return NULL;
+    }
+  if (edit == NULL)
+    edit = ottica_edit_new ();
+
+  if (self->preset != NULL)
+    ottica_edit_apply_preset (edit, self->preset);
+
+  switch (self->look_mode)
+    {
+    case OTTICA_BATCH_LOOK_SET:
+      g_free (edit->look_id);
+      edit->look_id = g_strdup (self->look_id);
+      edit->look_amount = self->look_amount >= 0 ? self->look_amount : 1.0;
+      break;
+    case OTTICA_BATCH_LOOK_NONE:
+      g_clear_pointer (&edit->look_id, g_free);
+      break;
+    case OTTICA_BATCH_LOOK_FROM_EDIT:
+    default:
+      if (self->look_amount >= 0)
+        edit->look_amount = self->look_amount;
+      break;
+    }
+
+  return g_steal_pointer (&edit);
+}
+
+/* The key two outputs collide on: the same file on a case-insensitive
+ * disk, whatever the Unicode normal form. */
+static char *
+collision_key (const char *path)
+{
+  g_autofree char *display = g_filename_display_name (path);
+  g_autofree char *normal = g_utf8_normalize (display, -1, G_NORMALIZE_DEFAULT_COMPOSE);
+
+  return g_utf8_casefold (normal != NULL ? normal : display, -1);
+}
+
+static char *
+display_basename (const char *path)
+{
+  return g_filename_display_basename (path);
+}
+
+static void
+plan_job (Run         *run,
+          guint        index,
+          GHashTable  *input_ids,
+          GHashTable  *taken)
+{
+  OtticaBatch *self = run->batch;
+  Job *job = &run->jobs[index];
+  g_autoptr(GError) error = NULL;
+  g_autofree char *key = NULL;
+  const char *look;
+  OtticaOutputValues values = { 0 };
+  GStatBuf st;
+  gpointer earlier;
+
+  job->edit = resolve_edit (self, job->input, &error);
+  if (job->edit == NULL)
+    goto failed;
+
+  look = job->edit->look_id != NULL && job->edit->look_amount > 0 ? job->edit->look_id : NULL;
+  values.photo_path = job->input;
+  values.look_id = look;
+  values.seq = index + 1;
+  job->relative = ottica_output_template_expand (self->name_template, &values, &error);
+  if (job->relative == NULL)
+    goto failed;
+
+  if (self->output_folder != NULL)
+    {
+      job->folder = g_strdup (self->output_folder);
+    }
+  else
+    {
+      g_autofree char *absolute = g_canonicalize_filename (job->input, NULL);
+      g_autofree char *dir = g_path_get_dirname (absolute);
+
+      job->folder = g_build_filename (dir, OTTICA_BATCH_DEFAULT_FOLDER_NAME, NULL);
+    }
+  job->output = g_build_filename (job->folder, job->relative, NULL);
+
+  key = collision_key (job->output);
+  if (g_hash_table_lookup_extended (taken, key, NULL, &earlier))
+    {
+      const Job *other = &run->jobs[GPOINTER_TO_UINT (earlier)];
+      g_autofree char *this_name = display_basename (job->input);
+      g_autofree char *other_name = display_basename (other->input);
+      g_autofree char *out_name = g_filename_display_name (job->relative);
+
+      g_set_error (&error, OTTICA_ERROR, OTTICA_ERROR_INVALID,
+                   _("“%s” would be exported as “%s”, the name “%s” already gets in "
+                     "this run; it was not exported (add {ext} or {seq} to the file "
+                     "name template to tell them apart)."),
+                   this_name, out_name, other_name);
+      goto failed;
+    }
+  g_hash_table_insert (taken, g_steal_pointer (&key), GUINT_TO_POINTER (index));
+
+  if (g_stat (job->output, &st) == 0
+      && g_hash_table_contains (input_ids, &(FileId) { st.st_dev, st.st_ino }))
+    {
+      g_autofree char *this_name = display_basename (job->input);
+      g_autofree char *out_name = display_basename (job->output);
+
+      g_set_error (&error, OTTICA_ERROR, OTTICA_ERROR_UNSAFE_PATH,
+                   _("Exporting “%s” as “%s” would write over an original photo of this "
+                     "run; choose another output folder or file name template."),
+                   this_name, out_name);
+      goto failed;
+    }
+  return;
+
+failed:
+  job->error = g_steal_pointer (&error);
+  finish_job (run, index);
+}
+
+/* ------------------------------------------------------------------ */
+/* Exporting one photo, in a worker.                                   */
+
+static void
+on_export_progress (double fraction, gpointer user_data)
+{
+  Progress *progress = user_data;
+
+  push_simple (progress->run, EVENT_PROGRESS, progress->index,
+               LOAD_SHARE + (1.0 - LOAD_SHARE) * CLAMP (fraction, 0.0, 1.0));
+}
+
+static gboolean
+export_job (Run *run, guint index, GError **error)
+{
+  OtticaBatch *self = run->batch;
+  Job *job = &run->jobs[index];
+  g_autoptr(OtticaImage) image = NULL;
+  g_autoptr(OtticaPipeline) pipeline = NULL;
+  g_autofree char *path = NULL;
+  Progress progress = { run, index };
+
+  /* Refuse an existing output before spending a render on it; the
+   * exporter checks again, race-free, when it renames into place. */
+  if (!self->export_options.overwrite && g_file_test (job->output, G_FILE_TEST_EXISTS))
+    {
+      g_autofree char *display = display_basename (job->output);
+
+      g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_EXISTS,
+                   _("“%s” already exists; it was left as it is "
+                     "(ask to overwrite to replace it)."),
+                   display);
+      return FALSE;
+    }
+
+  path = ottica_output_path_prepare (job->folder, job->relative, error);
+  if (path == NULL)
+    return FALSE;
+
+  image = ottica_image_load (job->input, NULL, run->cancellable, error);
+  if (image == NULL)
+    return FALSE;
+  push_simple (run, EVENT_PROGRESS, index, LOAD_SHARE);
+
+  /* A fresh graph for this photo, in this thread: GEGL nodes are never
+   * shared between workers. */
+  pipeline = ottica_pipeline_new (image->buffer, image->scale);
+  ottica_pipeline_set_edit (pipeline, job->edit);
+
+  if (!ottica_jpeg_export (ottica_pipeline_get_output (pipeline), job->input, path,
+                           &self->export_options, on_export_progress, &progress,
+                           run->cancellable, error))
+    return FALSE;
+
+  g_free (job->output);
+  job->output = g_steal_pointer (&path);
+  return TRUE;
+}
+
+static gpointer
+worker_main (gpointer data)
+{
+  Run *run = data;
+
+  for (;;)
+    {
+      guint index = (guint) g_atomic_int_add (&run->next_job, 1);
+      Job *job;
+
+      if (index >= run->n_jobs)
+        break;
+      job = &run->jobs[index];
+      if (job->error != NULL)
+        continue;  /* failed while planning, already reported */
+
+      if (g_cancellable_set_error_if_cancelled (run->cancellable, &job->error))
+        continue;  /* not started: no events */
+
+      push_simple (run, EVENT_STARTED, index, 0.0);
+      job->exported = export_job (run, index, &job->error);
+      finish_job (run, index);
+    }
+  return NULL;
+}
+
+/* GEGL's render threads while batches run: lowered by the first batch
+ * that needs it, restored by the last one to end. */
+static GMutex gegl_threads_lock;
+static guint  gegl_threads_users;
+static int    gegl_threads_saved;
+
+static void
+lower_gegl_threads (guint n_workers)
+{
+  g_mutex_lock (&gegl_threads_lock);
+  if (gegl_threads_users++ == 0)
+    g_object_get (gegl_config (), "threads", &gegl_threads_saved, NULL);
+  ottica_engine_init (MAX (1u, g_get_num_processors () / n_workers), NULL);
+  g_mutex_unlock (&gegl_threads_lock);
+}
+
+static void
+restore_gegl_threads (void)
+{
+  g_mutex_lock (&gegl_threads_lock);
+  if (--gegl_threads_users == 0)
+    ottica_engine_init ((guint) MAX (1, gegl_threads_saved), NULL);
+  g_mutex_unlock (&gegl_threads_lock);
+}
+
+static gpointer
+coordinator_main (gpointer data)
+{
+  Run *run = data;
+  g_autoptr(GHashTable) input_ids = g_hash_table_new_full (file_id_hash, file_id_equal, g_free, NULL);
+  g_autoptr(GHashTable) taken = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) workers = g_ptr_array_new ();
+  guint n_workers;
+
+  for (guint i = 0; i < run->n_jobs; i++)
+    {
+      GStatBuf st;
+
+      if (g_stat (run->jobs[i].input, &st) == 0)
+        {
+          FileId *id = g_new (FileId, 1);
+
+          id->dev = st.st_dev;
+          id->ino = st.st_ino;
+          g_hash_table_add (input_ids, id);
+        }
+    }
+
+  for (guint i = 0; i < run->n_jobs; i++)
+    {
+      if (g_cancellable_is_cancelled (run->cancellable))
+        break;
+      plan_job (run, i, input_ids, taken);
+    }
+
+  n_workers = run->n_workers;
+  if (n_workers > 1)
+    lower_gegl_threads (n_workers);
+
+  for (guint i = 0; i < n_workers; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("ottica-batch-%u", i + 1);
+
+      g_ptr_array_add (workers, g_thread_new (name, worker_main, run));
+    }
+  for (guint i = 0; i < workers->len; i++)
+    g_thread_join (g_ptr_array_index (workers, i));
+
+  if (n_workers > 1)
+    restore_gegl_threads ();
+
+  push_simple (run, EVENT_DONE, 0, 0.0);
+  return NULL;
+}
+
+/* In run->context, after every other event. */
+static void
+run_finish (Run *run)
+{
+  OtticaBatchResult *result = g_new0 (OtticaBatchResult, 1);
+  g_autoptr(GTask) task = g_steal_pointer (&run->task);
+
+  g_thread_join (g_steal_pointer (&run->coordinator));
+  /* The coordinator's reference; the event source dispatching this holds
+   * its own. */
+  run_unref (run);
+
+  result->items = g_ptr_array_new ();
+  for (guint i = 0; i < run->n_jobs; i++)
+    {
+      Job *job = &run->jobs[i];
+      OtticaBatchItem *item = g_new0 (OtticaBatchItem, 1);
+
+      item->input = g_strdup (job->input);
+      item->output = g_strdup (job->output);
+      if (job->exported)
+        {
+          result->n_exported++;
+        }
+      else
+        {
+          /* Planning stopped early on cancel: those have no error yet. */
+          if (job->error == NULL)
+            g_set_error_literal (&job->error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                 _("The export was cancelled."));
+          item->error = g_error_copy (job->error);
+          if (g_error_matches (job->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            result->cancelled = TRUE;
+          else
+            result->n_failed++;
+        }
+      g_ptr_array_add (result->items, item);
+    }
+  result->cancelled |= g_cancellable_is_cancelled (run->cancellable);
+  result->seconds = (g_get_monotonic_time () - run->start_time) / 1e6;
+
+  run->batch->running = FALSE;
+  g_task_return_pointer (task, result, (GDestroyNotify) ottica_batch_result_free);
+}
+
+/* ------------------------------------------------------------------ */
+/* Public API.                                                          */
+
+void
+ottica_batch_recipe_init (OtticaBatchRecipe *recipe)
+{
+  g_return_if_fail (recipe != NULL);
+
+  memset (recipe, 0, sizeof *recipe);
+  ottica_export_options_init (&recipe->export_options);
+  recipe->look_mode = OTTICA_BATCH_LOOK_FROM_EDIT;
+  recipe->look_amount = -1;
+  recipe->use_sidecars = TRUE;
+}
+
+void
+ottica_batch_result_free (OtticaBatchResult *result)
+{
+  if (result == NULL)
+    return;
+  for (guint i = 0; i < result->items->len; i++)
+    {
+      OtticaBatchItem *item = g_ptr_array_index (result->items, i);
+
+      g_free (item->input);
+      g_free (item->output);
+      g_clear_error (&item->error);
+      g_free (item);
+    }
+  g_ptr_array_unref (result->items);
+  g_free (result);
+}
+
+static void
+ottica_batch_finalize (GObject *object)
+{
+  OtticaBatch *self = OTTICA_BATCH (object);
+
+  g_free (self->output_folder);
+  g_clear_pointer (&self->name_template, ottica_output_template_free);
+  g_free (self->look_id);
+  g_clear_pointer (&self->preset, ottica_edit_free);
+
+  G_OBJECT_CLASS (ottica_batch_parent_class)->finalize (object);
+}
+
+static void
+ottica_batch_class_init (OtticaBatchClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = ottica_batch_finalize;
+
+  signals[FILE_STARTED] =
+    g_signal_new ("file-started", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                  G_TYPE_UINT, G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
+  signals[FILE_PROGRESS] =
+    g_signal_new ("file-progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                  G_TYPE_UINT, G_TYPE_DOUBLE);
+  signals[FILE_FINISHED] =
+    g_signal_new ("file-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 4,
+                  G_TYPE_UINT,
+                  G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
+                  G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
+                  G_TYPE_ERROR | G_SIGNAL_TYPE_STATIC_SCOPE);
+}
+
+static void
+ottica_batch_init (OtticaBatch *self)
+{
+}
+
+OtticaBatch *
+ottica_batch_new (const OtticaBatchRecipe  *recipe,
+                  GError                  **error)
+{
+  g_autoptr(OtticaBatch) self = NULL;
+  g_autoptr(OtticaOutputTemplate) tmpl = NULL;
+
+  g_return_val_if_fail (recipe != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!ottica_export_options_validate (&recipe->export_options, error))
+    return NULL;
+
+  tmpl = ottica_output_template_new (recipe->name_template != NULL
+                                     ? recipe->name_template
+                                     : OTTICA_OUTPUT_TEMPLATE_DEFAULT,
+                                     error);
+  if (tmpl == NULL)
+    return NULL;
+
+  if (recipe->look_amount > 1.0)
+    {
+      g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_INVALID,
+                   _("The look amount %g is out of range; it goes from 0 to 1."),
+                   recipe->look_amount);
+      return NULL;
+    }
+  if (recipe->look_mode == OTTICA_BATCH_LOOK_SET
+      && (recipe->look_id == NULL || recipe->look_id[0] == '\0'))
+    {
+      g_set_error_literal (error, OTTICA_ERROR, OTTICA_ERROR_INVALID,
+                           _("A look was asked for without saying which."));
+      return NULL;
+    }
+  if (recipe->jobs > MAX_JOBS)
+    {
+      g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_INVALID,
+                   _("%u photos at a time is too many; use at most %d."),
+                   recipe->jobs, MAX_JOBS);
+      return NULL;
+    }
+  if (recipe->output_folder != NULL && recipe->output_folder[0] == '\0')
+    {
+      g_set_error_literal (error, OTTICA_ERROR, OTTICA_ERROR_INVALID,
+                           _("The output folder name is empty."));
+      return NULL;
+    }
+
+  self = g_object_new (OTTICA_TYPE_BATCH, NULL);
+  self->export_options = recipe->export_options;
+  if (recipe->output_folder != NULL)
+    self->output_folder = g_canonicalize_filename (recipe->output_folder, NULL);
+  self->name_template = g_steal_pointer (&tmpl);
+  self->look_mode = recipe->look_mode;
+  self->look_id = g_strdup (recipe->look_id);
+  self->look_amount = recipe->look_amount;
+  self->preset = recipe->preset != NULL ? ottica_edit_copy (recipe->preset) : NULL;
+  self->use_sidecars = recipe->use_sidecars;
+  self->jobs = recipe->jobs;
+
+  return g_steal_pointer (&self);
+}
+
+guint
+ottica_batch_get_n_workers (OtticaBatch *self,
+                            guint        n_inputs)
+{
+  guint jobs;
+
+  g_return_val_if_fail (OTTICA_IS_BATCH (self), 1);
+
+  jobs = self->jobs != 0 ? self->jobs : MAX (1u, g_get_num_processors ());
+  return MAX (1u, MIN (jobs, n_inputs));
+}
+
+void
+ottica_batch_run_async (OtticaBatch          *self,
+                        const char * const   *inputs,
+                        GCancellable         *cancellable,
+                        GAsyncReadyCallback   callback,
+                        gpointer              user_data)
+{
+  Run *run;
+
+  g_return_if_fail (OTTICA_IS_BATCH (self));
+  g_return_if_fail (inputs != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+  g_return_if_fail (!self->running);
+
+  run = g_new0 (Run, 1);
+  g_atomic_ref_count_init (&run->ref_count);
+  g_mutex_init (&run->lock);
+  g_queue_init (&run->events);
+  run->batch = g_object_ref (self);
+  run->context = g_main_context_ref_thread_default ();
+  run->cancellable = cancellable != NULL ? g_object_ref (cancellable) : g_cancellable_new ();
+  run->n_jobs = g_strv_length ((char **) inputs);
+  run->jobs = g_new0 (Job, MAX (1u, run->n_jobs));
+  for (guint i = 0; i < run->n_jobs; i++)
+    run->jobs[i].input = g_strdup (inputs[i]);
+  run->n_workers = ottica_batch_get_n_workers (self, run->n_jobs);
+  run->start_time = g_get_monotonic_time ();
+
+  run->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (run->task, ottica_batch_run_async);
+  /* The task owns one reference; the coordinator thread another, given
+   * back when run_finish() joins it. */
+  g_task_set_task_data (run->task, run_ref (run), run_unref);
+  /* Cancellation is reported in the result, not as a failed task. */
+  g_task_set_check_cancellable (run->task, FALSE);
+
+  self->running = TRUE;
+  /* The initial reference is the coordinator thread's; run_finish()
+   * drops it after joining the thread. */
+  run->coordinator = g_thread_new ("ottica-batch", coordinator_main, run);
+}
+
+OtticaBatchResult *
+ottica_batch_run_finish (OtticaBatch  *self,
+                         GAsyncResult *result)
+{
+  g_return_val_if_fail (OTTICA_IS_BATCH (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), NULL);
+}
+
+typedef struct
+{
+  GAsyncResult *result;
+} SyncData;
+
+static void
+on_sync_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  SyncData *data = user_data;
+
+  data->result = g_object_ref (result);
+}
+
+OtticaBatchResult *
+ottica_batch_run (OtticaBatch         *self,
+                  const char * const  *inputs,
+                  GCancellable        *cancellable)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  SyncData data = { NULL };
+  OtticaBatchResult *result;
+
+  g_return_val_if_fail (OTTICA_IS_BATCH (self), NULL);
+  g_return_val_if_fail (inputs != NULL, NULL);
+
+  g_main_context_push_thread_default (context);
+  ottica_batch_run_async (self, inputs, cancellable, on_sync_done, &data);
+  while (data.result == NULL)
+    g_main_context_iteration (context, TRUE);
+  g_main_context_pop_thread_default (context);
+
+  result = ottica_batch_run_finish (self, data.result);
+  g_object_unref (data.result);
+  return result;
+}

@@ -1,0 +1,463 @@
+/* ottica-cli-export.c: `ottica-cli export [OPTION…] PHOTO|FOLDER…`.
+ *
+ * Without --output each photo is exported into a folder "exported" beside
+ * it, as darktable ("darktable_exported") and RawTherapee ("converted")
+ * do by default: originals and exports stay together, a folder of RAW and
+ * JPEG files never has an export written over an original, and a camera
+ * card's layout is kept. Scans skip those folders, so a second run does
+ * not export the exports.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <glib-unix.h>
+#include <glib/gi18n-lib.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "ottica-batch.h"
+#include "ottica-cli-progress.h"
+#include "ottica-cli.h"
+#include "ottica-edit.h"
+#include "ottica-engine.h"
+#include "ottica-error.h"
+#include "ottica-export-options.h"
+#include "ottica-limits.h"
+#include "ottica-look-library.h"
+#include "ottica-output-template.h"
+#include "ottica-scan.h"
+
+#define COMMAND "export"
+#define NO_LOOK "none"
+
+typedef struct
+{
+  char     *look;
+  char     *amount;
+  char     *preset;
+  char     *sidecar;
+  char     *output;
+  char     *name_template;
+  int       quality;
+  int       long_edge;
+  int       width;
+  int       height;
+  char     *megapixels;
+  char     *sharpen;
+  char     *color_space;
+  char     *metadata;
+  char     *chroma;
+  gboolean  progressive;
+  gboolean  optimize;
+  int       jobs;
+  gboolean  overwrite;
+  gboolean  recursive;
+  gboolean  quiet;
+  char    **inputs;
+} ExportArgs;
+
+static void
+export_args_clear (ExportArgs *args)
+{
+  g_free (args->look);
+  g_free (args->amount);
+  g_free (args->preset);
+  g_free (args->sidecar);
+  g_free (args->output);
+  g_free (args->name_template);
+  g_free (args->megapixels);
+  g_free (args->sharpen);
+  g_free (args->color_space);
+  g_free (args->metadata);
+  g_free (args->chroma);
+  g_strfreev (args->inputs);
+}
+
+/* A number with nothing after it, in the C locale ("0.5", never "0,5"). */
+static gboolean
+parse_double (const char *text, double *out)
+{
+  char *end = NULL;
+  double value;
+
+  if (text == NULL || *text == '\0')
+    return FALSE;
+  value = g_ascii_strtod (text, &end);
+  if (end == text || *end != '\0' || !isfinite (value))
+    return FALSE;
+  *out = value;
+  return TRUE;
+}
+
+/* Fills @recipe from @args; a usage error returns FALSE having printed
+ * why. @preset_out receives the loaded preset (the recipe points to it). */
+static gboolean
+build_recipe (ExportArgs         *args,
+              OtticaBatchRecipe  *recipe,
+              OtticaEdit        **preset_out)
+{
+  OtticaExportOptions *options = &recipe->export_options;
+  int n_sizes = 0;
+
+  ottica_batch_recipe_init (recipe);
+
+  if (args->quality != -1)
+    {
+      if (args->quality < 1 || args->quality > 100)
+        {
+          ottica_cli_usage_error (COMMAND, _("--quality must be from 1 to 100, not %d."), args->quality);
+          return FALSE;
+        }
+      options->quality = args->quality;
+    }
+
+  n_sizes = (args->long_edge != -1) + (args->width != -1) + (args->height != -1)
+            + (args->megapixels != NULL);
+  if (n_sizes > 1)
+    {
+      ottica_cli_usage_error (COMMAND, _("Give only one of --long-edge, --width, --height "
+                                         "and --megapixels."));
+      return FALSE;
+    }
+  if (args->long_edge != -1 || args->width != -1 || args->height != -1)
+    {
+      int pixels = args->long_edge != -1 ? args->long_edge
+                 : args->width != -1 ? args->width : args->height;
+      const char *name = args->long_edge != -1 ? "--long-edge"
+                       : args->width != -1 ? "--width" : "--height";
+
+      if (pixels < 1 || pixels > OTTICA_MAX_IMAGE_SIDE)
+        {
+          ottica_cli_usage_error (COMMAND, _("%s must be a number of pixels from 1 to %d, not %d."),
+                                  name, OTTICA_MAX_IMAGE_SIDE, pixels);
+          return FALSE;
+        }
+      options->size_mode = args->long_edge != -1 ? OTTICA_SIZE_LONG_EDGE
+                         : args->width != -1 ? OTTICA_SIZE_WIDTH : OTTICA_SIZE_HEIGHT;
+      options->size_value = pixels;
+    }
+  else if (args->megapixels != NULL)
+    {
+      double mp;
+
+      if (!parse_double (args->megapixels, &mp) || mp <= 0 || mp > OTTICA_MAX_IMAGE_PIXELS / 1e6)
+        {
+          ottica_cli_usage_error (COMMAND, _("--megapixels must be a number above 0, such as 12 "
+                                             "or 2.5, not “%s”."),
+                                  args->megapixels);
+          return FALSE;
+        }
+      options->size_mode = OTTICA_SIZE_MEGAPIXELS;
+      options->size_value = mp;
+    }
+
+  if (args->sharpen != NULL && !ottica_sharpen_from_string (args->sharpen, &options->sharpen))
+    {
+      ottica_cli_usage_error (COMMAND, _("--sharpen must be off, low, standard or high, not “%s”."),
+                              args->sharpen);
+      return FALSE;
+    }
+  if (args->color_space != NULL && !ottica_color_space_from_string (args->color_space, &options->color_space))
+    {
+      ottica_cli_usage_error (COMMAND, _("--color-space must be srgb, display-p3 or adobe-rgb, not “%s”."),
+                              args->color_space);
+      return FALSE;
+    }
+  if (args->metadata != NULL && !ottica_metadata_policy_from_string (args->metadata, &options->metadata))
+    {
+      ottica_cli_usage_error (COMMAND, _("--metadata must be all, no-gps or none, not “%s”."),
+                              args->metadata);
+      return FALSE;
+    }
+  if (args->chroma != NULL && !ottica_chroma_from_string (args->chroma, &options->chroma))
+    {
+      ottica_cli_usage_error (COMMAND, _("--chroma must be 4:4:4, 4:2:2 or 4:2:0, not “%s”."),
+                              args->chroma);
+      return FALSE;
+    }
+  options->progressive = args->progressive;
+  options->optimize_coding = args->optimize;
+  options->overwrite = args->overwrite;
+
+  if (args->sidecar != NULL)
+    {
+      if (g_ascii_strcasecmp (args->sidecar, "use") == 0)
+        recipe->use_sidecars = TRUE;
+      else if (g_ascii_strcasecmp (args->sidecar, "ignore") == 0)
+        recipe->use_sidecars = FALSE;
+      else
+        {
+          ottica_cli_usage_error (COMMAND, _("--sidecar must be use or ignore, not “%s”."), args->sidecar);
+          return FALSE;
+        }
+    }
+
+  if (args->amount != NULL)
+    {
+      double amount;
+
+      if (!parse_double (args->amount, &amount) || amount < 0 || amount > 1)
+        {
+          ottica_cli_usage_error (COMMAND, _("--amount must be a number from 0 to 1, such as 0.5, "
+                                             "not “%s”."),
+                                  args->amount);
+          return FALSE;
+        }
+      recipe->look_amount = amount;
+    }
+
+  if (args->look != NULL)
+    {
+      if (g_ascii_strcasecmp (args->look, NO_LOOK) == 0)
+        {
+          recipe->look_mode = OTTICA_BATCH_LOOK_NONE;
+        }
+      else
+        {
+          /* The look library registers its GEGL operation as it loads. */
+          if (!ottica_cli_init_engine ())
+            return FALSE;
+          if (ottica_look_library_find (args->look) == NULL)
+            {
+              ottica_cli_usage_error (COMMAND, _("There is no look “%s”; “ottica-cli looks” lists them."),
+                                      args->look);
+              return FALSE;
+            }
+          recipe->look_mode = OTTICA_BATCH_LOOK_SET;
+          recipe->look_id = args->look;
+        }
+    }
+
+  if (args->preset != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      *preset_out = ottica_edit_load (args->preset, &error);
+      if (*preset_out == NULL)
+        {
+          ottica_cli_usage_error (COMMAND, "%s", error->message);
+          return FALSE;
+        }
+      recipe->preset = *preset_out;
+    }
+
+  if (args->jobs != -1)
+    {
+      if (args->jobs < 1 || args->jobs > 64)
+        {
+          ottica_cli_usage_error (COMMAND, _("--jobs must be from 1 to 64, not %d."), args->jobs);
+          return FALSE;
+        }
+      recipe->jobs = (guint) args->jobs;
+    }
+
+  recipe->output_folder = args->output;
+  recipe->name_template = args->name_template;
+  return TRUE;
+}
+
+typedef struct
+{
+  GMainLoop         *loop;
+  OtticaBatchResult *result;
+} RunData;
+
+static void
+on_batch_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  RunData *data = user_data;
+
+  data->result = ottica_batch_run_finish (OTTICA_BATCH (source), result);
+  g_main_loop_quit (data->loop);
+}
+
+/* The first SIGINT or SIGTERM cancels: the photos being written are
+ * abandoned cleanly (no partial files); a second one kills as usual, since
+ * GLib restores the default handler once the source is gone. */
+static gboolean
+on_signal (gpointer user_data)
+{
+  g_cancellable_cancel (G_CANCELLABLE (user_data));
+  return G_SOURCE_REMOVE;
+}
+
+int
+ottica_cli_export (int argc, char **argv)
+{
+  ExportArgs args = {
+    .quality = -1, .long_edge = -1, .width = -1, .height = -1, .jobs = -1,
+  };
+  const GOptionEntry entries[] = {
+    { "look", 0, 0, G_OPTION_ARG_STRING, &args.look,
+      N_("Apply the look ID (“ottica-cli looks” lists them; “none” for no look)"), N_("ID") },
+    { "amount", 0, 0, G_OPTION_ARG_STRING, &args.amount,
+      N_("Strength of the look, 0 to 1 (default 1)"), N_("A") },
+    { "preset", 0, 0, G_OPTION_ARG_FILENAME, &args.preset,
+      N_("Apply the adjustments of a preset file over each photo’s own edit"), N_("FILE") },
+    { "sidecar", 0, 0, G_OPTION_ARG_STRING, &args.sidecar,
+      N_("Use each photo’s saved edit (NAME.EXT.ottica), or ignore it (default use)"), "use|ignore" },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &args.output,
+      N_("Write into DIR (default: a folder “exported” beside each photo)"), N_("DIR") },
+    { "template", 't', 0, G_OPTION_ARG_STRING, &args.name_template,
+      N_("File names from T: {name} {ext} {look} {seq} {seq:N} {date} {year} {month} {day} {camera} (default {name})"),
+      N_("T") },
+    { "quality", 0, 0, G_OPTION_ARG_INT, &args.quality,
+      N_("JPEG quality, 1 to 100 (default 90)"), N_("Q") },
+    { "long-edge", 0, 0, G_OPTION_ARG_INT, &args.long_edge,
+      N_("Scale down so the longer side is N pixels"), N_("N") },
+    { "width", 0, 0, G_OPTION_ARG_INT, &args.width,
+      N_("Scale down to N pixels wide"), N_("N") },
+    { "height", 0, 0, G_OPTION_ARG_INT, &args.height,
+      N_("Scale down to N pixels high"), N_("N") },
+    { "megapixels", 0, 0, G_OPTION_ARG_STRING, &args.megapixels,
+      N_("Scale down to at most M million pixels"), N_("M") },
+    { "sharpen", 0, 0, G_OPTION_ARG_STRING, &args.sharpen,
+      N_("Output sharpening for the output size (default off)"), "off|low|standard|high" },
+    { "color-space", 0, 0, G_OPTION_ARG_STRING, &args.color_space,
+      N_("Colour space of the JPEG (default srgb)"), "srgb|display-p3|adobe-rgb" },
+    { "metadata", 0, 0, G_OPTION_ARG_STRING, &args.metadata,
+      N_("Metadata to keep (default all)"), "all|no-gps|none" },
+    { "chroma", 0, 0, G_OPTION_ARG_STRING, &args.chroma,
+      N_("Chroma subsampling (default 4:2:0)"), "4:4:4|4:2:2|4:2:0" },
+    { "progressive", 0, 0, G_OPTION_ARG_NONE, &args.progressive,
+      N_("Write progressive JPEGs (slower to encode)"), NULL },
+    { "optimize", 0, 0, G_OPTION_ARG_NONE, &args.optimize,
+      N_("Optimise the Huffman tables (smaller files, slower)"), NULL },
+    { "jobs", 'j', 0, G_OPTION_ARG_INT, &args.jobs,
+      N_("Export N photos at a time (default: one per processor core)"), N_("N") },
+    { "overwrite", 0, 0, G_OPTION_ARG_NONE, &args.overwrite,
+      N_("Replace output files that already exist"), NULL },
+    { "recursive", 'r', 0, G_OPTION_ARG_NONE, &args.recursive,
+      N_("Look for photos in subfolders of the folders given"), NULL },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &args.quiet,
+      N_("Print only errors"), NULL },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args.inputs, NULL, N_("PHOTO|FOLDER…") },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OtticaEdit) preset = NULL;
+  g_autoptr(OtticaBatch) batch = NULL;
+  g_autoptr(GPtrArray) photos = NULL;
+  g_autoptr(GCancellable) cancellable = NULL;
+  g_autoptr(OtticaCliProgress) progress = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  OtticaBatchRecipe recipe;
+  OtticaScanOptions scan_options = { 0 };
+  const char *skip_names[] = { OTTICA_BATCH_DEFAULT_FOLDER_NAME, NULL };
+  const char *skip_folders[] = { NULL, NULL };
+  RunData run = { NULL, NULL };
+  guint sigint, sigterm;
+  int status;
+
+  g_set_prgname (argv[0]);
+  context = g_option_context_new (NULL);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_summary (context,
+                                _("Exports photos as JPEGs: each with its own edit (sidecar), a preset "
+                                  "and a look, at the size, quality and colour space asked for. "
+                                  "Originals are never changed."));
+  g_option_context_set_description (context,
+                                    _("Exit status: 0 when every photo was exported, 1 when any failed "
+                                      "(the others are still exported), 2 for a bad command line.\n\n"
+                                      "Example:\n"
+                                      "  ottica-cli export --look documentary --long-edge 2048 \\\n"
+                                      "      --template \"{date}/{name}-{look}\" -o ~/Export ~/Pictures/Trip\n"));
+
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      status = ottica_cli_usage_error (COMMAND, "%s", error->message);
+      export_args_clear (&args);
+      return status;
+    }
+
+  if (args.inputs == NULL || args.inputs[0] == NULL)
+    {
+      status = ottica_cli_usage_error (COMMAND, _("No photo or folder to export was given."));
+      export_args_clear (&args);
+      return status;
+    }
+
+  if (!build_recipe (&args, &recipe, &preset))
+    {
+      export_args_clear (&args);
+      return OTTICA_CLI_EXIT_USAGE;
+    }
+
+  batch = ottica_batch_new (&recipe, &error);
+  if (batch == NULL)
+    {
+      status = ottica_cli_usage_error (COMMAND, "%s", error->message);
+      export_args_clear (&args);
+      return status;
+    }
+
+  /* Earlier runs' default output folders are never photos to export,
+   * nor is this run's output folder. */
+  scan_options.recursive = args.recursive;
+  scan_options.skip_folder_names = skip_names;
+  skip_folders[0] = args.output;
+  scan_options.skip_folders = skip_folders;
+
+  /* Scanning writes nothing, so until the export starts Ctrl+C may
+   * simply end the program. */
+  photos = ottica_scan ((const char * const *) args.inputs, &scan_options, NULL, &error);
+  if (photos == NULL)
+    {
+      status = ottica_cli_usage_error (COMMAND, "%s", error->message);
+      goto out;
+    }
+  if (photos->len == 0)
+    {
+      status = ottica_cli_usage_error (COMMAND, args.recursive
+                                       ? _("No photos were found in the folders given.")
+                                       : _("No photos were found in the folders given "
+                                           "(add --recursive to look in their subfolders)."));
+      goto out;
+    }
+  g_ptr_array_add (photos, NULL);
+
+  /* Only now: usage errors above stay instant. */
+  if (!ottica_cli_init_engine ())
+    {
+      status = OTTICA_CLI_EXIT_FAILED;
+      goto out;
+    }
+
+  cancellable = g_cancellable_new ();
+  sigint = g_unix_signal_add (SIGINT, on_signal, cancellable);
+  sigterm = g_unix_signal_add (SIGTERM, on_signal, cancellable);
+
+  progress = ottica_cli_progress_new (batch, photos->len - 1, args.quiet);
+  loop = g_main_loop_new (NULL, FALSE);
+  run.loop = loop;
+  ottica_batch_run_async (batch, (const char * const *) photos->pdata, cancellable,
+                          on_batch_done, &run);
+  g_main_loop_run (loop);
+
+  ottica_cli_progress_summary (progress, run.result, args.overwrite);
+  if (run.result->cancelled)
+    status = OTTICA_CLI_EXIT_INTERRUPTED;
+  else if (run.result->n_failed > 0)
+    status = OTTICA_CLI_EXIT_FAILED;
+  else
+    status = OTTICA_CLI_EXIT_OK;
+  ottica_batch_result_free (run.result);
+
+  /* A handler that ran has removed itself already. */
+  for (guint i = 0; i < 2; i++)
+    {
+      GSource *source = g_main_context_find_source_by_id (NULL, i == 0 ? sigint : sigterm);
+
+      if (source != NULL)
+        g_source_destroy (source);
+    }
+
+out:
+  export_args_clear (&args);
+  g_clear_pointer (&progress, ottica_cli_progress_free);
+  g_clear_object (&batch);
+  ottica_engine_shutdown ();
+  return status;
+}
