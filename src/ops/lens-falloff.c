@@ -1,4 +1,12 @@
-/* lens-falloff.c: ottica:lens-falloff. PLACEHOLDER: identity until written.
+/* lens-falloff.c: ottica:lens-falloff, natural vignetting as exposure in
+ * linear light: the gain is 2^(ev · r^falloff), r being 0 at the centre
+ * and 1 at the farthest corner, so highlights darken as they would
+ * through a lens rather than being painted over.
+ *
+ * r is measured on the input's bounding box in full-resolution
+ * coordinates (a pixel at render level L covers 2^L of them), so a
+ * preview at any zoom, each tile of a render and the export all agree.
+ * The gain is tabulated over r² once per change of parameters.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -6,8 +14,32 @@
 
 #ifdef GEGL_PROPERTIES
 
-property_double (amount, _("Amount"), 0.0)
+property_double (ev, _("Corner exposure"), 0.0)
+  description (_("Exposure change at the corners in EV: negative darkens them"))
+  value_range (-3.0, 1.0)
+  ui_meta     ("unit", "ev")
+
+property_double (falloff, _("Falloff"), 2.0)
+  description (_("Exponent of the falloff with distance from the centre: 2 is a lens's "
+                 "natural falloff, larger values keep the middle clear for longer"))
+  value_range (0.5, 8.0)
+  ui_range    (1.0, 5.0)
+
+property_double (roundness, _("Roundness"), 1.0)
+  description (_("1 is a circle; 0 follows the frame's aspect ratio (an ellipse)"))
   value_range (0.0, 1.0)
+
+property_double (center_x, _("Centre X"), 0.5)
+  description (_("Horizontal position of the centre, as a fraction of the width"))
+  value_range (0.0, 1.0)
+  ui_meta     ("unit", "relative-coordinate")
+  ui_meta     ("axis", "x")
+
+property_double (center_y, _("Centre Y"), 0.5)
+  description (_("Vertical position of the centre, as a fraction of the height"))
+  value_range (0.0, 1.0)
+  ui_meta     ("unit", "relative-coordinate")
+  ui_meta     ("axis", "y")
 
 #else
 
@@ -16,6 +48,62 @@ property_double (amount, _("Amount"), 0.0)
 #define GEGL_OP_C_SOURCE lens-falloff.c
 
 #include "gegl-op.h"
+#include "ottica-op-common.h"
+
+/* Samples of the gain over r² in [0, 1]; linear in between. */
+#define TABLE_N 1024
+
+typedef struct
+{
+  double ev, falloff;
+} Params;
+
+typedef struct
+{
+  Params   key;
+  gboolean valid;
+  float    table[TABLE_N + 2];
+} State;
+
+static gboolean
+is_neutral (GeglProperties *o)
+{
+  return o->ev == 0.0;
+}
+
+static void
+state_update (State        *state,
+              const Params *p)
+{
+  if (state->valid && memcmp (&state->key, p, sizeof *p) == 0)
+    return;
+
+  for (int i = 0; i <= TABLE_N; i++)
+    {
+      double r2 = (double) i / TABLE_N;
+
+      state->table[i] = (float) exp2 (p->ev * pow (r2, 0.5 * p->falloff));
+    }
+  state->table[TABLE_N + 1] = state->table[TABLE_N];
+  state->key = *p;
+  state->valid = TRUE;
+}
+
+static void
+prepare (GeglOperation *operation)
+{
+  GeglProperties *o = GEGL_PROPERTIES (operation);
+  Params          p;
+
+  ottica_op_set_working_format (operation);
+
+  if (o->user_data == NULL)
+    o->user_data = g_new0 (State, 1);
+  memset (&p, 0, sizeof p);
+  p.ev = o->ev;
+  p.falloff = o->falloff;
+  state_update (o->user_data, &p);
+}
 
 static gboolean
 process (GeglOperation       *operation,
@@ -25,22 +113,118 @@ process (GeglOperation       *operation,
          const GeglRectangle *roi,
          gint                 level)
 {
-  memcpy (out_buf, in_buf, n_pixels * 4 * sizeof (gfloat));
+  GeglProperties      *o = GEGL_PROPERTIES (operation);
+  const State         *state = o->user_data;
+  const GeglRectangle *bbox = gegl_operation_source_get_bounding_box (operation, "input");
+  const float         *in = in_buf;
+  float               *out = out_buf;
+  double               scale, cx, cy, half_w, half_h, half_d, round, ax, ay, corner;
+  float                kx, ky, step, offset;
+
+  if (is_neutral (o) || state == NULL || bbox == NULL || bbox->width <= 0 ||
+      bbox->height <= 0 || gegl_rectangle_is_infinite_plane (bbox))
+    {
+      memcpy (out_buf, in_buf, (gsize) n_pixels * 4 * sizeof (float));
+      return TRUE;
+    }
+
+  /* Everything in full-resolution pixels. */
+  scale = (double) (1 << level);
+  cx = bbox->x + o->center_x * bbox->width;
+  cy = bbox->y + o->center_y * bbox->height;
+  half_w = 0.5 * bbox->width;
+  half_h = 0.5 * bbox->height;
+  half_d = sqrt (half_w * half_w + half_h * half_h);
+
+  /* Axis scales blend a circle (1 / half diagonal on both axes) with the
+   * frame's ellipse (1 / (√2 · half side)); then r² is normalised so the
+   * farthest corner is at 1. */
+  round = CLAMP (o->roundness, 0.0, 1.0);
+  ax = round / half_d + (1.0 - round) / (G_SQRT2 * half_w);
+  ay = round / half_d + (1.0 - round) / (G_SQRT2 * half_h);
+  corner = 0.0;
+  for (int i = 0; i < 4; i++)
+    {
+      double dx = (i & 1 ? bbox->x + bbox->width : bbox->x) - cx;
+      double dy = (i & 2 ? bbox->y + bbox->height : bbox->y) - cy;
+
+      corner = MAX (corner, ax * ax * dx * dx + ay * ay * dy * dy);
+    }
+  /* r² · TABLE_N = (kx dx)² + (ky dy)². */
+  kx = (float) (ax * sqrt (TABLE_N / corner));
+  ky = (float) (ay * sqrt (TABLE_N / corner));
+  /* dx from the pixel's own column, never accumulated along the row, so
+   * that any split into tiles gives the same bits. */
+  step = (float) (kx * scale);
+  offset = (float) (kx * (0.5 * scale - cx));
+
+  for (int y = 0; y < roi->height; y++)
+    {
+      float dy = (float) (ky * ((roi->y + y + 0.5) * scale - cy));
+      float dy2 = dy * dy;
+
+      for (int x = 0; x < roi->width; x++)
+        {
+          float dx = step * (float) (roi->x + x) + offset;
+          float pos = ottica_minf (dx * dx + dy2, (float) TABLE_N);
+          int   i = (int) pos;
+          float t = pos - (float) i;
+          float gain = state->table[i] + (state->table[i + 1] - state->table[i]) * t;
+
+          out[0] = in[0] * gain;
+          out[1] = in[1] * gain;
+          out[2] = in[2] * gain;
+          out[3] = in[3];
+          in += 4;
+          out += 4;
+        }
+    }
   return TRUE;
+}
+
+static gboolean
+operation_process (GeglOperation        *operation,
+                   GeglOperationContext *context,
+                   const gchar          *output_prop,
+                   const GeglRectangle  *result,
+                   gint                  level)
+{
+  if (is_neutral (GEGL_PROPERTIES (operation)))
+    return ottica_op_pass_through (context);
+
+  return GEGL_OPERATION_CLASS (gegl_op_parent_class)->process (operation, context, output_prop,
+                                                               result, level);
+}
+
+static void
+finalize (GObject *object)
+{
+  GeglProperties *o = GEGL_PROPERTIES (object);
+
+  g_clear_pointer (&o->user_data, g_free);
+  G_OBJECT_CLASS (gegl_op_parent_class)->finalize (object);
 }
 
 static void
 gegl_op_class_init (GeglOpClass *klass)
 {
+  GObjectClass                  *object_class = G_OBJECT_CLASS (klass);
   GeglOperationClass            *operation_class = GEGL_OPERATION_CLASS (klass);
   GeglOperationPointFilterClass *point_filter_class = GEGL_OPERATION_POINT_FILTER_CLASS (klass);
 
+  object_class->finalize = finalize;
+  operation_class->prepare = prepare;
+  operation_class->process = operation_process;
   point_filter_class->process = process;
+
   gegl_operation_class_set_keys (operation_class,
-    "name",        "ottica:lens-falloff",
-    "title",       "lens-falloff",
-    "categories",  "color",
-    "description", "placeholder",
+    "name",               "ottica:lens-falloff",
+    "title",              _("Lens Falloff"),
+    "categories",         "light",
+    "position-dependent", "true",
+    "description",        _("Natural lens vignetting as an exposure change in linear light, "
+                            "in EV at the corners"),
+    "op-version",         "1:0",
     NULL);
 }
 

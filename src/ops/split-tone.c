@@ -1,4 +1,15 @@
-/* split-tone.c: ottica:split-tone. PLACEHOLDER: identity until written.
+/* split-tone.c: ottica:split-tone, toning as in the darkroom: one hue and
+ * chroma for the shadows, one for the highlights, and a balance that moves
+ * the crossover. Sepia, selenium and blue toning are parameter values.
+ *
+ * Toning is a colour filter whose colour depends on the lightness: for a
+ * grey of luminance Y the toned colour is the CIE LCh(ab) colour
+ * (L*(Y), C, h) with C and h blended between shadows and highlights; babl
+ * converts it to RGB when the parameters change, and the per-channel
+ * gains toned / Y are tabulated over Y (32 samples per EV, indexed by the
+ * float's bits). A pixel is multiplied by the gains at its luminance: a
+ * grey comes out exactly the tabulated colour, a coloured pixel is tinted
+ * the same way, black stays black.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -6,8 +17,33 @@
 
 #ifdef GEGL_PROPERTIES
 
-property_double (amount, _("Amount"), 0.0)
-  value_range (0.0, 1.0)
+property_double (shadow_hue, _("Shadow hue"), 220.0)
+  description (_("Hue of the shadows' toning, in degrees of LCh hue (about 55 sepia, "
+                 "250 blue, 340 selenium)"))
+  value_range (0.0, 360.0)
+  ui_meta     ("unit", "degree")
+  ui_meta     ("direction", "ccw")
+
+property_double (shadow_chroma, _("Shadow chroma"), 0.0)
+  description (_("Strength of the shadows' toning as LCh chroma (0 is none)"))
+  value_range (0.0, 40.0)
+  ui_range    (0.0, 20.0)
+
+property_double (highlight_hue, _("Highlight hue"), 60.0)
+  description (_("Hue of the highlights' toning, in degrees of LCh hue"))
+  value_range (0.0, 360.0)
+  ui_meta     ("unit", "degree")
+  ui_meta     ("direction", "ccw")
+
+property_double (highlight_chroma, _("Highlight chroma"), 0.0)
+  description (_("Strength of the highlights' toning as LCh chroma (0 is none)"))
+  value_range (0.0, 40.0)
+  ui_range    (0.0, 20.0)
+
+property_double (balance, _("Balance"), 0.0)
+  description (_("Moves the crossover between shadow and highlight toning: positive gives "
+                 "the highlight toning more of the tonal range, negative the shadow toning"))
+  value_range (-1.0, 1.0)
 
 #else
 
@@ -16,6 +52,121 @@ property_double (amount, _("Amount"), 0.0)
 #define GEGL_OP_C_SOURCE split-tone.c
 
 #include "gegl-op.h"
+#include "ottica-op-common.h"
+
+/* Luminance 2^-16 … 2^4, 32 samples per EV. */
+#define TABLE_MIN_EXP   (-16)
+#define TABLE_MAX_EXP     4
+#define TABLE_STEPS_LOG2  5
+
+/* Crossover at L* 50 - 30 · balance, blended over ±35 L*; no toning at
+ * black (fading in up to L* 12) nor at and above white (from L* 90). */
+#define CROSSOVER_L      50.0
+#define BALANCE_L        30.0
+#define CROSSOVER_WIDTH  35.0
+#define BLACK_FADE_L     12.0
+#define WHITE_FADE_L     90.0
+
+typedef struct
+{
+  double shadow_hue, shadow_chroma, highlight_hue, highlight_chroma, balance;
+} Params;
+
+typedef struct
+{
+  Params         key;
+  gboolean       valid;
+  OtticaLogIndex index;
+  float         *gains;   /* per sample: R, G, B gain and 1 (alpha) */
+} State;
+
+static gboolean
+is_neutral (GeglProperties *o)
+{
+  return o->shadow_chroma == 0.0 && o->highlight_chroma == 0.0;
+}
+
+static double
+lightness_of (double y)
+{
+  return y > 216.0 / 24389.0 ? 116.0 * cbrt (y) - 16.0 : y * 24389.0 / 27.0;
+}
+
+static void
+state_update (State        *state,
+              const Params *p)
+{
+  guint  n, samples;
+  float *lab, *rgb;
+  const Babl *fish;
+
+  if (state->valid && memcmp (&state->key, p, sizeof *p) == 0)
+    return;
+
+  ottica_log_index_init (&state->index, TABLE_MIN_EXP, TABLE_MAX_EXP, TABLE_STEPS_LOG2);
+  n = ottica_log_index_size (&state->index);
+  samples = state->index.n_samples;
+  if (state->gains == NULL)
+    state->gains = g_new (float, 4 * n);
+
+  lab = g_new (float, 3 * samples);
+  rgb = g_new (float, 3 * samples);
+  for (guint i = 0; i < samples; i++)
+    {
+      double y = ottica_log_index_value (&state->index, i);
+      double l = lightness_of (y);
+      double crossover = CROSSOVER_L - BALANCE_L * CLAMP (p->balance, -1.0, 1.0);
+      double w_high = ottica_smoothstep (crossover - CROSSOVER_WIDTH, crossover + CROSSOVER_WIDTH, l);
+      double fade = ottica_smoothstep (0.0, BLACK_FADE_L, l) *
+                    (1.0 - ottica_smoothstep (WHITE_FADE_L, 100.0, l));
+      double hs = p->shadow_hue * G_PI / 180.0, hh = p->highlight_hue * G_PI / 180.0;
+      double a = (1.0 - w_high) * p->shadow_chroma * cos (hs) + w_high * p->highlight_chroma * cos (hh);
+      double b = (1.0 - w_high) * p->shadow_chroma * sin (hs) + w_high * p->highlight_chroma * sin (hh);
+
+      lab[3 * i] = (float) l;
+      lab[3 * i + 1] = (float) (a * fade);
+      lab[3 * i + 2] = (float) (b * fade);
+    }
+  fish = babl_fish (babl_format ("CIE Lab float"),
+                    babl_format_with_space ("RGB float", babl_space ("Rec2020")));
+  babl_process (fish, lab, rgb, samples);
+
+  for (guint i = 0; i < samples; i++)
+    {
+      double y = ottica_log_index_value (&state->index, i);
+
+      /* A toning too strong for a dark tone's gamut would need a
+       * negative channel; clip it rather than hand on negative light. */
+      for (int c = 0; c < 3; c++)
+        state->gains[4 * i + c] = (float) MAX (rgb[3 * i + c] / y, 0.0);
+      state->gains[4 * i + 3] = 1.0f;
+    }
+  memcpy (&state->gains[4 * (n - 1)], &state->gains[4 * (n - 2)], 4 * sizeof (float));
+  g_free (lab);
+  g_free (rgb);
+
+  state->key = *p;
+  state->valid = TRUE;
+}
+
+static void
+prepare (GeglOperation *operation)
+{
+  GeglProperties *o = GEGL_PROPERTIES (operation);
+  Params          p;
+
+  ottica_op_set_working_format (operation);
+
+  if (o->user_data == NULL)
+    o->user_data = g_new0 (State, 1);
+  memset (&p, 0, sizeof p);
+  p.shadow_hue = o->shadow_hue;
+  p.shadow_chroma = o->shadow_chroma;
+  p.highlight_hue = o->highlight_hue;
+  p.highlight_chroma = o->highlight_chroma;
+  p.balance = o->balance;
+  state_update (o->user_data, &p);
+}
 
 static gboolean
 process (GeglOperation       *operation,
@@ -25,22 +176,87 @@ process (GeglOperation       *operation,
          const GeglRectangle *roi,
          gint                 level)
 {
-  memcpy (out_buf, in_buf, n_pixels * 4 * sizeof (gfloat));
+  GeglProperties *o = GEGL_PROPERTIES (operation);
+  const State    *state = o->user_data;
+  const float    *in = in_buf;
+  float          *out = out_buf;
+  const float    *gains;
+  OtticaLogIndex  ix;
+
+  if (is_neutral (o) || state == NULL)
+    {
+      memcpy (out_buf, in_buf, (gsize) n_pixels * 4 * sizeof (float));
+      return TRUE;
+    }
+
+  gains = state->gains;
+  ix = state->index;
+
+  for (glong i = 0; i < n_pixels; i++)
+    {
+      OtticaV4f pixel = ottica_v4f_load (in);
+      float     y = OTTICA_REC2020_Y_R * pixel[0] + OTTICA_REC2020_Y_G * pixel[1] +
+                    OTTICA_REC2020_Y_B * pixel[2];
+      float     clamped, t;
+      guint     k = ottica_log_index_lookup (&ix, y, &clamped, &t);
+      OtticaV4f g0 = ottica_v4f_load (gains + 4 * k);
+      OtticaV4f g1 = ottica_v4f_load (gains + 4 * k + 4);
+
+      ottica_v4f_store (out, pixel * (g0 + (g1 - g0) * t));
+      in += 4;
+      out += 4;
+    }
   return TRUE;
+}
+
+static gboolean
+operation_process (GeglOperation        *operation,
+                   GeglOperationContext *context,
+                   const gchar          *output_prop,
+                   const GeglRectangle  *result,
+                   gint                  level)
+{
+  if (is_neutral (GEGL_PROPERTIES (operation)))
+    return ottica_op_pass_through (context);
+
+  return GEGL_OPERATION_CLASS (gegl_op_parent_class)->process (operation, context, output_prop,
+                                                               result, level);
+}
+
+static void
+finalize (GObject *object)
+{
+  GeglProperties *o = GEGL_PROPERTIES (object);
+  State          *state = o->user_data;
+
+  if (state != NULL)
+    {
+      g_free (state->gains);
+      g_free (state);
+      o->user_data = NULL;
+    }
+  G_OBJECT_CLASS (gegl_op_parent_class)->finalize (object);
 }
 
 static void
 gegl_op_class_init (GeglOpClass *klass)
 {
+  GObjectClass                  *object_class = G_OBJECT_CLASS (klass);
   GeglOperationClass            *operation_class = GEGL_OPERATION_CLASS (klass);
   GeglOperationPointFilterClass *point_filter_class = GEGL_OPERATION_POINT_FILTER_CLASS (klass);
 
+  object_class->finalize = finalize;
+  operation_class->prepare = prepare;
+  operation_class->process = operation_process;
   point_filter_class->process = process;
+
   gegl_operation_class_set_keys (operation_class,
     "name",        "ottica:split-tone",
-    "title",       "split-tone",
+    "title",       _("Split Toning"),
     "categories",  "color",
-    "description", "placeholder",
+    "description", _("Toning with one hue for the shadows and one for the highlights, "
+                     "as sepia, selenium or blue toning"),
+    "op-version",  "1:0",
     NULL);
 }
 

@@ -1,0 +1,312 @@
+/* ottica-op-common.h: small helpers shared by the point operations
+ * (header only, so that each op file stays self-contained and the GEGL
+ * module needs no extra sources).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gegl.h>
+#include <gegl-plugin.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+G_BEGIN_DECLS
+
+/* Every ottica: point op computes in scene-linear Rec. 2020, RGBA float. */
+static inline const Babl *
+ottica_op_working_format (void)
+{
+  return babl_format_with_space ("RGBA float", babl_space ("Rec2020"));
+}
+
+static inline void
+ottica_op_set_working_format (GeglOperation *operation)
+{
+  const Babl *format = ottica_op_working_format ();
+
+  gegl_operation_set_format (operation, "input", format);
+  gegl_operation_set_format (operation, "output", format);
+}
+
+/* Hands the input buffer on untouched: the exact identity, at no cost. */
+static inline gboolean
+ottica_op_pass_through (GeglOperationContext *context)
+{
+  gegl_operation_context_set_object (context, "output",
+                                     gegl_operation_context_get_object (context, "input"));
+  return TRUE;
+}
+
+/* Rec. 2020 luminance weights (ITU-R BT.2020). */
+#define OTTICA_REC2020_Y_R 0.2627f
+#define OTTICA_REC2020_Y_G 0.6780f
+#define OTTICA_REC2020_Y_B 0.0593f
+
+/* max/min that compile to one instruction (fmaxf and fminf are library
+ * calls unless -ffinite-math-only); a NaN in @a gives @b. */
+static inline float
+ottica_maxf (float a,
+             float b)
+{
+  return a > b ? a : b;
+}
+
+static inline float
+ottica_minf (float a,
+             float b)
+{
+  return a < b ? a : b;
+}
+
+static inline uint32_t
+ottica_float_bits (float v)
+{
+  uint32_t u;
+
+  memcpy (&u, &v, sizeof u);
+  return u;
+}
+
+static inline float
+ottica_bits_float (uint32_t u)
+{
+  float v;
+
+  memcpy (&v, &u, sizeof v);
+  return v;
+}
+
+/* A table over [2^min_exp, 2^max_exp] sampled 2^steps_log2 times per
+ * octave, indexed straight from a float's bits: the exponent and top
+ * mantissa bits give the sample, the rest the fraction between two
+ * samples. Sample i sits at ottica_log_index_value (ix, i); a table needs
+ * ottica_log_index_size (ix) entries (the last one repeats the one before
+ * it so that the top of the range can interpolate). */
+typedef struct
+{
+  uint32_t lo_bits;
+  float    lo;
+  float    hi;
+  uint32_t shift;
+  uint32_t mask;
+  float    frac_scale;
+  guint    n_samples;
+} OtticaLogIndex;
+
+static inline void
+ottica_log_index_init (OtticaLogIndex *ix,
+                       int             min_exp,
+                       int             max_exp,
+                       guint           steps_log2)
+{
+  ix->lo = ldexpf (1.0f, min_exp);
+  ix->hi = ldexpf (1.0f, max_exp);
+  ix->lo_bits = ottica_float_bits (ix->lo);
+  ix->shift = 23 - steps_log2;
+  ix->mask = (1u << ix->shift) - 1;
+  ix->frac_scale = 1.0f / (float) (1u << ix->shift);
+  ix->n_samples = (guint) (max_exp - min_exp) * (1u << steps_log2) + 1;
+}
+
+static inline guint
+ottica_log_index_size (const OtticaLogIndex *ix)
+{
+  return ix->n_samples + 1;
+}
+
+static inline float
+ottica_log_index_value (const OtticaLogIndex *ix,
+                        guint                 i)
+{
+  return ottica_bits_float (ix->lo_bits + (i << ix->shift));
+}
+
+/* @v is clamped to the table's range (NaN goes to the bottom). */
+static inline guint
+ottica_log_index_lookup (const OtticaLogIndex *ix,
+                         float                 v,
+                         float                *clamped,
+                         float                *frac)
+{
+  float    vc = ottica_minf (ottica_maxf (v, ix->lo), ix->hi);
+  uint32_t b = ottica_float_bits (vc) - ix->lo_bits;
+
+  *clamped = vc;
+  *frac = (float) (b & ix->mask) * ix->frac_scale;
+  return b >> ix->shift;
+}
+
+/* Four pixels at a time with the compiler's vector extensions (SSE2 on
+ * x86-64, NEON on arm64): plain C, no intrinsics. */
+typedef float   OtticaV4f __attribute__ ((vector_size (16)));
+typedef int32_t OtticaV4i __attribute__ ((vector_size (16)));
+
+#if defined(__clang__)
+#define OTTICA_SHUFFLE(a, b, i0, i1, i2, i3) __builtin_shufflevector (a, b, i0, i1, i2, i3)
+#else
+#define OTTICA_SHUFFLE(a, b, i0, i1, i2, i3) __builtin_shuffle (a, b, (OtticaV4i) { i0, i1, i2, i3 })
+#endif
+
+static inline OtticaV4f
+ottica_v4f_splat (float v)
+{
+  return (OtticaV4f) { v, v, v, v };
+}
+
+static inline OtticaV4i
+ottica_v4i_splat (int32_t v)
+{
+  return (OtticaV4i) { v, v, v, v };
+}
+
+static inline OtticaV4f
+ottica_v4f_load (const float *p)
+{
+  OtticaV4f v;
+
+  memcpy (&v, p, sizeof v);
+  return v;
+}
+
+static inline void
+ottica_v4f_store (float     *p,
+                  OtticaV4f  v)
+{
+  memcpy (p, &v, sizeof v);
+}
+
+/* Rows (x0 y0 z0 w0) … (x3 y3 z3 w3) in, columns (x0 x1 x2 x3) … out;
+ * its own inverse. */
+static inline void
+ottica_v4f_transpose (OtticaV4f *a,
+                      OtticaV4f *b,
+                      OtticaV4f *c,
+                      OtticaV4f *d)
+{
+  OtticaV4f t0 = OTTICA_SHUFFLE (*a, *b, 0, 4, 1, 5);
+  OtticaV4f t1 = OTTICA_SHUFFLE (*c, *d, 0, 4, 1, 5);
+  OtticaV4f t2 = OTTICA_SHUFFLE (*a, *b, 2, 6, 3, 7);
+  OtticaV4f t3 = OTTICA_SHUFFLE (*c, *d, 2, 6, 3, 7);
+
+  *a = OTTICA_SHUFFLE (t0, t1, 0, 1, 4, 5);
+  *b = OTTICA_SHUFFLE (t0, t1, 2, 3, 6, 7);
+  *c = OTTICA_SHUFFLE (t2, t3, 0, 1, 4, 5);
+  *d = OTTICA_SHUFFLE (t2, t3, 2, 3, 6, 7);
+}
+
+/* Lane-wise a where @mask is set (all ones), b elsewhere. */
+static inline OtticaV4f
+ottica_v4f_select (OtticaV4i mask,
+                   OtticaV4f a,
+                   OtticaV4f b)
+{
+  return (OtticaV4f) (((OtticaV4i) a & mask) | ((OtticaV4i) b & ~mask));
+}
+
+static inline OtticaV4i
+ottica_v4i_select (OtticaV4i mask,
+                   OtticaV4i a,
+                   OtticaV4i b)
+{
+  return (a & mask) | (b & ~mask);
+}
+
+static inline OtticaV4f
+ottica_v4f_max (OtticaV4f a,
+                OtticaV4f b)
+{
+  return ottica_v4f_select (a > b, a, b);
+}
+
+static inline OtticaV4f
+ottica_v4f_min (OtticaV4f a,
+                OtticaV4f b)
+{
+  return ottica_v4f_select (a < b, a, b);
+}
+
+/* Square root of non-negative lanes (no errno path). */
+static inline OtticaV4f
+ottica_v4f_sqrt (OtticaV4f a)
+{
+#if defined(__SSE__) && !defined(__clang__)
+  return __builtin_ia32_sqrtps (a);
+#else
+  return (OtticaV4f) { sqrtf (a[0]), sqrtf (a[1]), sqrtf (a[2]), sqrtf (a[3]) };
+#endif
+}
+
+static inline OtticaV4f
+ottica_v4f_abs (OtticaV4f a)
+{
+  return (OtticaV4f) ((OtticaV4i) a & 0x7fffffff);
+}
+
+static inline double
+ottica_smoothstep (double edge0,
+                   double edge1,
+                   double x)
+{
+  double t = (x - edge0) / (edge1 - edge0);
+
+  t = t < 0.0 ? 0.0 : t > 1.0 ? 1.0 : t;
+  return t * t * (3.0 - 2.0 * t);
+}
+
+/* 3×3 matrices, row-major, in double for the set-up work. */
+static inline void
+ottica_mat3_mul (const double a[9],
+                 const double b[9],
+                 double       out[9])
+{
+  double r[9];
+
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++)
+      r[i * 3 + j] = a[i * 3] * b[j] + a[i * 3 + 1] * b[3 + j] + a[i * 3 + 2] * b[6 + j];
+  memcpy (out, r, sizeof r);
+}
+
+static inline gboolean
+ottica_mat3_invert (const double m[9],
+                    double       out[9])
+{
+  double r[9];
+  double det;
+
+  r[0] = m[4] * m[8] - m[5] * m[7];
+  r[1] = m[2] * m[7] - m[1] * m[8];
+  r[2] = m[1] * m[5] - m[2] * m[4];
+  r[3] = m[5] * m[6] - m[3] * m[8];
+  r[4] = m[0] * m[8] - m[2] * m[6];
+  r[5] = m[2] * m[3] - m[0] * m[5];
+  r[6] = m[3] * m[7] - m[4] * m[6];
+  r[7] = m[1] * m[6] - m[0] * m[7];
+  r[8] = m[0] * m[4] - m[1] * m[3];
+  det = m[0] * r[0] + m[1] * r[3] + m[2] * r[6];
+  if (fabs (det) < 1e-300)
+    return FALSE;
+  for (int i = 0; i < 9; i++)
+    out[i] = r[i] / det;
+  return TRUE;
+}
+
+/* The working space's RGB → CIE XYZ matrix as babl uses it (D50-adapted,
+ * ICC style), read off babl itself so that our Lab matches babl's. */
+static inline void
+ottica_working_rgb_to_xyz (double m[9])
+{
+  static const float basis[9] = { 1, 0, 0, 0, 1, 0, 0, 0, 1 };
+  float xyz[9];
+  const Babl *fish = babl_fish (babl_format_with_space ("RGB float", babl_space ("Rec2020")),
+                                babl_format ("CIE XYZ float"));
+
+  babl_process (fish, basis, xyz, 3);
+  for (int c = 0; c < 3; c++)
+    for (int r = 0; r < 3; r++)
+      m[r * 3 + c] = xyz[c * 3 + r];
+}
+
+G_END_DECLS

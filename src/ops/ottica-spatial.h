@@ -1,0 +1,345 @@
+/* ottica-spatial.h: what the spatial ops share (grain: the helpers at the
+ * top; local contrast and glow: all of it): a coarse grid of cell averages
+ * fixed to the image's coordinates, Gaussian filtering on it, and bilinear
+ * reconstruction at pixel rate.
+ *
+ * Cells are anchored at the origin of the render level's pixel grid and a
+ * cell's average is always summed in the same order, so every tile (and
+ * every thread's share of one) computes bit-identical cells: tiled renders
+ * join without seams. The cell size is a power of two in full-resolution
+ * pixels, so at render level L (a pixel covers 2^L × 2^L) the cells cover
+ * the same image areas as at full resolution, as long as they are at
+ * least one pixel.
+ *
+ * GEGL hands a filter its result rectangle in full-resolution coordinates
+ * and the level separately (see gegl:gblur-1d); the ops shift it to the
+ * level's grid with ottica_spatial_level_rect ().
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "ottica-op-common.h"
+
+G_BEGIN_DECLS
+
+/* Levels up to this one get exactly the margin they need; above it the
+ * filter's reach is trimmed to what the margin holds. */
+#define OTTICA_SPATIAL_EXACT_LEVELS 3
+
+static inline gfloat
+ottica_clampf (gfloat v,
+               gfloat low,
+               gfloat high)
+{
+  return ottica_minf (ottica_maxf (v, low), high);
+}
+
+/* log2 and 2^x by exponent bits and a short polynomial, exact at both
+ * ends of each octave (so continuous): log2 within 1e-5 for positive,
+ * finite x; 2^x within 1e-5 relative for |x| < 100. They work four values
+ * at a time with GCC's generic vectors (SIMD where the machine has it,
+ * scalar code elsewhere) and on every value the same way, so a pixel's
+ * result does not depend on where a row starts: arrays need room for
+ * OTTICA_ROUND4 (n) values. */
+typedef uint32_t OtticaV4u __attribute__ ((vector_size (16)));
+
+#define OTTICA_ROUND4(n) (((n) + 3) & ~3)
+
+static inline void
+ottica_log2_array (gfloat *values,
+                   gint    n)
+{
+  for (gint i = 0; i < n; i += 4)
+    {
+      OtticaV4f x, u, p, exponent;
+      OtticaV4u bits;
+
+      memcpy (&x, values + i, sizeof x);
+      bits = (OtticaV4u) x;
+      exponent = __builtin_convertvector ((OtticaV4i) (bits >> 23) - 127, OtticaV4f);
+      bits = (bits & 0x007fffffu) | 0x3f800000u;
+      u = (OtticaV4f) bits - 1.0f;
+      p = 0.442659437f + u * (-0.276728317f + u * (0.184862183f + u * (-0.0983875676f + u * 0.0262730364f)));
+      x = exponent + (u + u * (1.0f - u) * p);
+      memcpy (values + i, &x, sizeof x);
+    }
+}
+
+static inline void
+ottica_exp2_array (gfloat *values,
+                   gint    n)
+{
+  for (gint i = 0; i < n; i += 4)
+    {
+      OtticaV4f x, f, p;
+      OtticaV4i whole;
+      OtticaV4u bits;
+
+      memcpy (&x, values + i, sizeof x);
+      whole = __builtin_convertvector (x + 128.0f, OtticaV4i) - 128;
+      f = x - __builtin_convertvector (whole, OtticaV4f);
+      p = 1.0f + f + f * (f - 1.0f) * (0.306910457f + f * (0.0656114906f + f * 0.0137113515f));
+      bits = (OtticaV4u) p + ((OtticaV4u) whole << 23);
+      x = (OtticaV4f) bits;
+      memcpy (values + i, &x, sizeof x);
+    }
+}
+
+typedef struct
+{
+  gint    cell;           /* pixels per cell side, at the render level */
+  gint    x0, y0;         /* index of the first cell */
+  gint    width, height;  /* size in cells */
+  gint    channels;
+  gfloat *data;           /* row-major, channels interleaved */
+} OtticaGrid;
+
+/* The long edge of the input image in full-resolution pixels, or 0 when
+ * it has no finite extent. */
+static inline gdouble
+ottica_spatial_long_edge (GeglOperation *operation)
+{
+  const GeglRectangle *bbox = gegl_operation_source_get_bounding_box (operation, "input");
+
+  if (bbox == NULL || gegl_rectangle_is_infinite_plane (bbox) ||
+      bbox->width <= 0 || bbox->height <= 0)
+    return 0.0;
+  return MAX (bbox->width, bbox->height);
+}
+
+/* The input's extent, for bounding boxes that do not grow by the margin. */
+static inline GeglRectangle
+ottica_spatial_input_extent (GeglOperation *operation)
+{
+  const GeglRectangle *bbox = gegl_operation_source_get_bounding_box (operation, "input");
+  GeglRectangle        empty = { 0, 0, 0, 0 };
+
+  return bbox != NULL ? *bbox : empty;
+}
+
+static inline GeglRectangle
+ottica_spatial_level_rect (const GeglRectangle *roi,
+                           gint                 level)
+{
+  GeglRectangle rect = *roi;
+
+  if (level > 0)
+    {
+      rect.x = roi->x >> level;
+      rect.y = roi->y >> level;
+      rect.width = ((roi->x + roi->width) >> level) - rect.x;
+      rect.height = ((roi->y + roi->height) >> level) - rect.y;
+    }
+  return rect;
+}
+
+/* The largest power of two not above @pixels (at least 1). */
+static inline gint
+ottica_spatial_cell_size (gdouble pixels)
+{
+  gint cell = 1;
+
+  while (cell * 2 <= pixels && cell < (1 << 20))
+    cell *= 2;
+  return cell;
+}
+
+/* Cells [*first, *last] that bilinear reconstruction reads for the
+ * pixels [start, start + n) along one axis. */
+static inline void
+ottica_grid_span (gint  start,
+                  gint  n,
+                  gint  cell,
+                  gint *first,
+                  gint *last)
+{
+  *first = (gint) floor ((start + 0.5) / cell - 0.5);
+  *last = (gint) floor ((start + n - 0.5) / cell - 0.5) + 1;
+}
+
+/* Margin, in pixels of the render level, that a grid filtered over
+ * @reach cells needs around the output: the bilinear span plus the reach. */
+static inline gint
+ottica_grid_margin (gint cell,
+                    gint reach)
+{
+  return (reach + 2) * cell;
+}
+
+/* The largest reach that fits in @margin pixels, given the cell size. */
+static inline gint
+ottica_grid_reach_within (gint margin,
+                          gint cell)
+{
+  return MAX (margin / cell - 2, 0);
+}
+
+static inline void
+ottica_grid_init (OtticaGrid *grid,
+                  gint        cell,
+                  gint        x0,
+                  gint        y0,
+                  gint        width,
+                  gint        height,
+                  gint        channels)
+{
+  grid->cell = cell;
+  grid->x0 = x0;
+  grid->y0 = y0;
+  grid->width = width;
+  grid->height = height;
+  grid->channels = channels;
+  grid->data = g_new0 (gfloat, (gsize) width * height * channels);
+}
+
+static inline void
+ottica_grid_clear (OtticaGrid *grid)
+{
+  g_clear_pointer (&grid->data, g_free);
+}
+
+static inline gfloat *
+ottica_grid_row (const OtticaGrid *grid,
+                 gint              row)
+{
+  return grid->data + (gsize) row * grid->width * grid->channels;
+}
+
+/* Normalised Gaussian weights for offsets -reach..reach. */
+static inline gfloat *
+ottica_gaussian_kernel (gdouble sigma,
+                        gint    reach)
+{
+  gfloat  *kernel = g_new (gfloat, 2 * reach + 1);
+  gdouble  sum = 0.0;
+
+  sigma = MAX (sigma, 1e-3);
+  for (gint k = -reach; k <= reach; k++)
+    {
+      kernel[k + reach] = (gfloat) exp (-(gdouble) k * k / (2.0 * sigma * sigma));
+      sum += kernel[k + reach];
+    }
+  for (gint k = 0; k <= 2 * reach; k++)
+    kernel[k] = (gfloat) (kernel[k] / sum);
+  return kernel;
+}
+
+/* Separable Gaussian over the cells that have their whole neighbourhood in
+ * @src: @dst is @reach cells smaller on each side. Each output cell is the
+ * same sum in the same order wherever the grid starts. */
+static inline void
+ottica_grid_blur (const OtticaGrid *src,
+                  OtticaGrid       *dst,
+                  const gfloat     *kernel,
+                  gint              reach)
+{
+  const gint ch = src->channels;
+  const gint width = src->width - 2 * reach;
+  const gint height = src->height - 2 * reach;
+  const gint taps = 2 * reach + 1;
+  g_autofree gfloat *horizontal = NULL;
+
+  ottica_grid_init (dst, src->cell, src->x0 + reach, src->y0 + reach,
+                    MAX (width, 0), MAX (height, 0), ch);
+  if (width <= 0 || height <= 0)
+    return;
+
+  horizontal = g_new (gfloat, (gsize) width * src->height * ch);
+  for (gint y = 0; y < src->height; y++)
+    {
+      const gfloat *in = ottica_grid_row (src, y);
+      gfloat       *out = horizontal + (gsize) y * width * ch;
+
+      for (gint i = 0; i < width * ch; i++)
+        out[i] = kernel[0] * in[i];
+      for (gint k = 1; k < taps; k++)
+        {
+          const gfloat  w = kernel[k];
+          const gfloat *shifted = in + (gsize) k * ch;
+
+          for (gint i = 0; i < width * ch; i++)
+            out[i] += w * shifted[i];
+        }
+    }
+
+  for (gint y = 0; y < height; y++)
+    {
+      gfloat *out = ottica_grid_row (dst, y);
+
+      for (gint i = 0; i < width * ch; i++)
+        out[i] = kernel[0] * horizontal[(gsize) y * width * ch + i];
+      for (gint k = 1; k < taps; k++)
+        {
+          const gfloat  w = kernel[k];
+          const gfloat *in = horizontal + (gsize) (y + k) * width * ch;
+
+          for (gint i = 0; i < width * ch; i++)
+            out[i] += w * in[i];
+        }
+    }
+}
+
+/* Bilinear reconstruction along one axis: for each of the @n pixels from
+ * @start, the offset of its first cell from @first_cell and the weight
+ * of the second. Returns how many cells the pixels read. */
+static inline gint
+ottica_grid_axis (gint    start,
+                  gint    n,
+                  gint    cell,
+                  gint    first_cell,
+                  gint   *offset,
+                  gfloat *frac)
+{
+  for (gint p = 0; p < n; p++)
+    {
+      gdouble t = (start + p + 0.5) / cell - 0.5;
+      gdouble f = floor (t);
+
+      offset[p] = (gint) f - first_cell;
+      frac[p] = (gfloat) (t - f);
+    }
+  return n > 0 ? offset[n - 1] + 2 : 0;
+}
+
+/* The grid interpolated at pixel row @y, for @n_cells cells from
+ * @first_cell (an absolute cell index), into @out. */
+static inline void
+ottica_grid_interpolate_row (const OtticaGrid *grid,
+                             gint              y,
+                             gint              first_cell,
+                             gint              n_cells,
+                             gfloat           *out)
+{
+  const gint    ch = grid->channels;
+  gdouble       t = (y + 0.5) / grid->cell - 0.5;
+  gdouble       f = floor (t);
+  gfloat        fy = (gfloat) (t - f);
+  gint          row = (gint) f - grid->y0;
+  const gfloat *upper = ottica_grid_row (grid, row) + (gsize) (first_cell - grid->x0) * ch;
+  const gfloat *lower = ottica_grid_row (grid, row + 1) + (gsize) (first_cell - grid->x0) * ch;
+
+  for (gint i = 0; i < n_cells * ch; i++)
+    out[i] = upper[i] + fy * (lower[i] - upper[i]);
+}
+
+/* The first cell (absolute index) that pixel @x reads. */
+static inline gint
+ottica_grid_first_cell (gint x,
+                        gint cell)
+{
+  return (gint) floor ((x + 0.5) / cell - 0.5);
+}
+
+/* Reads @rect (render-level coordinates) of @input, edges repeated. */
+static inline void
+ottica_spatial_read (GeglBuffer          *input,
+                     const GeglRectangle *rect,
+                     gint                 level,
+                     gfloat              *pixels)
+{
+  gegl_buffer_get (input, rect, 1.0 / (1 << level), ottica_op_working_format (), pixels,
+                   GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_CLAMP);
+}
+
+G_END_DECLS
