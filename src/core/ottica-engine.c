@@ -11,6 +11,7 @@
 
 /* Every GEGL operation the pipeline and the exporter create by name. */
 static const char * const required_operations[] = {
+  "gegl:buffer-sink",
   "gegl:buffer-source",
   "gegl:crop",
   "gegl:nop",

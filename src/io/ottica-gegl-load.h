@@ -1,5 +1,9 @@
 /* ottica-gegl-load.h: PNG and TIFF (8 and 16 bit) through GEGL's loaders,
- * keeping their bit depth and embedded ICC profile.
+ * keeping their bit depth and embedded ICC profile. The file's structure
+ * (PNG chunks, the first TIFF directory: size, data extents, profile,
+ * orientation) is checked first, since GEGL's loaders only print warnings
+ * for truncated or absurd files. Orientation: TIFF's own tag, PNG's EXIF
+ * through gexiv2. Previews are not scaled (scale stays 1).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

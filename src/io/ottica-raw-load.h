@@ -1,7 +1,8 @@
 /* ottica-raw-load.h: camera RAW through libraw: camera white balance,
- * 16-bit linear output in a wide gamut, highlights clipped rather than
- * turned magenta; half-size decoding for previews, AHD (or better) for
- * full quality.
+ * 16-bit linear output ("RGB u16" in babl's ProPhoto space, sensor white
+ * = 1.0, no auto-brightening), highlights clipped rather than turned
+ * magenta; half-size decoding for previews whose max_size is at most half
+ * the photo, AHD for full quality. The camera's orientation is applied.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -11,7 +12,8 @@
 
 G_BEGIN_DECLS
 
-/* TRUE when libraw recognises @path as a camera RAW it can decode. */
+/* TRUE when libraw recognises @path as a camera RAW it can decode (its
+ * identify step: headers only, well under a millisecond). */
 gboolean ottica_raw_can_load (const char *path);
 
 gboolean ottica_raw_load     (OtticaImage              *image,
