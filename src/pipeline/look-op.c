@@ -1,3 +1,246 @@
-/* SPDX-License-Identifier: GPL-3.0-or-later */
-/* PLACEHOLDER: to be written. */
-#include <glib.h>
+/* look-op.c: ottica:look, a meta operation that applies a whole look by
+ * its id, with an amount from 0 (the photo unchanged) to 1 (the look).
+ *
+ * It builds one child node per operation the look uses, in the fixed
+ * order of ottica_look_operations(), and sets their parameters
+ * interpolated by the amount (ottica_look_apply_step()). Changing the
+ * amount only sets properties; changing the look rebuilds the children.
+ * No look, an unknown id or an amount of 0 passes the input through.
+ *
+ * It lives with the looks, not in src/ops: it knows looks, not pixels.
+ * ottica_look_op_ensure_registered() registers it, once, through its own
+ * never-unloaded GTypeModule, as ottica-ops.c does for the pixel ops.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <glib/gi18n-lib.h>
+
+#ifdef GEGL_PROPERTIES
+
+property_string (look_id, _("Look"), "")
+  description (_("The id of a built-in or user look (ottica-cli looks lists them); empty for none"))
+
+property_double (amount, _("Amount"), 1.0)
+  description (_("How much of the look: 0 leaves the photo unchanged, 1 applies the whole look"))
+  value_range (0.0, 1.0)
+  ui_range (0.0, 1.0)
+
+#else
+
+/* Exported as gegl_op_look_register_type (GTypeModule *), with no
+ * gegl_module_* entry points of its own. */
+#define GEGL_OP_BUNDLE
+#define GEGL_OP_META
+#define GEGL_OP_NAME     look
+#define GEGL_OP_C_SOURCE look-op.c
+
+/* gegl-op.h casts its class functions (GEGL's code, not ours); src/ops
+ * builds with -Wno-cast-function-type for the same reason. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wcast-function-type"
+#include "gegl-op.h"
+#pragma GCC diagnostic pop
+
+#include "ottica-look-library.h"
+
+typedef struct
+{
+  OtticaLook *look;     /* the look the children are built for, or NULL */
+  GPtrArray  *nodes;    /* GeglNode*, one per step (owned by the graph) */
+  char       *warned;   /* the unknown id last warned about */
+} LookState;
+
+static void
+remove_children (GeglOperation *operation, LookState *state)
+{
+  for (guint i = 0; i < state->nodes->len; i++)
+    gegl_node_remove_child (operation->node, g_ptr_array_index (state->nodes, i));
+  g_ptr_array_set_size (state->nodes, 0);
+  g_clear_pointer (&state->look, ottica_look_unref);
+}
+
+static void
+build_children (GeglOperation *operation, LookState *state, const OtticaLook *look)
+{
+  guint n_steps = ottica_look_get_n_steps (look);
+
+  state->look = ottica_look_ref ((OtticaLook *) look);
+  for (guint i = 0; i < n_steps; i++)
+    {
+      GeglNode *child = gegl_node_new_child (operation->node,
+                                             "operation", ottica_look_get_step_operation (look, i),
+                                             NULL);
+
+      g_ptr_array_add (state->nodes, child);
+    }
+}
+
+static void
+update (GeglOperation *operation)
+{
+  GeglProperties *o = GEGL_PROPERTIES (operation);
+  LookState *state = o->user_data;
+  const OtticaLook *look = NULL;
+  GeglNode *input, *output, *previous;
+
+  if (state == NULL)
+    return;
+
+  input = gegl_node_get_input_proxy (operation->node, "input");
+  output = gegl_node_get_output_proxy (operation->node, "output");
+
+  if (o->look_id != NULL && o->look_id[0] != '\0')
+    {
+      look = ottica_look_library_find (o->look_id);
+      if (look == NULL && g_strcmp0 (state->warned, o->look_id) != 0)
+        {
+          g_warning (_("There is no look with the id “%s”; showing the photo without a look."),
+                     o->look_id);
+          g_free (state->warned);
+          state->warned = g_strdup (o->look_id);
+        }
+    }
+
+  if (look != state->look)
+    {
+      /* Unhook the old chain before its nodes go. */
+      gegl_node_link (input, output);
+      remove_children (operation, state);
+      if (look != NULL)
+        build_children (operation, state, look);
+    }
+
+  if (look == NULL || !(o->amount > 0.0) || state->nodes->len == 0)
+    {
+      gegl_node_link (input, output);
+      return;
+    }
+
+  previous = input;
+  for (guint i = 0; i < state->nodes->len; i++)
+    {
+      GeglNode *child = g_ptr_array_index (state->nodes, i);
+
+      ottica_look_apply_step (look, i, child, o->amount);
+      gegl_node_link (previous, child);
+      previous = child;
+    }
+  gegl_node_link (previous, output);
+}
+
+static void
+attach (GeglOperation *operation)
+{
+  GeglProperties *o = GEGL_PROPERTIES (operation);
+  LookState *state;
+
+  if (o->user_data == NULL)
+    {
+      state = g_new0 (LookState, 1);
+      state->nodes = g_ptr_array_new ();
+      o->user_data = state;
+    }
+  gegl_node_link (gegl_node_get_input_proxy (operation->node, "input"),
+                  gegl_node_get_output_proxy (operation->node, "output"));
+  update (operation);
+}
+
+static void
+dispose (GObject *object)
+{
+  GeglProperties *o = GEGL_PROPERTIES (object);
+  LookState *state = o->user_data;
+
+  if (state != NULL)
+    {
+      /* The children belong to the node, which goes with us. */
+      g_clear_pointer (&state->look, ottica_look_unref);
+      g_ptr_array_unref (state->nodes);
+      g_free (state->warned);
+      g_free (state);
+      o->user_data = NULL;
+    }
+  G_OBJECT_CLASS (gegl_op_parent_class)->dispose (object);
+}
+
+static void
+gegl_op_class_init (GeglOpClass *klass)
+{
+  GObjectClass           *object_class = G_OBJECT_CLASS (klass);
+  GeglOperationClass     *operation_class = GEGL_OPERATION_CLASS (klass);
+  GeglOperationMetaClass *meta_class = GEGL_OPERATION_META_CLASS (klass);
+
+  object_class->dispose = dispose;
+  operation_class->attach = attach;
+  meta_class->update = update;
+
+  gegl_operation_class_set_keys (operation_class,
+    "name",        "ottica:look",
+    "title",       _("Ottica Look"),
+    "categories",  "color:photo",
+    "op-version",  "1:0",
+    "description", _("Applies one of Ottica’s looks (tone, colour, lens falloff, grain, "
+                     "toning) by its id, at an amount from 0 to 1"),
+    NULL);
+}
+
+/* ---- registration ---------------------------------------------------------- */
+
+#define OTTICA_TYPE_LOOK_OP_MODULE (ottica_look_op_module_get_type ())
+G_DECLARE_FINAL_TYPE (OtticaLookOpModule, ottica_look_op_module, OTTICA, LOOK_OP_MODULE, GTypeModule)
+
+struct _OtticaLookOpModule
+{
+  GTypeModule parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (OtticaLookOpModule, ottica_look_op_module, G_TYPE_TYPE_MODULE)
+
+/* The type is registered once, from ottica_look_op_ensure_registered();
+ * a module in use is never unloaded, so load has nothing to do. */
+static gboolean
+ottica_look_op_module_load (GTypeModule *module)
+{
+  return TRUE;
+}
+
+static void
+ottica_look_op_module_unload (GTypeModule *module)
+{
+}
+
+static void
+ottica_look_op_module_class_init (OtticaLookOpModuleClass *klass)
+{
+  GTypeModuleClass *module_class = G_TYPE_MODULE_CLASS (klass);
+
+  module_class->load = ottica_look_op_module_load;
+  module_class->unload = ottica_look_op_module_unload;
+}
+
+static void
+ottica_look_op_module_init (OtticaLookOpModule *self)
+{
+}
+
+void
+ottica_look_op_ensure_registered (void)
+{
+  static gsize registered = 0;
+
+  if (g_once_init_enter (&registered))
+    {
+      /* A loadable GEGL module may have registered it already. */
+      if (!gegl_has_operation ("ottica:look"))
+        {
+          GTypeModule *module = g_object_new (OTTICA_TYPE_LOOK_OP_MODULE, NULL);
+
+          g_type_module_set_name (module, "ottica-look-op");
+          g_type_module_use (module);
+          gegl_op_look_register_type (module);
+        }
+      g_once_init_leave (&registered, 1);
+    }
+}
+
+#endif
