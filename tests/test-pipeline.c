@@ -5,6 +5,8 @@
 #include <math.h>
 
 #include "ottica-edit.h"
+#include "ottica-image.h"
+#include "ottica-look-library.h"
 #include "ottica-pipeline.h"
 #include "ottica-test.h"
 
@@ -977,6 +979,333 @@ START_TEST (test_develop_deterministic)
 }
 END_TEST
 
+
+/* ---- looks ------------------------------------------------------------ */
+
+/* "documentary" where it exists, else the first built-in colour look. */
+static const char *
+some_look_id (void)
+{
+  GPtrArray *looks = ottica_look_library_list (NULL);
+
+  ck_assert_uint_gt (looks->len, 0);
+  if (ottica_look_library_find ("documentary") != NULL)
+    return "documentary";
+  for (guint i = 0; i < looks->len; i++)
+    if (ottica_look_is_builtin (looks->pdata[i])
+        && ottica_look_get_kind (looks->pdata[i]) == OTTICA_LOOK_KIND_COLOR)
+      return ottica_look_get_id (looks->pdata[i]);
+  return ottica_look_get_id (looks->pdata[0]);
+}
+
+static double
+mean_delta_e (GeglNode *a, GeglNode *b, const GeglRectangle *rect)
+{
+  g_autofree float *lab_a = ottica_test_render_lab (a, rect);
+  g_autofree float *lab_b = ottica_test_render_lab (b, rect);
+  gsize n = (gsize) rect->width * rect->height;
+  double sum = 0.0;
+
+  for (gsize i = 0; i < n; i++)
+    sum += ottica_test_delta_e (lab_a + i * 4, lab_b + i * 4);
+  return sum / n;
+}
+
+START_TEST (test_look_applies)
+{
+  g_autoptr(GeglBuffer) photo = load_photo ();
+  g_autoptr(GeglBuffer) source = half_size (photo);
+  g_autoptr(OtticaPipeline) plain = ottica_pipeline_new (source, 1.0);
+  g_autoptr(OtticaPipeline) looked = ottica_pipeline_new (source, 1.0);
+  g_autoptr(OtticaEdit) edit = ottica_edit_new ();
+  const GeglRectangle *extent = gegl_buffer_get_extent (source);
+  g_autofree guint8 *expected = render_u8 (ottica_pipeline_get_output (plain), extent);
+  g_autofree guint8 *got = NULL;
+  gsize n = (gsize) extent->width * extent->height * 4;
+  double delta;
+
+  ottica_edit_set_look (edit, some_look_id ());
+  edit->look_amount = 1.0;
+  ottica_pipeline_set_edit (looked, edit);
+  delta = mean_delta_e (ottica_pipeline_get_output (plain), ottica_pipeline_get_output (looked),
+                        extent);
+  ck_assert_msg (delta > 3.0, "look %s: mean ΔE %.2f from no look", edit->look_id, delta);
+
+  /* Amount 0 is the photo, as is going back to no look. */
+  edit->look_amount = 0.0;
+  ottica_pipeline_set_edit (looked, edit);
+  got = render_u8 (ottica_pipeline_get_output (looked), extent);
+  ck_assert_int_le (max_difference_u8 (expected, got, n), 1);
+
+  edit->look_amount = 0.5;
+  ottica_pipeline_set_edit (looked, edit);
+  delta = mean_delta_e (ottica_pipeline_get_output (plain), ottica_pipeline_get_output (looked),
+                        extent);
+  ck_assert_msg (delta > 1.0, "half a look: mean ΔE %.2f", delta);
+
+  ottica_edit_set_look (edit, NULL);
+  ottica_pipeline_set_edit (looked, edit);
+  g_free (got);
+  got = render_u8 (ottica_pipeline_get_output (looked), extent);
+  ck_assert_int_le (max_difference_u8 (expected, got, n), 1);
+}
+END_TEST
+
+static GeglNode *
+find_child (GeglNode *graph, const char *operation)
+{
+  GSList *children = gegl_node_get_children (graph);
+  GeglNode *found = NULL;
+
+  for (GSList *l = children; l && !found; l = l->next)
+    if (g_strcmp0 (gegl_node_get_operation (l->data), operation) == 0)
+      found = l->data;
+  g_slist_free (children);
+  return found;
+}
+
+START_TEST (test_look_never_rebuilds)
+{
+  g_autoptr(GeglBuffer) source = make_ramp_u8 (96, 64);
+  g_autoptr(OtticaPipeline) pipeline = ottica_pipeline_new (source, 1.0);
+  g_autoptr(OtticaEdit) edit = ottica_edit_new ();
+  GeglNode *graph = ottica_pipeline_get_graph (pipeline);
+  GeglNode *look = find_child (graph, "ottica:look");
+  GSList *children = gegl_node_get_children (graph);
+  GPtrArray *looks = ottica_look_library_list (NULL);
+  GeglRectangle box = { 0, 0, 96, 64 };
+  g_autofree guint8 *before = render_u8 (ottica_pipeline_get_output (pipeline), &box);
+  g_autofree guint8 *last = NULL;
+  gboolean changed = FALSE;
+
+  ck_assert_ptr_nonnull (look);
+  for (guint i = 0; i < MIN (looks->len, 4u); i++)
+    for (int k = 1; k <= 2; k++)
+      {
+        GSList *now;
+        char *id = NULL;
+        double amount = 0.0;
+
+        ottica_edit_set_look (edit, ottica_look_get_id (looks->pdata[i]));
+        edit->look_amount = k / 2.0;
+        ottica_pipeline_set_edit (pipeline, edit);
+        g_free (last);
+        last = render_u8 (ottica_pipeline_get_output (pipeline), &box);
+        if (max_difference_u8 (before, last, (gsize) box.width * box.height * 4) > 2)
+          changed = TRUE;
+
+        ck_assert_ptr_eq (find_child (graph, "ottica:look"), look);
+        gegl_node_get (look, "look-id", &id, "amount", &amount, NULL);
+        ck_assert_str_eq (id, ottica_look_get_id (looks->pdata[i]));
+        ck_assert_double_eq_tol (amount, k / 2.0, 1e-9);
+        g_free (id);
+        now = gegl_node_get_children (graph);
+        ck_assert_uint_eq (g_slist_length (now), g_slist_length (children));
+        for (GSList *a = now, *b = children; a && b; a = a->next, b = b->next)
+          ck_assert_ptr_eq (a->data, b->data);
+        g_slist_free (now);
+      }
+  ck_assert (changed);
+  g_slist_free (children);
+}
+END_TEST
+
+START_TEST (test_look_unknown)
+{
+  g_autoptr(GeglBuffer) photo = load_photo ();
+  g_autoptr(GeglBuffer) source = half_size (photo);
+  g_autoptr(OtticaPipeline) pipeline = ottica_pipeline_new (source, 1.0);
+  g_autoptr(OtticaEdit) edit = ottica_edit_new ();
+  const GeglRectangle *extent = gegl_buffer_get_extent (source);
+  g_autofree guint8 *expected = buffer_u8 (source);
+  g_autofree guint8 *got = NULL;
+
+  ottica_edit_set_look (edit, "no-such-look-anywhere");
+  edit->look_amount = 1.0;
+  ottica_pipeline_set_edit (pipeline, edit);
+  got = render_u8 (ottica_pipeline_get_output (pipeline), extent);
+  ck_assert_int_le (max_difference_u8 (expected, got, (gsize) extent->width * extent->height * 4), 1);
+
+  /* A real look after it still works. */
+  ottica_edit_set_look (edit, some_look_id ());
+  ottica_pipeline_set_edit (pipeline, edit);
+  g_free (got);
+  got = render_u8 (ottica_pipeline_get_output (pipeline), extent);
+  ck_assert_int_gt (max_difference_u8 (expected, got, (gsize) extent->width * extent->height * 4), 8);
+}
+END_TEST
+
+/* ---- RAW baseline ----------------------------------------------------- */
+
+static double
+mean_lightness (GeglNode *node)
+{
+  GeglRectangle box = gegl_node_get_bounding_box (node);
+  g_autofree float *lab = ottica_test_render_lab (node, &box);
+  gsize n = (gsize) box.width * box.height;
+  double sum = 0.0;
+
+  for (gsize i = 0; i < n; i++)
+    sum += lab[i * 4];
+  return sum / n;
+}
+
+static OtticaImage *
+load_cr2_preview (void)
+{
+  const char *path = ottica_test_canon_cr2 ();
+  OtticaLoadOptions options = { .max_size = 640 };
+  g_autoptr(GError) error = NULL;
+  OtticaImage *image;
+
+  if (path == NULL)
+    return NULL;
+  image = ottica_image_load (path, &options, NULL, &error);
+  ck_assert_msg (image != NULL, "%s", error ? error->message : "");
+  ck_assert_int_eq (image->kind, OTTICA_IMAGE_KIND_RAW);
+  return image;
+}
+
+START_TEST (test_raw_baseline_cr2)
+{
+  g_autoptr(OtticaImage) image = load_cr2_preview ();
+  g_autoptr(OtticaPipeline) plain = NULL;
+  g_autoptr(OtticaPipeline) pipeline = NULL;
+  g_autoptr(OtticaEdit) edit = ottica_edit_new ();
+  double linear, baseline, brighter, exposure = 0.0;
+
+  if (image == NULL)
+    {
+      ottica_test_skip ("the Canon CR2 (rawtran-doc) is not installed");
+      return;
+    }
+  plain = ottica_pipeline_new (image->buffer, image->scale);
+  pipeline = ottica_pipeline_new_for_image (image);
+  ck_assert (!ottica_pipeline_get_raw_baseline (plain, NULL));
+  ck_assert (ottica_pipeline_get_raw_baseline (pipeline, &exposure));
+  /* No BaselineExposure tag in a CR2: the default. */
+  ck_assert_double_eq_tol (exposure, ottica_pipeline_raw_baseline_exposure (NULL), 1e-9);
+  ck_assert_double_gt (exposure, 0.5);
+
+  /* Linear as decoded it is dark (mean L* about 26); with the baseline it
+   * lands where darktable's default (L* 35) and dcraw -w (L* 50) do. */
+  linear = mean_lightness (ottica_pipeline_get_output (plain));
+  baseline = mean_lightness (ottica_pipeline_get_output (pipeline));
+  ck_assert_msg (baseline > 33.0 && baseline < 60.0, "mean L* %.1f", baseline);
+  ck_assert_msg (baseline > linear + 6.0, "baseline L* %.1f, linear %.1f", baseline, linear);
+
+  /* "Before" (a neutral edit) keeps the baseline; the user's exposure
+   * still brightens. */
+  ottica_pipeline_set_edit (pipeline, edit);
+  ck_assert_double_eq_tol (mean_lightness (ottica_pipeline_get_output (pipeline)), baseline, 0.01);
+  edit->exposure = 1.0;
+  ottica_pipeline_set_edit (pipeline, edit);
+  brighter = mean_lightness (ottica_pipeline_get_output (pipeline));
+  ck_assert_msg (brighter > baseline + 5.0, "exposure +1: L* %.1f from %.1f", brighter, baseline);
+}
+END_TEST
+
+START_TEST (test_raw_baseline_not_for_jpeg)
+{
+  g_autofree char *path = ottica_test_bundled_photo ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OtticaImage) image = ottica_image_load (path, NULL, NULL, &error);
+  g_autoptr(OtticaPipeline) pipeline = NULL;
+  g_autoptr(OtticaEdit) edit = ottica_edit_new ();
+  const GeglRectangle *extent;
+  g_autofree guint8 *expected = NULL;
+  g_autofree guint8 *got = NULL;
+
+  ck_assert_msg (image != NULL, "%s", error ? error->message : "");
+  ck_assert_int_eq (image->kind, OTTICA_IMAGE_KIND_JPEG);
+  pipeline = ottica_pipeline_new_for_image (image);
+  ck_assert (!ottica_pipeline_get_raw_baseline (pipeline, NULL));
+  ottica_pipeline_set_edit (pipeline, edit);
+  extent = gegl_buffer_get_extent (image->buffer);
+  expected = buffer_u8 (image->buffer);
+  got = render_u8 (ottica_pipeline_get_output (pipeline), extent);
+  ck_assert_int_le (max_difference_u8 (expected, got, (gsize) extent->width * extent->height * 4), 1);
+}
+END_TEST
+
+#define RAMP_MAX 4.0
+
+static void
+fill_grey_ramp (int x, int y, int width, int height, float *p)
+{
+  p[0] = p[1] = p[2] = (float) (RAMP_MAX * x / (width - 1));
+  p[3] = 1.0f;
+}
+
+/* The output of the ramp at scene value @v. */
+static double
+ramp_at (const float *pixels, int width, double v)
+{
+  return pixels[(int) round (v / RAMP_MAX * (width - 1)) * 4 + 1];
+}
+
+START_TEST (test_raw_baseline_rolls_off)
+{
+  const int width = 4097;
+  g_autoptr(GeglBuffer) source = make_float_buffer (width, 1, fill_grey_ramp);
+  g_autoptr(OtticaPipeline) pipeline = ottica_pipeline_new (source, 1.0);
+  g_autoptr(OtticaEdit) edit = ottica_edit_new ();
+  double exposure = ottica_pipeline_raw_baseline_exposure (NULL);
+  g_autofree float *out = NULL;
+  GeglRectangle box;
+  double at_white, at_2, at_4;
+
+  ottica_pipeline_set_raw_baseline (pipeline, TRUE, exposure);
+  out = render_working (pipeline, &box);
+  ck_assert_int_eq (box.width, width);
+  for (int x = 1; x < width; x++)
+    {
+      ck_assert_msg (out[x * 4 + 1] >= out[(x - 1) * 4 + 1], "not monotone at %d", x);
+      ck_assert_msg (out[x * 4 + 1] <= 1.0f, "above white at %d: %g", x, out[x * 4 + 1]);
+      ck_assert (out[x * 4] == out[x * 4 + 1] && out[x * 4 + 2] == out[x * 4 + 1]);
+    }
+  /* Mid tones are lifted by about the base exposure. */
+  ck_assert_double_gt (ramp_at (out, width, 0.05), 0.05 * exp2 (exposure - 0.5));
+  /* Sensor white is light but not white, and the 2 EV above it are kept
+   * apart (a linear exposure would clip them all at 1.0). */
+  at_white = ramp_at (out, width, 1.0);
+  at_2 = ramp_at (out, width, 2.0);
+  at_4 = ramp_at (out, width, 4.0);
+  ck_assert_msg (at_white > 0.75 && at_white < 0.97, "sensor white at %g", at_white);
+  ck_assert_msg (at_2 > at_white + 0.02, "1 EV above white: %g, white %g", at_2, at_white);
+  ck_assert_msg (at_4 > at_2 + 0.004 && at_4 < 1.0, "2 EV above white: %g, 1 EV %g", at_4, at_2);
+
+  /* Off again, the ramp passes unchanged. */
+  ottica_pipeline_set_raw_baseline (pipeline, FALSE, 0.0);
+  g_free (out);
+  out = render_working (pipeline, &box);
+  ck_assert_double_eq_tol (ramp_at (out, width, 3.0), 3.0, 1e-5);
+}
+END_TEST
+
+START_TEST (test_raw_baseline_exposure_tag)
+{
+  g_autofree char *dng = ottica_test_sample ("raw/blackmagic_pocket_cinema_4k.dng");
+  g_autofree char *no_tag = ottica_test_sample ("raw/canon_eos_550d_magiclantern_colorchecker.dng");
+  double fallback = ottica_pipeline_raw_baseline_exposure (NULL);
+
+  ck_assert_double_eq_tol (ottica_pipeline_raw_baseline_exposure ("/nonexistent/x.dng"), fallback,
+                           1e-9);
+  if (dng == NULL)
+    {
+      ottica_test_skip ("samples/raw/blackmagic_pocket_cinema_4k.dng is absent");
+      return;
+    }
+  /* Its BaselineExposure is 265412/100000 EV, meant for cinema grading:
+   * kept within a still camera's span (1.5 EV), above the default. */
+  ck_assert_double_eq_tol (ottica_pipeline_raw_baseline_exposure (dng), 1.5, 1e-6);
+  ck_assert_double_gt (ottica_pipeline_raw_baseline_exposure (dng), fallback);
+  /* This one has the tag as 0/0: unusable, so the default. */
+  if (no_tag != NULL)
+    ck_assert_double_eq_tol (ottica_pipeline_raw_baseline_exposure (no_tag), fallback, 1e-9);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -985,6 +1314,8 @@ main (void)
   TCase *develop = ottica_test_case ("develop");
   TCase *geometry = ottica_test_case ("geometry");
   TCase *graph = ottica_test_case ("graph");
+  TCase *looks = ottica_test_case ("looks");
+  TCase *raw = ottica_test_case ("raw");
 
   tcase_add_test (neutral, test_neutral_photo);
   tcase_add_test (neutral, test_neutral_ramp);
@@ -1011,6 +1342,17 @@ main (void)
   tcase_add_test (graph, test_sharpening);
   tcase_add_test (graph, test_preview_matches_export);
   suite_add_tcase (suite, graph);
+
+  tcase_add_test (looks, test_look_applies);
+  tcase_add_test (looks, test_look_never_rebuilds);
+  tcase_add_test (looks, test_look_unknown);
+  suite_add_tcase (suite, looks);
+
+  tcase_add_test (raw, test_raw_baseline_cr2);
+  tcase_add_test (raw, test_raw_baseline_not_for_jpeg);
+  tcase_add_test (raw, test_raw_baseline_rolls_off);
+  tcase_add_test (raw, test_raw_baseline_exposure_tag);
+  suite_add_tcase (suite, raw);
 
   return ottica_test_run ("pipeline", suite);
 }
