@@ -12,6 +12,10 @@
 #include "ottica-edit.h"
 #include "ottica-error.h"
 #include "ottica-image.h"
+#include "ottica-export-recipe.h"
+#include "ottica-manifest.h"
+#include "ottica-output-profile.h"
+#include "ottica-target-size.h"
 #include "ottica-output-template.h"
 #include "ottica-scan.h"
 #include "ottica-sidecar.h"
@@ -853,6 +857,11 @@ START_TEST (test_batch_cancel_leaves_no_partial_files)
     {
       g_autofree char *path = g_build_filename (out, name, NULL);
 
+      if (strcmp (name, OTTICA_MANIFEST_DIR_NAME) == 0)
+        {
+          ck_assert_int_eq (count_temporaries (path), 0);
+          continue;
+        }
       ck_assert_msg (!ottica_scan_is_ignored_name (name), "left behind: %s", name);
       assert_jpeg (path, 400, 300);
       n_outputs++;
@@ -965,6 +974,462 @@ START_TEST (test_batch_bad_recipe_refused)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* Manifest                                                            */
+
+static OtticaManifestKey
+manifest_key (const char *photo, const char *look, int quality)
+{
+  OtticaManifestKey key = { NULL };
+  g_autoptr(OtticaEdit) edit = ottica_edit_new ();
+  g_autoptr(GError) error = NULL;
+  OtticaExportOptions options;
+
+  ottica_export_options_init (&options);
+  options.quality = quality;
+  ottica_edit_set_look (edit, look);
+  key.input = ottica_manifest_hash_input (photo, &error);
+  ck_assert_msg (key.input != NULL, "%s", error ? error->message : "");
+  key.edit = ottica_manifest_hash_edit (edit);
+  key.recipe = ottica_manifest_hash_recipe (&options, 0);
+  return key;
+}
+
+START_TEST (test_manifest_states)
+{
+  const char *root = ottica_test_scratch_dir ();
+  g_autofree char *out = make_dir (root, "out");
+  g_autofree char *photo = g_build_filename (root, "p.jpg", NULL);
+  g_autofree char *output = g_build_filename (out, "sub", "p.jpg", NULL);
+  g_autofree char *sub = g_build_filename (out, "sub", NULL);
+  g_autoptr(GError) error = NULL;
+  g_auto(OtticaManifestKey) key = { NULL };
+  g_auto(OtticaManifestKey) other_edit = { NULL };
+  g_auto(OtticaManifestKey) other_recipe = { NULL };
+  g_auto(OtticaManifestKey) other_input = { NULL };
+
+  ck_assert (g_file_set_contents (photo, "photo bytes", -1, NULL));
+  key = manifest_key (photo, NULL, 90);
+  other_edit = manifest_key (photo, "documentary", 90);
+  other_recipe = manifest_key (photo, NULL, 80);
+  ck_assert_str_ne (key.edit, other_edit.edit);
+  ck_assert_str_ne (key.recipe, other_recipe.recipe);
+  ck_assert_str_eq (key.input, other_edit.input);
+
+  /* Nothing yet. */
+  ck_assert_int_eq (ottica_manifest_check (out, "sub/p.jpg", &key), OTTICA_MANIFEST_ABSENT);
+  /* A file nobody recorded is someone else's. */
+  ck_assert_int_eq (g_mkdir_with_parents (sub, 0755), 0);
+  ck_assert (g_file_set_contents (output, "theirs", -1, NULL));
+  ck_assert_int_eq (ottica_manifest_check (out, "sub/p.jpg", &key), OTTICA_MANIFEST_FOREIGN);
+
+  /* Written by us. */
+  ck_assert (ottica_manifest_begin (out, "sub/p.jpg", &key, &error));
+  g_usleep (20000);
+  ck_assert (g_file_set_contents (output, "ours", -1, NULL));
+  ck_assert (ottica_manifest_commit (out, "sub/p.jpg", &key, &error));
+  ck_assert_int_eq (ottica_manifest_check (out, "sub/p.jpg", &key), OTTICA_MANIFEST_UP_TO_DATE);
+  ck_assert_int_eq (ottica_manifest_check (out, "sub/p.jpg", &other_edit), OTTICA_MANIFEST_STALE);
+  ck_assert_int_eq (ottica_manifest_check (out, "sub/p.jpg", &other_recipe), OTTICA_MANIFEST_STALE);
+  /* Another name in the same folder has its own entry. */
+  ck_assert_int_eq (ottica_manifest_check (out, "p.jpg", &key), OTTICA_MANIFEST_ABSENT);
+
+  /* The photo changed (same size, new time): out of date. */
+  g_usleep (20000);
+  ck_assert (g_file_set_contents (photo, "PHOTO BYTES", -1, NULL));
+  other_input = manifest_key (photo, NULL, 90);
+  ck_assert_str_ne (key.input, other_input.input);
+  ck_assert_int_eq (ottica_manifest_check (out, "sub/p.jpg", &other_input), OTTICA_MANIFEST_STALE);
+
+  /* Someone replaced our output: no longer ours. */
+  g_usleep (20000);
+  ck_assert (g_file_set_contents (output, "replaced", -1, NULL));
+  ck_assert_int_eq (ottica_manifest_check (out, "sub/p.jpg", &key), OTTICA_MANIFEST_FOREIGN);
+
+  /* Output gone: ours to write again. */
+  ck_assert_int_eq (g_unlink (output), 0);
+  ck_assert_int_eq (ottica_manifest_check (out, "sub/p.jpg", &key), OTTICA_MANIFEST_STALE);
+}
+END_TEST
+
+START_TEST (test_manifest_pending_then_killed)
+{
+  const char *root = ottica_test_scratch_dir ();
+  g_autofree char *out = make_dir (root, "out");
+  g_autofree char *photo = g_build_filename (root, "p.jpg", NULL);
+  g_autofree char *output = g_build_filename (out, "p.jpg", NULL);
+  g_autofree char *entry = ottica_manifest_entry_path (out, "p.jpg");
+  g_autofree char *data = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(OtticaManifestKey) key = { NULL };
+  g_auto(OtticaManifestKey) other = { NULL };
+
+  ck_assert (g_file_set_contents (photo, "photo bytes", -1, NULL));
+  key = manifest_key (photo, NULL, 90);
+  other = manifest_key (photo, NULL, 70);
+
+  /* An old output of ours, then a run that meant to replace it was
+   * killed before renaming: redo it. */
+  ck_assert (g_file_set_contents (output, "old", -1, NULL));
+  g_usleep (20000);
+  ck_assert (ottica_manifest_begin (out, "p.jpg", &key, &error));
+  ck_assert_int_eq (ottica_manifest_check (out, "p.jpg", &key), OTTICA_MANIFEST_STALE);
+
+  /* Killed after the rename, before "done": the output is the finished
+   * export; it counts (and the entry is completed) with the same key. */
+  g_usleep (20000);
+  ck_assert (g_file_set_contents (output, "new", -1, NULL));
+  ck_assert_int_eq (ottica_manifest_check (out, "p.jpg", &other), OTTICA_MANIFEST_STALE);
+  ck_assert_int_eq (ottica_manifest_check (out, "p.jpg", &key), OTTICA_MANIFEST_UP_TO_DATE);
+  ck_assert (g_file_get_contents (entry, &data, NULL, NULL));
+  ck_assert_msg (strstr (data, "state=done") != NULL, "%s", data);
+}
+END_TEST
+
+START_TEST (test_manifest_removes_only_its_temporaries)
+{
+  const char *root = ottica_test_scratch_dir ();
+  g_autofree char *out = make_dir (root, "out");
+  g_autofree char *entry = ottica_manifest_entry_path (out, "a.jpg");
+  g_autofree char *entry_dir = g_path_get_dirname (entry);
+  g_autofree char *entry_name = g_path_get_basename (entry);
+  g_autofree char *entry_temp_name = g_strdup_printf (".%s.Ab12Cd.part", entry_name);
+  g_autofree char *entry_temp = g_build_filename (entry_dir, entry_temp_name, NULL);
+  const char *mine[] = { ".a.jpg.x1Y2z3.part", ".a.jpg.QQQQQQ.part", NULL };
+  const char *theirs[] = { ".b.jpg.x1Y2z3.part", ".aa.jpg.x1Y2z3.part", "a.jpg", ".a.jpg.x1Y2z3.partial", NULL };
+
+  ck_assert_int_eq (g_mkdir_with_parents (entry_dir, 0755), 0);
+  ck_assert (g_file_set_contents (entry_temp, "x", -1, NULL));
+  for (guint i = 0; mine[i] != NULL; i++)
+    g_free (touch (out, mine[i]));
+  for (guint i = 0; theirs[i] != NULL; i++)
+    g_free (touch (out, theirs[i]));
+
+  ck_assert_int_eq (ottica_manifest_remove_temporaries (out, "a.jpg"), 3);
+  ck_assert (!g_file_test (entry_temp, G_FILE_TEST_EXISTS));
+  for (guint i = 0; theirs[i] != NULL; i++)
+    {
+      g_autofree char *path = g_build_filename (out, theirs[i], NULL);
+
+      ck_assert_msg (g_file_test (path, G_FILE_TEST_EXISTS), "%s removed", theirs[i]);
+    }
+}
+END_TEST
+
+START_TEST (test_batch_resumes_from_manifest)
+{
+  const char *root = ottica_test_scratch_dir ();
+  g_autofree char *in = make_dir (root, "in");
+  g_autofree char *out = g_build_filename (root, "out", NULL);
+  g_autofree char *a = make_photo (in, "a.png", 40, 30);
+  g_autofree char *b = make_photo (in, "b.png", 40, 30);
+  g_autofree char *out_a = g_build_filename (out, "a.jpg", NULL);
+  g_autofree char *out_b = g_build_filename (out, "b.jpg", NULL);
+  const char *inputs[] = { a, b, NULL };
+  GStatBuf st_a, st_b, st_a2, st_b2;
+
+  {
+    g_autoptr(OtticaBatch) batch = new_batch (out, NULL, 2, FALSE);
+    g_autoptr(OtticaBatchResult) result = ottica_batch_run (batch, inputs, NULL);
+
+    ck_assert_int_eq (result->n_exported, 2);
+    ck_assert_int_eq (result->n_up_to_date, 0);
+  }
+  ck_assert_int_eq (g_stat (out_a, &st_a), 0);
+  ck_assert_int_eq (g_stat (out_b, &st_b), 0);
+  g_usleep (20000);
+  {
+    /* Up to date: nothing written. */
+    g_autoptr(OtticaBatch) batch = new_batch (out, NULL, 2, FALSE);
+    g_autoptr(OtticaBatchResult) result = ottica_batch_run (batch, inputs, NULL);
+    OtticaBatchItem *item = g_ptr_array_index (result->items, 0);
+
+    ck_assert_int_eq (result->n_exported, 0);
+    ck_assert_int_eq (result->n_up_to_date, 2);
+    ck_assert_int_eq (result->n_failed, 0);
+    ck_assert (item->up_to_date && item->error == NULL);
+  }
+  {
+    /* b's edit changed: only b is redone, without overwrite. */
+    g_autoptr(OtticaEdit) edit = ottica_edit_new ();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(OtticaBatch) batch = new_batch (out, NULL, 2, FALSE);
+    g_autoptr(OtticaBatchResult) result = NULL;
+
+    edit->exposure = 1.0;
+    ck_assert (ottica_sidecar_save (b, edit, NULL, &error));
+    result = ottica_batch_run (batch, inputs, NULL);
+    ck_assert_int_eq (result->n_exported, 1);
+    ck_assert_int_eq (result->n_up_to_date, 1);
+    ck_assert_int_eq (result->n_failed, 0);
+  }
+  ck_assert_int_eq (g_stat (out_a, &st_a2), 0);
+  ck_assert_int_eq (g_stat (out_b, &st_b2), 0);
+  ck_assert (st_a2.st_mtim.tv_sec == st_a.st_mtim.tv_sec && st_a2.st_mtim.tv_nsec == st_a.st_mtim.tv_nsec);
+  ck_assert (st_b2.st_mtim.tv_sec != st_b.st_mtim.tv_sec || st_b2.st_mtim.tv_nsec != st_b.st_mtim.tv_nsec);
+  assert_jpeg (out_b, 40, 30);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Recipes, target size, shards                                        */
+
+static char *
+write_recipe (const char *name, const char *text)
+{
+  char *path = ottica_test_scratch_file (name);
+
+  ck_assert (g_file_set_contents (path, text, -1, NULL));
+  return path;
+}
+
+START_TEST (test_recipe_file_load)
+{
+  g_autofree char *good = write_recipe ("web.recipe",
+                                        "[Recipe]\nname=Web\nmax-size=500K\nlong-edge=2048\n"
+                                        "sharpen=standard\ncolor-space=display-p3\nmetadata=no-gps\n"
+                                        "template={name}-web\nsubfolder=web/small\n");
+  g_autofree char *inherit = write_recipe ("plain.recipe", "[Recipe]\nquality=70\n");
+  const struct
+  {
+    const char *text;
+    const char *says;
+  } bad[] = {
+    { "[Recipe]\nqualty=80\n", "qualty" },
+    { "[Recipe]\nquality=0\n", "quality" },
+    { "[Recipe]\nquality=80\nmax-size=1M\n", "max-size" },
+    { "[Recipe]\nlong-edge=100\nwidth=100\n", "more than one" },
+    { "[Recipe]\nmax-size=lots\n", "lots" },
+    { "[Recipe]\nsubfolder=../out\n", "subfolder" },
+    { "[Recipe]\nsubfolder=/etc\n", "subfolder" },
+    { "[Recipe]\nsharpen=extreme\n", "extreme" },
+    { "[Export]\nquality=80\n", "[Recipe]" },
+    { "not a key file", "bad.recipe" },
+  };
+  OtticaExportOptions defaults;
+  guint64 bytes = 0;
+
+  ottica_export_options_init (&defaults);
+  defaults.quality = 77;
+  defaults.metadata = OTTICA_METADATA_NONE;
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(OtticaExportRecipe) recipe = ottica_export_recipe_load (good, &defaults, &error);
+
+    ck_assert_msg (recipe != NULL, "%s", error ? error->message : "");
+    ck_assert_str_eq (recipe->name, "Web");
+    ck_assert_uint_eq (recipe->target_bytes, 500 * 1024);
+    ck_assert_int_eq (recipe->export_options.size_mode, OTTICA_SIZE_LONG_EDGE);
+    ck_assert (recipe->export_options.size_value == 2048);
+    ck_assert_int_eq (recipe->export_options.sharpen, OTTICA_SHARPEN_STANDARD);
+    ck_assert_int_eq (recipe->export_options.color_space, OTTICA_COLOR_SPACE_DISPLAY_P3);
+    ck_assert_int_eq (recipe->export_options.metadata, OTTICA_METADATA_NO_GPS);
+    ck_assert_str_eq (recipe->name_template, "{name}-web");
+    ck_assert_str_eq (recipe->subfolder, "web/small");
+  }
+  {
+    g_autoptr(OtticaExportRecipe) recipe = ottica_export_recipe_load (inherit, &defaults, NULL);
+
+    ck_assert (recipe != NULL);
+    ck_assert_int_eq (recipe->export_options.quality, 70);
+    ck_assert_int_eq (recipe->export_options.metadata, OTTICA_METADATA_NONE);
+    ck_assert_str_eq (recipe->name, "plain.recipe");
+    ck_assert_uint_eq (recipe->target_bytes, 0);
+    ck_assert (recipe->name_template == NULL && recipe->subfolder == NULL);
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *path = write_recipe ("bad.recipe", bad[i].text);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(OtticaExportRecipe) recipe = ottica_export_recipe_load (path, &defaults, &error);
+
+      ck_assert_msg (recipe == NULL, "accepted: %s", bad[i].text);
+      ck_assert (g_error_matches (error, OTTICA_ERROR, OTTICA_ERROR_INVALID));
+      ck_assert_msg (strstr (error->message, bad[i].says) != NULL, "%s: %s", bad[i].text, error->message);
+    }
+
+  ck_assert (ottica_parse_byte_size ("500K", &bytes) && bytes == 512000);
+  ck_assert (ottica_parse_byte_size ("2M", &bytes) && bytes == 2 * 1024 * 1024);
+  ck_assert (ottica_parse_byte_size ("1.5mb", &bytes) && bytes == 1572864);
+  ck_assert (ottica_parse_byte_size ("300000", &bytes) && bytes == 300000);
+  ck_assert (!ottica_parse_byte_size ("0", &bytes));
+  ck_assert (!ottica_parse_byte_size ("-5K", &bytes));
+  ck_assert (!ottica_parse_byte_size ("5G", &bytes));
+  ck_assert (!ottica_parse_byte_size ("K", &bytes));
+}
+END_TEST
+
+START_TEST (test_target_size_within_two_percent)
+{
+  const int width = 480, height = 320;
+  g_autofree guint8 *rgb = g_malloc ((gsize) width * height * 3);
+  g_autoptr(GBytes) icc = ottica_output_profile_icc (OTTICA_COLOR_SPACE_SRGB);
+  OtticaExportOptions options;
+  guint32 state = 12345;
+  const guint64 targets[] = { 12000, 30000, 61440, 100000 };
+
+  /* Detail at every scale, so size follows the compression smoothly. */
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      {
+        guint8 *p = rgb + ((gsize) y * width + x) * 3;
+
+        state = state * 1664525u + 1013904223u;
+        p[0] = (guint8) (x * 255 / width / 2 + (state >> 26));
+        p[1] = (guint8) (y * 255 / height / 2 + ((state >> 18) & 63));
+        p[2] = (guint8) (((x / 8 + y / 8) & 1) * 100 + ((state >> 10) & 31));
+      }
+  ottica_export_options_init (&options);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (targets); i++)
+    {
+      gsize length = 0;
+      guint encodes = 0;
+      g_autofree guint8 *jpeg = ottica_target_size_encode (rgb, width, height, (gsize) width * 3,
+                                                           &options, icc, targets[i], &length,
+                                                           &encodes);
+
+      ck_assert_msg (jpeg != NULL, "no JPEG under %" G_GUINT64_FORMAT, targets[i]);
+      ck_assert_msg (length <= targets[i], "%zu over %" G_GUINT64_FORMAT, length, targets[i]);
+      ck_assert_msg (length >= 0.98 * targets[i], "%zu more than 2 %% under %" G_GUINT64_FORMAT,
+                     length, targets[i]);
+      ck_assert (jpeg[0] == 0xff && jpeg[1] == 0xd8 && jpeg[length - 2] == 0xff && jpeg[length - 1] == 0xd9);
+      ck_assert_uint_le (encodes, 26);
+    }
+  {
+    /* Not even the strongest compression fits: no JPEG, and why. */
+    gsize length = 0;
+    guint8 *jpeg = ottica_target_size_encode (rgb, width, height, (gsize) width * 3, &options, icc,
+                                              1000, &length, NULL);
+
+    ck_assert (jpeg == NULL);
+    ck_assert_uint_gt (length, 1000);
+  }
+}
+END_TEST
+
+START_TEST (test_batch_two_recipes_one_decode)
+{
+  const char *root = ottica_test_scratch_dir ();
+  g_autofree char *in = make_dir (root, "in");
+  g_autofree char *out = g_build_filename (root, "out", NULL);
+  g_autofree char *a = make_photo (in, "a.png", 80, 60);
+  g_autofree char *b = make_photo (in, "b.png", 60, 80);
+  const char *inputs[] = { a, b, NULL };
+  g_autoptr(OtticaExportRecipe) small = ottica_export_recipe_new ();
+  g_autoptr(OtticaExportRecipe) full = ottica_export_recipe_new ();
+  const OtticaExportRecipe *outputs[] = { small, full, NULL };
+  OtticaBatchRecipe recipe;
+
+  small->export_options.size_mode = OTTICA_SIZE_LONG_EDGE;
+  small->export_options.size_value = 40;
+  small->name_template = g_strdup ("{name}-small");
+  small->subfolder = g_strdup ("small");
+  full->subfolder = g_strdup ("full");
+
+  ottica_batch_recipe_init (&recipe);
+  recipe.output_folder = out;
+  recipe.jobs = 1;
+  recipe.outputs = outputs;
+  for (int pass = 0; pass < 2; pass++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(OtticaBatch) batch = ottica_batch_new (&recipe, &error);
+      g_autoptr(OtticaBatchResult) result = NULL;
+      Events events = { 0 };
+
+      ck_assert_msg (batch != NULL, "%s", error ? error->message : "");
+      ck_assert_uint_eq (ottica_batch_get_n_outputs (batch), 2);
+      events_connect (&events, batch);
+      result = ottica_batch_run (batch, inputs, NULL);
+      ck_assert_uint_eq (result->items->len, 4);
+      ck_assert_uint_eq (result->n_failed, 0);
+      ck_assert_int_eq (events.finished, 4);
+      ck_assert_int_eq (events.started, 2);
+      if (pass == 0)
+        {
+          /* One decode per photo for both outputs. */
+          ck_assert_uint_eq (result->n_exported, 4);
+          ck_assert_uint_eq (result->n_decoded, 2);
+        }
+      else
+        {
+          /* Nothing to do: not even a decode. */
+          ck_assert_uint_eq (result->n_up_to_date, 4);
+          ck_assert_uint_eq (result->n_decoded, 0);
+        }
+      for (guint i = 0; i < 4; i++)
+        {
+          OtticaBatchItem *item = g_ptr_array_index (result->items, i);
+
+          ck_assert_uint_eq (item->recipe, i % 2);
+        }
+      g_hash_table_unref (events.started_set);
+    }
+  {
+    g_autofree char *a_small = g_build_filename (out, "small", "a-small.jpg", NULL);
+    g_autofree char *b_small = g_build_filename (out, "small", "b-small.jpg", NULL);
+    g_autofree char *a_full = g_build_filename (out, "full", "a.jpg", NULL);
+    g_autofree char *b_full = g_build_filename (out, "full", "b.jpg", NULL);
+
+    assert_jpeg (a_small, 40, 30);
+    assert_jpeg (b_small, 30, 40);
+    assert_jpeg (a_full, 80, 60);
+    assert_jpeg (b_full, 60, 80);
+  }
+}
+END_TEST
+
+START_TEST (test_scan_shards_cover_once)
+{
+  const guint n_photos = 40, n = 3;
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  guint sizes[3] = { 0 };
+
+  for (guint k = 1; k <= n; k++)
+    {
+      g_autoptr(GPtrArray) here = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr(GPtrArray) there = g_ptr_array_new_with_free_func (g_free);
+
+      /* The same library mounted in two places. */
+      for (guint i = 0; i < n_photos; i++)
+        {
+          g_ptr_array_add (here, g_strdup_printf ("/mnt/a/lib/%s/IMG_%04u.CR2", i < n_photos / 2 ? "day1" : "day2", i));
+          g_ptr_array_add (there, g_strdup_printf ("/home/x/photos/lib/%s/IMG_%04u.CR2",
+                                                   i < n_photos / 2 ? "day1" : "day2", i));
+        }
+      ottica_scan_shard (here, k, n);
+      ottica_scan_shard (there, k, n);
+      ck_assert_uint_eq (here->len, there->len);
+      sizes[k - 1] = here->len;
+      for (guint i = 0; i < here->len; i++)
+        {
+          const char *path = g_ptr_array_index (here, i);
+          const char *tail = strstr (path, "/lib/");
+
+          ck_assert (g_str_has_suffix (g_ptr_array_index (there, i), tail));
+          ck_assert_msg (!g_hash_table_contains (seen, tail), "%s in two shards", tail);
+          g_hash_table_add (seen, (gpointer) g_intern_string (tail));
+          /* Order kept. */
+          if (i > 0)
+            ck_assert_int_lt (strcmp (g_ptr_array_index (here, i - 1), path), 0);
+        }
+    }
+  ck_assert_uint_eq (g_hash_table_size (seen), n_photos);
+  /* Roughly even. */
+  for (guint k = 0; k < n; k++)
+    ck_assert_uint_ge (sizes[k], 5);
+  /* 1/1 keeps everything. */
+  {
+    g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func (g_free);
+
+    g_ptr_array_add (all, g_strdup ("one.jpg"));
+    ottica_scan_shard (all, 1, 1);
+    ck_assert_uint_eq (all->len, 1);
+  }
+}
+END_TEST
+
 int
 main (void)
 {
@@ -972,6 +1437,7 @@ main (void)
   TCase *scan = plain_case ("scan");
   TCase *tmpl = plain_case ("template");
   TCase *batch = ottica_test_case ("batch");
+  TCase *manifest = plain_case ("manifest");
 
   tcase_add_test (scan, test_scan_folder_takes_photos_only);
   tcase_add_test (scan, test_scan_recursive_skips_hidden_and_named_folders);
@@ -1002,7 +1468,17 @@ main (void)
   tcase_add_test (batch, test_batch_cancel_leaves_no_partial_files);
   tcase_add_test (batch, test_batch_sidecar_used_or_ignored_and_preset);
   tcase_add_test (batch, test_batch_bad_recipe_refused);
+  tcase_add_test (batch, test_batch_resumes_from_manifest);
+  tcase_add_test (batch, test_batch_two_recipes_one_decode);
+  tcase_add_test (batch, test_target_size_within_two_percent);
   suite_add_tcase (suite, batch);
+
+  tcase_add_test (manifest, test_manifest_states);
+  tcase_add_test (manifest, test_manifest_pending_then_killed);
+  tcase_add_test (manifest, test_manifest_removes_only_its_temporaries);
+  tcase_add_test (manifest, test_recipe_file_load);
+  tcase_add_test (manifest, test_scan_shards_cover_once);
+  suite_add_tcase (suite, manifest);
 
   return ottica_test_run ("library", suite);
 }

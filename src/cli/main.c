@@ -1,5 +1,6 @@
 /* main.c: ottica-cli, a thin command line over Ottica's core.
  *
+ *   ottica-cli apply [OPTION…] PHOTO|FOLDER…
  *   ottica-cli export [OPTION…] PHOTO|FOLDER…
  *   ottica-cli info PHOTO…
  *   ottica-cli looks
@@ -20,6 +21,7 @@ static const struct
   int (*run) (int argc, char **argv);
   const char *summary;
 } commands[] = {
+  { "apply",  ottica_cli_apply,  N_("Put a look or a preset into photos’ edits (sidecars), or reset them") },
   { "export", ottica_cli_export, N_("Export photos as JPEGs, with a look, a preset or their own edits") },
   { "info",   ottica_cli_info,   N_("Describe a photo: format, size, camera, colour, metadata, sidecar") },
   { "looks",  ottica_cli_looks,  N_("List the looks, built-in and your own") },
@@ -78,6 +80,7 @@ print_help (FILE *out)
                   "  -h, --help       Show this help; “ottica-cli COMMAND --help” shows a command’s options\n"
                   "  -V, --version    Show the version\n"));
   fprintf (out, _("\nExamples:\n"
+                  "  ottica-cli apply --look documentary ~/Pictures/Trip\n"
                   "  ottica-cli export --look documentary --long-edge 2048 -o ~/Export ~/Pictures/Trip\n"
                   "  ottica-cli info IMG_0001.CR2\n\n"
                   "See ottica-cli(1) for every option.\n"));
@@ -153,6 +156,6 @@ main (int argc, char **argv)
                                            "as in “ottica-cli export --help”."),
                                    command);
   return ottica_cli_usage_error (NULL, _("There is no command “%s”; the commands are "
-                                         "export, info and looks."),
+                                         "apply, export, info and looks."),
                                  command);
 }

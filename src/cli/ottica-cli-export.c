@@ -22,6 +22,7 @@
 #include "ottica-engine.h"
 #include "ottica-error.h"
 #include "ottica-export-options.h"
+#include "ottica-export-recipe.h"
 #include "ottica-limits.h"
 #include "ottica-look-library.h"
 #include "ottica-output-template.h"
@@ -53,6 +54,9 @@ typedef struct
   gboolean  overwrite;
   gboolean  recursive;
   gboolean  quiet;
+  char    **recipes;
+  char     *max_size;
+  char     *shard;
   char    **inputs;
 } ExportArgs;
 
@@ -70,6 +74,9 @@ export_args_clear (ExportArgs *args)
   g_free (args->color_space);
   g_free (args->metadata);
   g_free (args->chroma);
+  g_strfreev (args->recipes);
+  g_free (args->max_size);
+  g_free (args->shard);
   g_strfreev (args->inputs);
 }
 
@@ -89,12 +96,47 @@ parse_double (const char *text, double *out)
   return TRUE;
 }
 
+#define MAX_SHARDS 10000
+
+/* "K/N": 1 <= K <= N <= MAX_SHARDS. */
+static gboolean
+parse_shard (const char *text, guint *k, guint *n)
+{
+  char *end = NULL;
+  guint64 a, b;
+
+  if (!g_ascii_isdigit (text[0]))
+    return FALSE;
+  a = g_ascii_strtoull (text, &end, 10);
+  if (*end != '/' || !g_ascii_isdigit (end[1]))
+    return FALSE;
+  b = g_ascii_strtoull (end + 1, &end, 10);
+  if (*end != '\0' || a < 1 || b < 1 || a > b || b > MAX_SHARDS)
+    return FALSE;
+  *k = (guint) a;
+  *n = (guint) b;
+  return TRUE;
+}
+
+/* Whether a recipe file says its own quality (which then wins over
+ * --max-size from the command line). */
+static gboolean
+output_recipe_sets_quality (const char *path)
+{
+  g_autoptr(GKeyFile) file = g_key_file_new ();
+
+  return g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, NULL)
+         && g_key_file_has_key (file, "Recipe", "quality", NULL);
+}
+
 /* Fills @recipe from @args; a usage error returns FALSE having printed
- * why. @preset_out receives the loaded preset (the recipe points to it). */
+ * why. @preset_out receives the loaded preset and @outputs_out the recipe
+ * files (the recipe points to both). */
 static gboolean
 build_recipe (ExportArgs         *args,
               OtticaBatchRecipe  *recipe,
-              OtticaEdit        **preset_out)
+              OtticaEdit        **preset_out,
+              GPtrArray         **outputs_out)
 {
   OtticaExportOptions *options = &recipe->export_options;
   int n_sizes = 0;
@@ -178,6 +220,47 @@ build_recipe (ExportArgs         *args,
   options->progressive = args->progressive;
   options->optimize_coding = args->optimize;
   options->overwrite = args->overwrite;
+
+  if (args->max_size != NULL)
+    {
+      if (args->quality != -1)
+        {
+          ottica_cli_usage_error (COMMAND, _("Give --quality or --max-size, not both: --max-size "
+                                             "finds the quality."));
+          return FALSE;
+        }
+      if (!ottica_parse_byte_size (args->max_size, &recipe->target_bytes))
+        {
+          ottica_cli_usage_error (COMMAND, _("--max-size must be a file size such as 500K or 2M, "
+                                             "not “%s”."),
+                                  args->max_size);
+          return FALSE;
+        }
+    }
+
+  /* Each recipe file starts from the options above and says only what
+   * is its own. */
+  if (args->recipes != NULL && args->recipes[0] != NULL)
+    {
+      *outputs_out = g_ptr_array_new_with_free_func ((GDestroyNotify) ottica_export_recipe_free);
+      for (guint i = 0; args->recipes[i] != NULL; i++)
+        {
+          g_autoptr(GError) error = NULL;
+          OtticaExportRecipe *output = ottica_export_recipe_load (args->recipes[i], options, &error);
+
+          if (output == NULL)
+            {
+              ottica_cli_usage_error (COMMAND, "%s", error->message);
+              return FALSE;
+            }
+          if (output->target_bytes == 0 && recipe->target_bytes != 0
+              && !output_recipe_sets_quality (args->recipes[i]))
+            output->target_bytes = recipe->target_bytes;
+          g_ptr_array_add (*outputs_out, output);
+        }
+      g_ptr_array_add (*outputs_out, NULL);
+      recipe->outputs = (const OtticaExportRecipe * const *) (*outputs_out)->pdata;
+    }
 
   if (args->sidecar != NULL)
     {
@@ -303,6 +386,13 @@ ottica_cli_export (int argc, char **argv)
       N_("T") },
     { "quality", 0, 0, G_OPTION_ARG_INT, &args.quality,
       N_("JPEG quality, 1 to 100 (default 90)"), N_("Q") },
+    { "max-size", 0, 0, G_OPTION_ARG_STRING, &args.max_size,
+      N_("Instead of a quality: the best quality whose file is at most SIZE (such as 500K or 2M)"),
+      N_("SIZE") },
+    { "recipe", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args.recipes,
+      N_("Export with the settings of a recipe file; repeat for several outputs of each photo "
+         "from one decode (the options here are their defaults)"),
+      N_("FILE") },
     { "long-edge", 0, 0, G_OPTION_ARG_INT, &args.long_edge,
       N_("Scale down so the longer side is N pixels"), N_("N") },
     { "width", 0, 0, G_OPTION_ARG_INT, &args.width,
@@ -323,6 +413,10 @@ ottica_cli_export (int argc, char **argv)
       N_("Write progressive JPEGs (slower to encode)"), NULL },
     { "optimize", 0, 0, G_OPTION_ARG_NONE, &args.optimize,
       N_("Optimise the Huffman tables (smaller files, slower)"), NULL },
+    { "shard", 0, 0, G_OPTION_ARG_STRING, &args.shard,
+      N_("Export only the K-th of N slices of the photos (the same photos on every machine), "
+         "to spread a library over machines writing into one folder"),
+      N_("K/N") },
     { "jobs", 'j', 0, G_OPTION_ARG_INT, &args.jobs,
       N_("Export N photos at a time (default: one per processor core)"), N_("N") },
     { "overwrite", 0, 0, G_OPTION_ARG_NONE, &args.overwrite,
@@ -337,6 +431,7 @@ ottica_cli_export (int argc, char **argv)
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(OtticaEdit) preset = NULL;
+  g_autoptr(GPtrArray) outputs = NULL;
   g_autoptr(OtticaBatch) batch = NULL;
   g_autoptr(GPtrArray) photos = NULL;
   g_autoptr(GCancellable) cancellable = NULL;
@@ -347,6 +442,7 @@ ottica_cli_export (int argc, char **argv)
   const char *skip_names[] = { OTTICA_BATCH_DEFAULT_FOLDER_NAME, NULL };
   const char *skip_folders[] = { NULL, NULL };
   RunData run = { NULL, NULL };
+  guint shard_k = 1, shard_n = 1;
   guint sigint, sigterm;
   int status;
 
@@ -379,10 +475,19 @@ ottica_cli_export (int argc, char **argv)
       return status;
     }
 
-  if (!build_recipe (&args, &recipe, &preset))
+  if (!build_recipe (&args, &recipe, &preset, &outputs))
     {
       export_args_clear (&args);
       return OTTICA_CLI_EXIT_USAGE;
+    }
+
+  if (args.shard != NULL && !parse_shard (args.shard, &shard_k, &shard_n))
+    {
+      status = ottica_cli_usage_error (COMMAND, _("--shard must be K/N with 1 ≤ K ≤ N ≤ %d, such as "
+                                                  "2/8, not “%s”."),
+                                       MAX_SHARDS, args.shard);
+      export_args_clear (&args);
+      return status;
     }
 
   batch = ottica_batch_new (&recipe, &error);
@@ -415,6 +520,24 @@ ottica_cli_export (int argc, char **argv)
                                        : _("No photos were found in the folders given "
                                            "(add --recursive to look in their subfolders)."));
       goto out;
+    }
+  if (shard_n > 1)
+    {
+      guint n_all = photos->len;
+
+      ottica_scan_shard (photos, shard_k, shard_n);
+      if (photos->len == 0)
+        {
+          if (!args.quiet)
+            fprintf (stderr,
+                     g_dngettext (GETTEXT_PACKAGE,
+                                  "Shard %u/%u has none of the %u photo found; nothing to do.\n",
+                                  "Shard %u/%u has none of the %u photos found; nothing to do.\n",
+                                  n_all),
+                     shard_k, shard_n, n_all);
+          status = OTTICA_CLI_EXIT_OK;
+          goto out;
+        }
     }
   g_ptr_array_add (photos, NULL);
 

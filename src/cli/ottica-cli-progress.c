@@ -18,8 +18,10 @@
 struct _OtticaCliProgress
 {
   OtticaBatch *batch;
-  gulong       handlers[3];
+  gulong       handlers[4];
   guint        n_files;
+  guint        n_outputs;    /* per photo: the run's recipes */
+  guint       *remaining;    /* per photo: outputs not finished yet */
   gboolean     quiet;
   gboolean     terminal;
 
@@ -29,6 +31,7 @@ struct _OtticaCliProgress
   double      *fractions;    /* per photo in flight, 0..1 */
   char       **names;        /* per photo once started: display basename */
   GHashTable  *in_flight;    /* index → TRUE */
+  GHashTable  *up_to_date;   /* output path: skipped, output current */
   guint        current;      /* the photo shown on the line */
   gboolean     has_current;
   gint64       start_time;
@@ -77,7 +80,7 @@ overall_fraction (OtticaCliProgress *self)
 
   g_hash_table_iter_init (&iter, self->in_flight);
   while (g_hash_table_iter_next (&iter, &key, NULL))
-    done += self->fractions[GPOINTER_TO_UINT (key)];
+    done += self->fractions[GPOINTER_TO_UINT (key)];  /* covers all its outputs */
   return self->n_files > 0 ? done / self->n_files : 1.0;
 }
 
@@ -166,6 +169,18 @@ on_file_progress (OtticaBatch *batch, guint index, double fraction, gpointer use
 }
 
 static void
+on_file_up_to_date (OtticaBatch *batch,
+                    guint        index,
+                    const char  *input,
+                    const char  *output,
+                    gpointer     user_data)
+{
+  OtticaCliProgress *self = user_data;
+
+  g_hash_table_add (self->up_to_date, g_strdup (output));
+}
+
+static void
 on_file_finished (OtticaBatch  *batch,
                   guint         index,
                   const char   *input,
@@ -175,9 +190,16 @@ on_file_finished (OtticaBatch  *batch,
 {
   OtticaCliProgress *self = user_data;
   g_autofree char *input_display = g_filename_display_name (input);
+  gboolean photo_done = TRUE;
 
-  g_hash_table_remove (self->in_flight, GUINT_TO_POINTER (index));
-  self->n_finished++;
+  /* One "file-finished" per output; the photo is done after its last. */
+  if (index < self->n_files && self->remaining[index] > 0)
+    photo_done = --self->remaining[index] == 0;
+  if (photo_done)
+    {
+      g_hash_table_remove (self->in_flight, GUINT_TO_POINTER (index));
+      self->n_finished++;
+    }
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
@@ -196,11 +218,14 @@ on_file_finished (OtticaBatch  *batch,
     {
       g_autofree char *output_display = g_filename_display_name (output);
 
-      printf ("%s → %s\n", input_display, output_display);
+      if (g_hash_table_contains (self->up_to_date, output))
+        printf (_("%s → %s (up to date)\n"), input_display, output_display);
+      else
+        printf ("%s → %s\n", input_display, output_display);
       fflush (stdout);
     }
 
-  if (self->has_current && self->current == index)
+  if (photo_done && self->has_current && self->current == index)
     {
       GHashTableIter iter;
       gpointer key;
@@ -231,11 +256,17 @@ ottica_cli_progress_new (OtticaBatch *batch,
   self->fractions = g_new0 (double, MAX (1u, n_files));
   self->names = g_new0 (char *, MAX (1u, n_files) + 1);
   self->in_flight = g_hash_table_new (NULL, NULL);
+  self->up_to_date = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->n_outputs = MAX (1u, ottica_batch_get_n_outputs (batch));
+  self->remaining = g_new (guint, MAX (1u, n_files));
+  for (guint i = 0; i < n_files; i++)
+    self->remaining[i] = self->n_outputs;
   self->start_time = g_get_monotonic_time ();
 
   self->handlers[0] = g_signal_connect (batch, "file-started", G_CALLBACK (on_file_started), self);
   self->handlers[1] = g_signal_connect (batch, "file-progress", G_CALLBACK (on_file_progress), self);
   self->handlers[2] = g_signal_connect (batch, "file-finished", G_CALLBACK (on_file_finished), self);
+  self->handlers[3] = g_signal_connect (batch, "file-up-to-date", G_CALLBACK (on_file_up_to_date), self);
   return self;
 }
 
@@ -249,13 +280,21 @@ ottica_cli_progress_summary (OtticaCliProgress       *self,
 
   clear_line (self);
 
+  /* With several recipes each photo gives several files: count files. */
+  gboolean files = self->n_outputs > 1;
+
   if (result->cancelled)
     {
       fprintf (stderr,
-               g_dngettext (GETTEXT_PACKAGE,
-                            "ottica-cli: interrupted; %u of %u photo exported.\n",
-                            "ottica-cli: interrupted; %u of %u photos exported.\n",
-                            total),
+               files
+               ? g_dngettext (GETTEXT_PACKAGE,
+                              "ottica-cli: interrupted; %u of %u file exported.\n",
+                              "ottica-cli: interrupted; %u of %u files exported.\n",
+                              total)
+               : g_dngettext (GETTEXT_PACKAGE,
+                              "ottica-cli: interrupted; %u of %u photo exported.\n",
+                              "ottica-cli: interrupted; %u of %u photos exported.\n",
+                              total),
                result->n_exported, total);
       return;
     }
@@ -263,10 +302,15 @@ ottica_cli_progress_summary (OtticaCliProgress       *self,
   if (result->n_failed > 0)
     {
       fprintf (stderr,
-               g_dngettext (GETTEXT_PACKAGE,
-                            "ottica-cli: %u of %u photo failed; %u exported in %s.\n",
-                            "ottica-cli: %u of %u photos failed; %u exported in %s.\n",
-                            total),
+               files
+               ? g_dngettext (GETTEXT_PACKAGE,
+                              "ottica-cli: %u of %u file failed; %u exported in %s.\n",
+                              "ottica-cli: %u of %u files failed; %u exported in %s.\n",
+                              total)
+               : g_dngettext (GETTEXT_PACKAGE,
+                              "ottica-cli: %u of %u photo failed; %u exported in %s.\n",
+                              "ottica-cli: %u of %u photos failed; %u exported in %s.\n",
+                              total),
                result->n_failed, total, result->n_exported, duration);
       if (self->n_exists > 0 && !overwrite)
         fprintf (stderr, _("ottica-cli: files that already existed were left as they are; "
@@ -275,12 +319,31 @@ ottica_cli_progress_summary (OtticaCliProgress       *self,
   else if (!self->quiet)
     {
       fprintf (stderr,
-               g_dngettext (GETTEXT_PACKAGE,
-                            "Exported %u photo in %s.\n",
-                            "Exported %u photos in %s.\n",
-                            result->n_exported),
+               files
+               ? g_dngettext (GETTEXT_PACKAGE,
+                              "Exported %u file in %s.\n",
+                              "Exported %u files in %s.\n",
+                              result->n_exported)
+               : g_dngettext (GETTEXT_PACKAGE,
+                              "Exported %u photo in %s.\n",
+                              "Exported %u photos in %s.\n",
+                              result->n_exported),
                result->n_exported, duration);
     }
+  /* A resumed run that exported nothing must not look like one that
+   * found nothing. */
+  if (result->n_up_to_date > 0 && !self->quiet)
+    fprintf (stderr,
+             files
+             ? g_dngettext (GETTEXT_PACKAGE,
+                            "%u file was up to date and not exported again.\n",
+                            "%u files were up to date and not exported again.\n",
+                            result->n_up_to_date)
+             : g_dngettext (GETTEXT_PACKAGE,
+                            "%u photo was up to date and not exported again.\n",
+                            "%u photos were up to date and not exported again.\n",
+                            result->n_up_to_date),
+             result->n_up_to_date);
   fflush (stderr);
 }
 
@@ -293,6 +356,8 @@ ottica_cli_progress_free (OtticaCliProgress *self)
     g_clear_signal_handler (&self->handlers[i], self->batch);
   g_object_unref (self->batch);
   g_hash_table_unref (self->in_flight);
+  g_hash_table_unref (self->up_to_date);
+  g_free (self->remaining);
   g_free (self->fractions);
   for (guint i = 0; i < self->n_files; i++)
     g_free (self->names[i]);

@@ -15,6 +15,7 @@ G_BEGIN_DECLS
 #define OTTICA_CLI_EXIT_INTERRUPTED  130  /* SIGINT or SIGTERM */
 
 /* Each command gets argv with argv[0] = "ottica-cli COMMAND". */
+int  ottica_cli_apply  (int argc, char **argv);
 int  ottica_cli_export (int argc, char **argv);
 int  ottica_cli_info   (int argc, char **argv);
 int  ottica_cli_looks  (int argc, char **argv);

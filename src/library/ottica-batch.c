@@ -18,22 +18,36 @@
 #include "ottica-error.h"
 #include "ottica-image.h"
 #include "ottica-jpeg-export.h"
+#include "ottica-manifest.h"
 #include "ottica-output-template.h"
 #include "ottica-pipeline.h"
 #include "ottica-sidecar.h"
+#include "ottica-target-size.h"
 
 /* Share of a photo's progress given to decoding, before the exporter
  * reports its own (a RAW decode is about a fifth of a RAW export). */
 #define LOAD_SHARE 0.2
 #define MAX_JOBS   64
+#define MAX_OUTPUTS 16
+
+/* One kind of output (an export recipe). */
+typedef struct
+{
+  char                 *name;
+  OtticaExportOptions   export_options;
+  OtticaOutputTemplate *name_template;
+  char                 *subfolder;      /* NULL: none */
+  guint64               target_bytes;   /* 0: none */
+  char                 *recipe_hash;
+} Output;
 
 struct _OtticaBatch
 {
   GObject               parent_instance;
 
-  OtticaExportOptions   export_options;
+  Output               *outputs;
+  guint                 n_outputs;
   char                 *output_folder;
-  OtticaOutputTemplate *name_template;
   OtticaBatchLookMode   look_mode;
   char                 *look_id;
   double                look_amount;
@@ -51,13 +65,17 @@ enum
   FILE_STARTED,
   FILE_PROGRESS,
   FILE_FINISHED,
+  FILE_UP_TO_DATE,
   N_SIGNALS
 };
 
 static guint signals[N_SIGNALS];
 
+/* One output of one photo: jobs[photo * n_outputs + recipe]. */
 typedef struct
 {
+  guint       photo;
+  guint       recipe;
   char       *input;
   char       *folder;     /* the output folder for this photo */
   char       *relative;   /* the template's name inside it */
@@ -65,6 +83,7 @@ typedef struct
   OtticaEdit *edit;
   GError     *error;
   gboolean    exported;
+  gboolean    up_to_date; /* skipped: the manifest says it is current */
   gboolean    reported;   /* a "file-finished" was queued */
 } Job;
 
@@ -73,6 +92,7 @@ typedef enum
   EVENT_STARTED,
   EVENT_PROGRESS,
   EVENT_FINISHED,
+  EVENT_UP_TO_DATE,
   EVENT_DONE,
 } EventKind;
 
@@ -95,9 +115,11 @@ typedef struct
   GThread         *coordinator;
 
   Job             *jobs;
-  guint            n_jobs;
+  guint            n_jobs;        /* n_photos * batch->n_outputs */
+  guint            n_photos;
   guint            n_workers;
-  gint             next_job;      /* atomic */
+  gint             next_photo;    /* atomic */
+  gint             n_decoded;     /* atomic */
   gint64           start_time;
 
   GMutex           lock;
@@ -109,7 +131,9 @@ typedef struct
 typedef struct
 {
   Run   *run;
-  guint  index;
+  guint  photo;
+  guint  done;    /* outputs of the photo finished */
+  guint  count;   /* outputs of the photo to export */
 } Progress;
 
 static void
@@ -181,15 +205,20 @@ dispatch_events (gpointer data)
         {
         case EVENT_STARTED:
           g_signal_emit (run->batch, signals[FILE_STARTED], 0,
-                         event->index, run->jobs[event->index].input);
+                         event->index, run->jobs[event->index * run->batch->n_outputs].input);
           break;
         case EVENT_PROGRESS:
           g_signal_emit (run->batch, signals[FILE_PROGRESS], 0, event->index, event->fraction);
           break;
         case EVENT_FINISHED:
           g_signal_emit (run->batch, signals[FILE_FINISHED], 0,
-                         event->index, run->jobs[event->index].input,
+                         run->jobs[event->index].photo, run->jobs[event->index].input,
                          event->output, event->error);
+          break;
+        case EVENT_UP_TO_DATE:
+          g_signal_emit (run->batch, signals[FILE_UP_TO_DATE], 0,
+                         run->jobs[event->index].photo, run->jobs[event->index].input,
+                         event->output);
           break;
         case EVENT_DONE:
           done = TRUE;
@@ -258,6 +287,15 @@ finish_job (Run *run, guint index)
   Job *job = &run->jobs[index];
   Event *event = g_new0 (Event, 1);
 
+  if (job->up_to_date)
+    {
+      Event *skipped = g_new0 (Event, 1);
+
+      skipped->kind = EVENT_UP_TO_DATE;
+      skipped->index = index;
+      skipped->output = g_strdup (job->output);
+      push_event (run, skipped);
+    }
   event->kind = EVENT_FINISHED;
   event->index = index;
   if (job->error != NULL)
@@ -355,6 +393,7 @@ plan_job (Run         *run,
 {
   OtticaBatch *self = run->batch;
   Job *job = &run->jobs[index];
+  const Output *output = &self->outputs[job->recipe];
   g_autoptr(GError) error = NULL;
   g_autofree char *key = NULL;
   const char *look;
@@ -362,15 +401,28 @@ plan_job (Run         *run,
   GStatBuf st;
   gpointer earlier;
 
-  job->edit = resolve_edit (self, job->input, &error);
+  /* One edit per photo, shared by its outputs. */
+  if (job->recipe == 0)
+    {
+      job->edit = resolve_edit (self, job->input, &error);
+    }
+  else
+    {
+      const Job *first = &run->jobs[index - job->recipe];
+
+      if (first->edit != NULL)
+        job->edit = ottica_edit_copy (first->edit);
+      else if (first->error != NULL)
+        error = g_error_copy (first->error);
+    }
   if (job->edit == NULL)
     goto failed;
 
   look = job->edit->look_id != NULL && job->edit->look_amount > 0 ? job->edit->look_id : NULL;
   values.photo_path = job->input;
   values.look_id = look;
-  values.seq = index + 1;
-  job->relative = ottica_output_template_expand (self->name_template, &values, &error);
+  values.seq = job->photo + 1;
+  job->relative = ottica_output_template_expand (output->name_template, &values, &error);
   if (job->relative == NULL)
     goto failed;
 
@@ -384,6 +436,13 @@ plan_job (Run         *run,
       g_autofree char *dir = g_path_get_dirname (absolute);
 
       job->folder = g_build_filename (dir, OTTICA_BATCH_DEFAULT_FOLDER_NAME, NULL);
+    }
+  if (output->subfolder != NULL)
+    {
+      char *inside = g_build_filename (job->folder, output->subfolder, NULL);
+
+      g_free (job->folder);
+      job->folder = inside;
     }
   job->output = g_build_filename (job->folder, job->relative, NULL);
 
@@ -430,51 +489,105 @@ static void
 on_export_progress (double fraction, gpointer user_data)
 {
   Progress *progress = user_data;
+  double within = (progress->done + CLAMP (fraction, 0.0, 1.0)) / MAX (1u, progress->count);
 
-  push_simple (progress->run, EVENT_PROGRESS, progress->index,
-               LOAD_SHARE + (1.0 - LOAD_SHARE) * CLAMP (fraction, 0.0, 1.0));
+  push_simple (progress->run, EVENT_PROGRESS, progress->photo,
+               LOAD_SHARE + (1.0 - LOAD_SHARE) * within);
 }
 
-static gboolean
-export_job (Run *run, guint index, GError **error)
+typedef enum
+{
+  PREPARE_EXPORT,
+  PREPARE_UP_TO_DATE,
+  PREPARE_FAILED,
+} Prepared;
+
+/* Before any decode: what the manifest says about this output. Fills
+ * @key and @options (overwrite set when the file is ours to replace). */
+static Prepared
+prepare_job (Run                  *run,
+             guint                 index,
+             OtticaManifestKey    *key,
+             OtticaExportOptions  *options,
+             GError              **error)
 {
   OtticaBatch *self = run->batch;
   Job *job = &run->jobs[index];
-  g_autoptr(OtticaImage) image = NULL;
-  g_autoptr(OtticaPipeline) pipeline = NULL;
-  g_autofree char *path = NULL;
-  Progress progress = { run, index };
+  const Output *output = &self->outputs[job->recipe];
 
-  /* Refuse an existing output before spending a render on it; the
-   * exporter checks again, race-free, when it renames into place. */
-  if (!self->export_options.overwrite && g_file_test (job->output, G_FILE_TEST_EXISTS))
+  *options = output->export_options;
+
+  /* A run killed while writing this output left its temporary file. */
+  ottica_manifest_remove_temporaries (job->folder, job->relative);
+
+  key->input = ottica_manifest_hash_input (job->input, error);
+  if (key->input == NULL)
+    return PREPARE_FAILED;
+  key->edit = ottica_manifest_hash_edit (job->edit);
+  key->recipe = g_strdup (output->recipe_hash);
+
+  switch (ottica_manifest_check (job->folder, job->relative, key))
     {
-      g_autofree char *display = display_basename (job->output);
+    case OTTICA_MANIFEST_UP_TO_DATE:
+      return PREPARE_UP_TO_DATE;
+    case OTTICA_MANIFEST_STALE:
+      /* Ours, written by an earlier run: replacing it is the point. */
+      options->overwrite = TRUE;
+      break;
+    case OTTICA_MANIFEST_FOREIGN:
+      /* Refuse a file we did not write before spending a render on it;
+       * the exporter checks again, race-free, when it renames into place. */
+      if (!options->overwrite)
+        {
+          g_autofree char *display = display_basename (job->output);
 
-      g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_EXISTS,
-                   _("“%s” already exists; it was left as it is "
-                     "(ask to overwrite to replace it)."),
-                   display);
-      return FALSE;
+          g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_EXISTS,
+                       _("“%s” already exists and was not written by an earlier export "
+                         "into this folder; it was left as it is (ask to overwrite to "
+                         "replace it)."),
+                       display);
+          return PREPARE_FAILED;
+        }
+      break;
+    case OTTICA_MANIFEST_ABSENT:
+    default:
+      break;
     }
+  return PREPARE_EXPORT;
+}
+
+/* Renders one output from the photo's pipeline. */
+static gboolean
+export_job (Run                       *run,
+            guint                      index,
+            GeglNode                  *node,
+            const OtticaManifestKey   *key,
+            const OtticaExportOptions *options,
+            Progress                  *progress,
+            GError                   **error)
+{
+  Job *job = &run->jobs[index];
+  const Output *output = &run->batch->outputs[job->recipe];
+  g_autofree char *path = NULL;
+  gboolean ok;
 
   path = ottica_output_path_prepare (job->folder, job->relative, error);
   if (path == NULL)
     return FALSE;
 
-  image = ottica_image_load (job->input, NULL, run->cancellable, error);
-  if (image == NULL)
+  if (!ottica_manifest_begin (job->folder, job->relative, key, error))
     return FALSE;
-  push_simple (run, EVENT_PROGRESS, index, LOAD_SHARE);
 
-  /* A fresh graph for this photo, in this thread: GEGL nodes are never
-   * shared between workers. */
-  pipeline = ottica_pipeline_new (image->buffer, image->scale);
-  ottica_pipeline_set_edit (pipeline, job->edit);
+  if (output->target_bytes != 0)
+    ok = ottica_target_size_export (node, job->input, path, options, output->target_bytes,
+                                    run->cancellable, error);
+  else
+    ok = ottica_jpeg_export (node, job->input, path, options, on_export_progress, progress,
+                             run->cancellable, error);
+  if (!ok)
+    return FALSE;
 
-  if (!ottica_jpeg_export (ottica_pipeline_get_output (pipeline), job->input, path,
-                           &self->export_options, on_export_progress, &progress,
-                           run->cancellable, error))
+  if (!ottica_manifest_commit (job->folder, job->relative, key, error))
     return FALSE;
 
   g_free (job->output);
@@ -482,28 +595,110 @@ export_job (Run *run, guint index, GError **error)
   return TRUE;
 }
 
+/* All outputs of one photo: the photo is decoded and its graph built once,
+ * and only when some output is not up to date. */
+static void
+export_photo (Run *run, guint photo)
+{
+  guint n_outputs = run->batch->n_outputs;
+  guint first = photo * n_outputs;
+  g_autofree OtticaManifestKey *keys = g_new0 (OtticaManifestKey, n_outputs);
+  g_autofree OtticaExportOptions *options = g_new0 (OtticaExportOptions, n_outputs);
+  g_autofree gboolean *wanted = g_new0 (gboolean, n_outputs);
+  g_autoptr(OtticaImage) image = NULL;
+  g_autoptr(OtticaPipeline) pipeline = NULL;
+  g_autoptr(GError) load_error = NULL;
+  Progress progress = { run, photo, 0, 0 };
+
+  for (guint r = 0; r < n_outputs; r++)
+    {
+      Job *job = &run->jobs[first + r];
+
+      if (job->error != NULL)
+        continue;
+      switch (prepare_job (run, first + r, &keys[r], &options[r], &job->error))
+        {
+        case PREPARE_UP_TO_DATE:
+          job->up_to_date = TRUE;
+          job->exported = TRUE;
+          break;
+        case PREPARE_EXPORT:
+          wanted[r] = TRUE;
+          progress.count++;
+          break;
+        case PREPARE_FAILED:
+        default:
+          break;
+        }
+    }
+
+  if (progress.count > 0)
+    {
+      image = ottica_image_load (run->jobs[first].input, NULL, run->cancellable, &load_error);
+      if (image != NULL)
+        {
+          g_atomic_int_inc (&run->n_decoded);
+          g_debug ("batch: decoded “%s” once for %u output(s)", run->jobs[first].input,
+                   progress.count);
+          push_simple (run, EVENT_PROGRESS, photo, LOAD_SHARE);
+          /* A fresh graph for this photo, in this thread: GEGL nodes are
+           * never shared between workers. Every output renders from it. */
+          pipeline = ottica_pipeline_new_for_image (image);
+          ottica_pipeline_set_edit (pipeline, run->jobs[first].edit);
+        }
+    }
+
+  for (guint r = 0; r < n_outputs; r++)
+    {
+      Job *job = &run->jobs[first + r];
+
+      if (wanted[r])
+        {
+          if (load_error != NULL)
+            job->error = g_error_copy (load_error);
+          else if (g_cancellable_set_error_if_cancelled (run->cancellable, &job->error))
+            ;
+          else
+            job->exported = export_job (run, first + r, ottica_pipeline_get_output (pipeline),
+                                        &keys[r], &options[r], &progress, &job->error);
+          progress.done++;
+        }
+      ottica_manifest_key_clear (&keys[r]);
+      if (!job->reported)
+        finish_job (run, first + r);
+    }
+}
+
 static gpointer
 worker_main (gpointer data)
 {
   Run *run = data;
+  guint n_outputs = run->batch->n_outputs;
 
   for (;;)
     {
-      guint index = (guint) g_atomic_int_add (&run->next_job, 1);
-      Job *job;
+      guint photo = (guint) g_atomic_int_add (&run->next_photo, 1);
+      gboolean any = FALSE;
 
-      if (index >= run->n_jobs)
+      if (photo >= run->n_photos)
         break;
-      job = &run->jobs[index];
-      if (job->error != NULL)
+      for (guint r = 0; r < n_outputs; r++)
+        any |= run->jobs[photo * n_outputs + r].error == NULL;
+      if (!any)
         continue;  /* failed while planning, already reported */
 
-      if (g_cancellable_set_error_if_cancelled (run->cancellable, &job->error))
-        continue;  /* not started: no events */
+      if (g_cancellable_is_cancelled (run->cancellable))
+        {
+          /* Not started: no events. */
+          for (guint r = 0; r < n_outputs; r++)
+            if (run->jobs[photo * n_outputs + r].error == NULL)
+              g_cancellable_set_error_if_cancelled (run->cancellable,
+                                                    &run->jobs[photo * n_outputs + r].error);
+          continue;
+        }
 
-      push_simple (run, EVENT_STARTED, index, 0.0);
-      job->exported = export_job (run, index, &job->error);
-      finish_job (run, index);
+      push_simple (run, EVENT_STARTED, photo, 0.0);
+      export_photo (run, photo);
     }
   return NULL;
 }
@@ -542,7 +737,7 @@ coordinator_main (gpointer data)
   g_autoptr(GPtrArray) workers = g_ptr_array_new ();
   guint n_workers;
 
-  for (guint i = 0; i < run->n_jobs; i++)
+  for (guint i = 0; i < run->n_jobs; i += run->batch->n_outputs)
     {
       GStatBuf st;
 
@@ -603,7 +798,13 @@ run_finish (Run *run)
 
       item->input = g_strdup (job->input);
       item->output = g_strdup (job->output);
-      if (job->exported)
+      item->recipe = job->recipe;
+      item->up_to_date = job->up_to_date;
+      if (job->exported && job->up_to_date)
+        {
+          result->n_up_to_date++;
+        }
+      else if (job->exported)
         {
           result->n_exported++;
         }
@@ -622,6 +823,7 @@ run_finish (Run *run)
       g_ptr_array_add (result->items, item);
     }
   result->cancelled |= g_cancellable_is_cancelled (run->cancellable);
+  result->n_decoded = (guint) g_atomic_int_get (&run->n_decoded);
   result->seconds = (g_get_monotonic_time () - run->start_time) / 1e6;
 
   run->batch->running = FALSE;
@@ -666,8 +868,17 @@ ottica_batch_finalize (GObject *object)
 {
   OtticaBatch *self = OTTICA_BATCH (object);
 
+  for (guint i = 0; i < self->n_outputs; i++)
+    {
+      Output *output = &self->outputs[i];
+
+      g_free (output->name);
+      g_clear_pointer (&output->name_template, ottica_output_template_free);
+      g_free (output->subfolder);
+      g_free (output->recipe_hash);
+    }
+  g_free (self->outputs);
   g_free (self->output_folder);
-  g_clear_pointer (&self->name_template, ottica_output_template_free);
   g_free (self->look_id);
   g_clear_pointer (&self->preset, ottica_edit_free);
 
@@ -696,6 +907,12 @@ ottica_batch_class_init (OtticaBatchClass *klass)
                   G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
                   G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
                   G_TYPE_ERROR | G_SIGNAL_TYPE_STATIC_SCOPE);
+  signals[FILE_UP_TO_DATE] =
+    g_signal_new ("file-up-to-date", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 3,
+                  G_TYPE_UINT,
+                  G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
+                  G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
 }
 
 static void
@@ -708,20 +925,47 @@ ottica_batch_new (const OtticaBatchRecipe  *recipe,
                   GError                  **error)
 {
   g_autoptr(OtticaBatch) self = NULL;
-  g_autoptr(OtticaOutputTemplate) tmpl = NULL;
+  guint n_outputs = 0;
 
   g_return_val_if_fail (recipe != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!ottica_export_options_validate (&recipe->export_options, error))
-    return NULL;
+  while (recipe->outputs != NULL && recipe->outputs[n_outputs] != NULL)
+    n_outputs++;
+  if (n_outputs > MAX_OUTPUTS)
+    {
+      g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_INVALID,
+                   _("%u recipes in one run is too many; use at most %d."),
+                   n_outputs, MAX_OUTPUTS);
+      return NULL;
+    }
 
-  tmpl = ottica_output_template_new (recipe->name_template != NULL
-                                     ? recipe->name_template
-                                     : OTTICA_OUTPUT_TEMPLATE_DEFAULT,
-                                     error);
-  if (tmpl == NULL)
-    return NULL;
+  self = g_object_new (OTTICA_TYPE_BATCH, NULL);
+  self->n_outputs = MAX (1u, n_outputs);
+  self->outputs = g_new0 (Output, self->n_outputs);
+  for (guint i = 0; i < self->n_outputs; i++)
+    {
+      const OtticaExportRecipe *source = n_outputs > 0 ? recipe->outputs[i] : NULL;
+      Output *output = &self->outputs[i];
+      const char *text;
+
+      output->export_options = source != NULL ? source->export_options : recipe->export_options;
+      /* Permission to replace files is the run's, not the recipe's. */
+      output->export_options.overwrite = recipe->export_options.overwrite;
+      output->target_bytes = source != NULL ? source->target_bytes : recipe->target_bytes;
+      output->name = g_strdup (source != NULL ? source->name : NULL);
+      output->subfolder = g_strdup (source != NULL ? source->subfolder : NULL);
+      if (!ottica_export_options_validate (&output->export_options, error))
+        return NULL;
+      text = source != NULL && source->name_template != NULL ? source->name_template
+           : recipe->name_template != NULL ? recipe->name_template
+           : OTTICA_OUTPUT_TEMPLATE_DEFAULT;
+      output->name_template = ottica_output_template_new (text, error);
+      if (output->name_template == NULL)
+        return NULL;
+      output->recipe_hash = ottica_manifest_hash_recipe (&output->export_options,
+                                                         output->target_bytes);
+    }
 
   if (recipe->look_amount > 1.0)
     {
@@ -751,11 +995,8 @@ ottica_batch_new (const OtticaBatchRecipe  *recipe,
       return NULL;
     }
 
-  self = g_object_new (OTTICA_TYPE_BATCH, NULL);
-  self->export_options = recipe->export_options;
   if (recipe->output_folder != NULL)
     self->output_folder = g_canonicalize_filename (recipe->output_folder, NULL);
-  self->name_template = g_steal_pointer (&tmpl);
   self->look_mode = recipe->look_mode;
   self->look_id = g_strdup (recipe->look_id);
   self->look_amount = recipe->look_amount;
@@ -764,6 +1005,14 @@ ottica_batch_new (const OtticaBatchRecipe  *recipe,
   self->jobs = recipe->jobs;
 
   return g_steal_pointer (&self);
+}
+
+guint
+ottica_batch_get_n_outputs (OtticaBatch *self)
+{
+  g_return_val_if_fail (OTTICA_IS_BATCH (self), 1);
+
+  return self->n_outputs;
 }
 
 guint
@@ -799,11 +1048,16 @@ ottica_batch_run_async (OtticaBatch          *self,
   run->batch = g_object_ref (self);
   run->context = g_main_context_ref_thread_default ();
   run->cancellable = cancellable != NULL ? g_object_ref (cancellable) : g_cancellable_new ();
-  run->n_jobs = g_strv_length ((char **) inputs);
+  run->n_photos = g_strv_length ((char **) inputs);
+  run->n_jobs = run->n_photos * self->n_outputs;
   run->jobs = g_new0 (Job, MAX (1u, run->n_jobs));
   for (guint i = 0; i < run->n_jobs; i++)
-    run->jobs[i].input = g_strdup (inputs[i]);
-  run->n_workers = ottica_batch_get_n_workers (self, run->n_jobs);
+    {
+      run->jobs[i].photo = i / self->n_outputs;
+      run->jobs[i].recipe = i % self->n_outputs;
+      run->jobs[i].input = g_strdup (inputs[i / self->n_outputs]);
+    }
+  run->n_workers = ottica_batch_get_n_workers (self, run->n_photos);
   run->start_time = g_get_monotonic_time ();
 
   run->task = g_task_new (self, cancellable, callback, user_data);

@@ -1,7 +1,8 @@
 /* ottica-batch.h: exports many photos with one recipe, several at a time;
  * shared by ottica-cli and the GUI.
  *
- * Each photo: load at full resolution → edit = its sidecar (unless
+ * Each photo: load at full resolution (once, whatever the number of
+ * outputs, and not at all when every output is up to date) → edit = its sidecar (unless
  * ignored) or a neutral edit → the preset applied over it → the look
  * (and amount) of the recipe overriding → a fresh pipeline → JPEG export
  * with the photo as the metadata source. One photo per worker thread,
@@ -31,11 +32,26 @@
  *   "file-progress" (guint index, double fraction): approximate 0..1
  *                   within the photo (loading counts for the first 20 %)
  *   "file-finished" (guint index, const char *input, const char *output,
- *                    const GError *error): output is NULL and error set
- *                   when the photo failed; emitted without "file-started"
- *                   for photos that failed before their turn (name
+ *                    const GError *error): once per output of the photo
+ *                   (once when there is a single recipe, in recipe order
+ *                   otherwise); output is NULL and error set when that
+ *                   output failed; emitted without "file-started" for
+ *                   photos that failed before their turn (name
  *                   collisions, broken sidecars, template errors).
+ *   "file-up-to-date" (guint index, const char *input, const char *output):
+ *                   emitted just before "file-finished" (which then has
+ *                   no error) for a photo that was not exported again
+ *                   because its output is up to date (see below).
  * @index is the photo's position in the inputs (0-based).
+ *
+ * Resuming: each output folder has a manifest (ottica-manifest.h) of the
+ * outputs this code wrote, with hashes of the photo's identity, its
+ * effective edit and the export settings. An output whose entry matches is
+ * skipped ("file-up-to-date"); one of ours that is out of date (or gone) is
+ * exported again, replacing it; an output file that no entry accounts for
+ * is left alone and fails with OTTICA_ERROR_EXISTS unless the recipe's
+ * export options say overwrite. Temporary files a killed run left for an
+ * output are removed before that output is looked at.
  *
  * Cancelling (the GCancellable) stops the photos being exported, leaving
  * no partial files (the exporter writes to a temporary file), and skips
@@ -49,6 +65,7 @@
 #include <gio/gio.h>
 #include "ottica-edit.h"
 #include "ottica-export-options.h"
+#include "ottica-export-recipe.h"
 
 G_BEGIN_DECLS
 
@@ -78,6 +95,14 @@ typedef struct
   const OtticaEdit    *preset;        /* NULL: none */
   gboolean             use_sidecars;
   guint                jobs;          /* photos at a time; 0: one per core */
+  /* A target file size for the single output (0: export_options.quality). */
+  guint64              target_bytes;
+  /* Several outputs per photo, NULL-terminated (at most 16); NULL: one,
+   * from export_options, name_template and target_bytes above. Each is
+   * rendered from the same decode and graph of the photo; a recipe's own
+   * template and subfolder (inside the output folder) name its files.
+   * export_options.overwrite above applies to all. Copied. */
+  const OtticaExportRecipe * const *outputs;
 } OtticaBatchRecipe;
 
 /* LOOK_FROM_EDIT, amount kept, sidecars used, jobs 0, the default export
@@ -89,15 +114,21 @@ typedef struct
 {
   char   *input;
   char   *output;   /* the file written or planned; NULL when no name */
-  GError *error;    /* NULL when exported */
+  GError *error;    /* NULL when exported or up to date */
+  gboolean up_to_date;  /* not exported again: the output was current */
+  guint   recipe;   /* which of the recipe's outputs (0 with one) */
 } OtticaBatchItem;
 
 typedef struct
 {
-  GPtrArray *items;       /* OtticaBatchItem*, in input order */
-  guint      n_exported;
+  /* OtticaBatchItem*, one per photo and output: in input order, and for
+   * each photo its outputs in recipe order. */
+  GPtrArray *items;
+  guint      n_exported;  /* written in this run */
+  guint      n_up_to_date;/* skipped: their outputs were current */
   guint      n_failed;    /* failed, not counting cancelled */
   gboolean   cancelled;
+  guint      n_decoded;   /* photos decoded: at most one decode each */
   double     seconds;     /* wall-clock time of the run */
 } OtticaBatchResult;
 
@@ -112,6 +143,9 @@ G_DECLARE_FINAL_TYPE (OtticaBatch, ottica_batch, OTTICA, BATCH, GObject)
  * The look id is not checked here (the caller knows its look library). */
 OtticaBatch       *ottica_batch_new         (const OtticaBatchRecipe  *recipe,
                                              GError                  **error);
+
+/* The outputs each photo gets (the recipe's "outputs", or 1). */
+guint              ottica_batch_get_n_outputs (OtticaBatch *self);
 
 /* The number of worker threads a run of @n_inputs photos uses. */
 guint              ottica_batch_get_n_workers (OtticaBatch *self,

@@ -311,3 +311,75 @@ ottica_scan (const char * const       *inputs,
     }
   return result;
 }
+
+guint
+ottica_scan_shard_of (const char *relative_path,
+                      guint       n)
+{
+  guint64 hash = G_GUINT64_CONSTANT (0xcbf29ce484222325);
+
+  g_return_val_if_fail (relative_path != NULL && n > 0, 0);
+
+  /* FNV-1a: tiny, fixed forever, independent of GLib's str_hash. */
+  for (const guchar *p = (const guchar *) relative_path; *p != '\0'; p++)
+    {
+      hash ^= *p;
+      hash *= G_GUINT64_CONSTANT (0x100000001b3);
+    }
+  return (guint) (hash % n);
+}
+
+void
+ottica_scan_shard (GPtrArray *photos,
+                   guint      k,
+                   guint      n)
+{
+  g_autofree char *root = NULL;
+  gsize root_length;
+  guint kept = 0;
+  GDestroyNotify free_func = g_free;
+
+  g_return_if_fail (photos != NULL);
+  g_return_if_fail (n > 0 && k >= 1 && k <= n);
+
+  /* The folder every photo is in, as absolute paths. */
+  for (guint i = 0; i < photos->len; i++)
+    {
+      g_autofree char *absolute = g_canonicalize_filename (g_ptr_array_index (photos, i), NULL);
+      g_autofree char *dir = g_path_get_dirname (absolute);
+
+      if (root == NULL)
+        {
+          root = g_steal_pointer (&dir);
+          continue;
+        }
+      while (!(g_str_has_prefix (dir, root)
+               && (dir[strlen (root)] == '\0' || dir[strlen (root)] == G_DIR_SEPARATOR
+                   || strcmp (root, "/") == 0)))
+        {
+          char *up = g_path_get_dirname (root);
+
+          g_free (root);
+          root = up;
+        }
+    }
+  root_length = root != NULL ? strlen (root) : 0;
+
+  for (guint i = 0; i < photos->len; i++)
+    {
+      char *photo = g_ptr_array_index (photos, i);
+      g_autofree char *absolute = g_canonicalize_filename (photo, NULL);
+      const char *relative = absolute + root_length;
+
+      while (*relative == G_DIR_SEPARATOR)
+        relative++;
+      if (ottica_scan_shard_of (relative, n) == k - 1)
+        photos->pdata[kept++] = photo;
+      else
+        free_func (photo);
+    }
+  /* Shrink without freeing what was kept. */
+  g_ptr_array_set_free_func (photos, NULL);
+  g_ptr_array_set_size (photos, kept);
+  g_ptr_array_set_free_func (photos, g_free);
+}

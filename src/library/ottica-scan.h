@@ -46,6 +46,20 @@ GPtrArray *ottica_scan (const char * const       *inputs,
                         GCancellable             *cancellable,
                         GError                  **error);
 
+/* Keeps in @photos (from ottica_scan()) only the @k-th (1-based) of @n
+ * slices, keeping their order. A photo's slice depends only on its path
+ * relative to the folder all of @photos have in common (FNV-1a of those
+ * bytes, modulo @n), so the same file lands in the same slice whatever
+ * machine runs it and wherever the library is mounted; slices 1..@n
+ * together hold every photo exactly once. */
+void       ottica_scan_shard (GPtrArray *photos,
+                              guint      k,
+                              guint      n);
+
+/* The slice (0-based) @relative_path falls in among @n. */
+guint      ottica_scan_shard_of (const char *relative_path,
+                                 guint       n);
+
 /* TRUE for a name a folder scan never takes: hidden files, Ottica's
  * temporary files, sidecars. (Supported extensions are checked apart.) */
 gboolean   ottica_scan_is_ignored_name (const char *basename);
