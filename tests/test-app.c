@@ -5,6 +5,12 @@
 #include <adwaita.h>
 
 #include "ottica-application.h"
+#include "ottica-histogram.h"
+#include "ottica-look-library.h"
+#include "ottica-preferences-window.h"
+#include "ottica-settings.h"
+#include "ottica-sidecar.h"
+#include "ottica-split-paintable.h"
 #include "ottica-test.h"
 #include "ottica-window.h"
 
@@ -37,6 +43,12 @@ wait_for (gboolean (*done) (gpointer), gpointer data, double seconds)
       g_usleep (1000);
     }
   return TRUE;
+}
+
+static gboolean
+never (gpointer data)
+{
+  return FALSE;
 }
 
 static gboolean
@@ -167,14 +179,694 @@ START_TEST (test_window_reports_a_broken_file)
 }
 END_TEST
 
+
+static double
+paintable_mean (GdkPaintable *paintable)
+{
+  int width = gdk_paintable_get_intrinsic_width (paintable);
+  int height = gdk_paintable_get_intrinsic_height (paintable);
+  g_autofree guint8 *pixels = g_malloc ((gsize) width * height * 4);
+  double sum = 0;
+
+  gdk_texture_download (GDK_TEXTURE (paintable), pixels, (gsize) width * 4);
+  for (int i = 0; i < width * height; i++)
+    sum += pixels[i * 4] + pixels[i * 4 + 1] + pixels[i * 4 + 2];
+  return sum / (3.0 * width * height);
+}
+
+static gboolean
+window_idle (gpointer data)
+{
+  return !ottica_window_is_busy (OTTICA_WINDOW (data)) &&
+         ottica_window_get_edit (OTTICA_WINDOW (data)) != NULL;
+}
+
+static double
+shown_mean (OtticaWindow *window)
+{
+  GtkPicture *picture = GTK_PICTURE (find_descendant (GTK_WIDGET (window), GTK_TYPE_PICTURE));
+
+  ck_assert_msg (wait_for (window_idle, window, 60), "the render never finished");
+  return paintable_mean (gtk_picture_get_paintable (picture));
+}
+
+/* A copy of the bundled photo in the scratch folder, so sidecars are
+ * written there and not into the source tree. */
+static char *
+scratch_photo (const char *name)
+{
+  g_autofree char *photo = ottica_test_bundled_photo ();
+  g_autofree char *contents = NULL;
+  char *path = ottica_test_scratch_file (name);
+  gsize length;
+
+  ck_assert (g_file_get_contents (photo, &contents, &length, NULL));
+  ck_assert (g_file_set_contents (path, contents, (gssize) length, NULL));
+  return path;
+}
+
+static OtticaWindow *
+open_window_on (const char *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  OtticaWindow *window;
+
+  adw_init ();
+  window = new_window ();
+  gtk_window_present (GTK_WINDOW (window));
+  ottica_window_open_file (window, file);
+  ck_assert_msg (wait_for (window_idle, window, 60), "the photo never opened");
+  return window;
+}
+
+static gboolean
+sidecar_exists (gpointer data)
+{
+  g_autofree char *sidecar = ottica_sidecar_find (data);
+
+  return sidecar != NULL;
+}
+
+START_TEST (test_slider_undo_before_after_and_sidecar)
+{
+  g_autofree char *path = scratch_photo ("slider.jpg");
+  OtticaWindow *window = open_window_on (path);
+  GtkAdjustment *exposure = ottica_window_get_adjustment (window, "exposure");
+  g_autoptr(OtticaEdit) saved = NULL;
+  g_autoptr(GError) error = NULL;
+  double original, brighter;
+
+  ck_assert_ptr_nonnull (exposure);
+  ck_assert_ptr_null (ottica_sidecar_find (path));
+  original = shown_mean (window);
+
+  /* a drag: several values in quick succession, one undo step */
+  for (int i = 1; i <= 4; i++)
+    gtk_adjustment_set_value (exposure, 0.25 * i);
+  ck_assert_double_eq_tol (ottica_window_get_edit (window)->exposure, 1.0, 1e-9);
+  brighter = shown_mean (window);
+  ck_assert_msg (brighter > original + 15, "exposure +1: mean %.1f → %.1f", original, brighter);
+
+  /* before/after shows the original pixels, then the edit again */
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-original", NULL));
+  ck_assert_double_eq_tol (shown_mean (window), original, 0.01);
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-original", NULL));
+  ck_assert_double_eq_tol (shown_mean (window), brighter, 0.01);
+
+  /* the sidecar appears after the debounce, with the new value */
+  ck_assert_msg (wait_for (sidecar_exists, path, 10), "no sidecar was written");
+  saved = ottica_sidecar_load (path, &error);
+  ck_assert_ptr_nonnull (saved);
+  ck_assert_double_eq_tol (saved->exposure, 1.0, 1e-9);
+
+  /* undo restores the original in one step; redo brings the edit back */
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  ck_assert_double_eq_tol (gtk_adjustment_get_value (exposure), 0.0, 1e-9);
+  ck_assert_double_eq_tol (shown_mean (window), original, 0.5);
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.redo", NULL));
+  ck_assert_double_eq_tol (gtk_adjustment_get_value (exposure), 1.0, 1e-9);
+  ck_assert_double_eq_tol (shown_mean (window), brighter, 0.5);
+
+  /* Reset to original */
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.reset-edit", NULL));
+  ck_assert (ottica_edit_is_neutral (ottica_window_get_edit (window)));
+  ck_assert_double_eq_tol (shown_mean (window), original, 0.5);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+END_TEST
+
+START_TEST (test_edit_is_restored_and_saved_on_close)
+{
+  g_autofree char *path = scratch_photo ("restore.jpg");
+  g_autoptr(OtticaEdit) edit = ottica_edit_new ();
+  g_autoptr(OtticaEdit) saved = NULL;
+  OtticaWindow *window;
+
+  edit->saturation = -100;
+  ck_assert (ottica_sidecar_save (path, edit, NULL, NULL));
+  window = open_window_on (path);
+  ck_assert_double_eq_tol (ottica_window_get_edit (window)->saturation, -100, 1e-9);
+  ck_assert_double_eq_tol (gtk_adjustment_get_value (ottica_window_get_adjustment (window, "saturation")), -100, 1e-9);
+
+  /* closing before the debounce still saves */
+  gtk_adjustment_set_value (ottica_window_get_adjustment (window, "contrast"), 30);
+  gtk_window_close (GTK_WINDOW (window));
+  saved = ottica_sidecar_load (path, NULL);
+  ck_assert_ptr_nonnull (saved);
+  ck_assert_double_eq_tol (saved->contrast, 30, 1e-9);
+  ck_assert_double_eq_tol (saved->saturation, -100, 1e-9);
+}
+END_TEST
+
+static gboolean
+exposure_is (gpointer data)
+{
+  const OtticaEdit *edit = ottica_window_get_edit (OTTICA_WINDOW (data));
+
+  return edit != NULL && edit->exposure > 0.49 && edit->exposure < 0.51;
+}
+
+START_TEST (test_copy_and_paste_an_edit)
+{
+  g_autofree char *path = scratch_photo ("copy.jpg");
+  OtticaWindow *window = open_window_on (path);
+
+  gtk_adjustment_set_value (ottica_window_get_adjustment (window, "exposure"), 0.5);
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.copy-edit", NULL));
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.reset-edit", NULL));
+  ck_assert (!exposure_is (window));
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.paste-edit", NULL));
+  ck_assert_msg (wait_for (exposure_is, window, 10), "the pasted edit did not arrive");
+  ck_assert_double_eq_tol (gtk_adjustment_get_value (ottica_window_get_adjustment (window, "exposure")), 0.5, 1e-9);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+END_TEST
+
+static gboolean
+thumbnails_done (gpointer data)
+{
+  OtticaLooksPanel *panel = data;
+
+  return ottica_looks_panel_get_n_rendered (panel) == ottica_looks_panel_get_n_looks (panel) + 1;
+}
+
+START_TEST (test_looks_panel_sets_the_look)
+{
+  g_autofree char *path = scratch_photo ("looks.jpg");
+  OtticaWindow *window = open_window_on (path);
+  OtticaLooksPanel *panel = ottica_window_get_looks_panel (window);
+  GPtrArray *looks = ottica_look_library_list (NULL);
+  const char *id;
+
+  ck_assert_uint_gt (looks->len, 0);
+  ck_assert_uint_eq (ottica_looks_panel_get_n_looks (panel), looks->len);
+  ck_assert_msg (wait_for (thumbnails_done, panel, 60), "thumbnails: %u of %u",
+                 ottica_looks_panel_get_n_rendered (panel), looks->len + 1);
+
+  /* a screenshot of the looks page, for people to look at */
+  {
+    g_autofree char *shot = g_build_filename (OTTICA_BUILD_DIR, "screenshot-looks.png", NULL);
+
+    adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (find_descendant (GTK_WIDGET (window), ADW_TYPE_VIEW_STACK)), "looks");
+    for (int i = 0; i < 50; i++)
+      g_main_context_iteration (NULL, FALSE);
+    save_window_screenshot (GTK_WIDGET (window), shot);
+  }
+
+  id = ottica_look_get_id (g_ptr_array_index (looks, 0));
+  ottica_looks_panel_choose (panel, id);
+  ck_assert_str_eq (ottica_window_get_edit (window)->look_id, id);
+  gtk_adjustment_set_value (ottica_looks_panel_get_amount (panel), 0.4);
+  ck_assert_double_eq_tol (ottica_window_get_edit (window)->look_amount, 0.4, 1e-9);
+
+  /* undo the amount, then the look */
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  ck_assert_double_eq_tol (ottica_window_get_edit (window)->look_amount, 1.0, 1e-9);
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  ck_assert_ptr_null (ottica_window_get_edit (window)->look_id);
+  ck_assert (wait_for (window_idle, window, 60));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+END_TEST
+
+START_TEST (test_zoom_actions)
+{
+  g_autofree char *photo = ottica_test_bundled_photo ();
+  OtticaWindow *window = open_window_on (photo);
+  GtkWidget *picture = find_descendant (GTK_WIDGET (window), GTK_TYPE_PICTURE);
+  int width, height;
+
+  ck_assert_double_eq (ottica_window_get_zoom (window), 0);
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.zoom-100", NULL));
+  ck_assert_double_eq (ottica_window_get_zoom (window), 1.0);
+  /* 100 % is the full-resolution photo's size (1414 × 2124) */
+  gtk_widget_get_size_request (picture, &width, &height);
+  ck_assert_int_eq (width, 1414);
+  ck_assert_int_eq (height, 2124);
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.zoom-in", NULL));
+  ck_assert_double_eq_tol (ottica_window_get_zoom (window), 1.25, 1e-9);
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.zoom-out", NULL));
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.zoom-out", NULL));
+  ck_assert_double_eq_tol (ottica_window_get_zoom (window), 0.8, 1e-9);
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.zoom-fit", NULL));
+  ck_assert_double_eq (ottica_window_get_zoom (window), 0);
+  gtk_widget_get_size_request (picture, &width, &height);
+  ck_assert_int_eq (width, -1);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+END_TEST
+
+static gboolean
+export_dialog_gone (gpointer data)
+{
+  return ottica_window_get_export_dialog (OTTICA_WINDOW (data)) == NULL;
+}
+
+/* The only *.jpg in @folder, or NULL. */
+static char *
+find_jpeg (const char *folder)
+{
+  g_autoptr(GDir) dir = g_dir_open (folder, 0, NULL);
+  const char *name;
+  char *found = NULL;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_suffix (name, ".jpg"))
+      {
+        ck_assert_msg (found == NULL, "more than one JPEG in %s", folder);
+        found = g_build_filename (folder, name, NULL);
+      }
+  return found;
+}
+
+START_TEST (test_export_writes_a_jpeg)
+{
+  g_autofree char *path = scratch_photo ("export.jpg");
+  g_autofree char *folder_path = ottica_test_scratch_file ("exports");
+  g_autoptr(GFile) folder = g_file_new_for_path (folder_path);
+  g_autofree char *output = NULL;
+  g_autofree char *contents = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autoptr(GError) error = NULL;
+  OtticaWindow *window = open_window_on (path);
+  OtticaExportDialog *dialog;
+  OtticaExportOptions options;
+  GtkLabel *label;
+  gsize length;
+
+  double original = shown_mean (window);
+
+  ck_assert_int_eq (g_mkdir_with_parents (folder_path, 0755), 0);
+  gtk_adjustment_set_value (ottica_window_get_adjustment (window, "exposure"), 1.0);
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.export", NULL));
+  dialog = ottica_window_get_export_dialog (window);
+  ck_assert_ptr_nonnull (dialog);
+
+  /* the screenshot people look at, before anything changes */
+  for (int i = 0; i < 50; i++)
+    g_main_context_iteration (NULL, FALSE);
+  {
+    g_autofree char *shot = g_build_filename (OTTICA_BUILD_DIR, "screenshot-export.png", NULL);
+
+    save_window_screenshot (GTK_WIDGET (dialog), shot);
+  }
+
+  ottica_export_dialog_get_options (dialog, &options);
+  options.size_mode = OTTICA_SIZE_LONG_EDGE;
+  options.size_value = 800;
+  ottica_export_dialog_set_options (dialog, &options);
+  ottica_export_dialog_set_folder (dialog, folder);
+  ottica_export_dialog_start (dialog);
+  ck_assert_msg (wait_for (export_dialog_gone, window, 60), "the export never finished");
+  ck_assert_msg (wait_for (toast_shown, window, 5), "no toast after the export");
+  label = GTK_LABEL (find_descendant (find_toast (GTK_WIDGET (window)), GTK_TYPE_LABEL));
+  ck_assert_msg (g_str_has_prefix (gtk_label_get_label (label), "Exported"), "toast: %s", gtk_label_get_label (label));
+
+  output = find_jpeg (folder_path);
+  ck_assert_ptr_nonnull (output);
+  ck_assert (g_file_get_contents (output, &contents, &length, NULL));
+  ck_assert_uint_gt (length, 1000);
+  ck_assert_int_eq ((guint8) contents[0], 0xff);
+  ck_assert_int_eq ((guint8) contents[1], 0xd8);
+  texture = gdk_texture_new_from_filename (output, &error);
+  ck_assert_msg (texture != NULL, "%s", error ? error->message : "");
+  /* long edge 800 of a 1414 × 2124 photo */
+  ck_assert_int_eq (gdk_texture_get_height (texture), 800);
+  ck_assert_int_le (abs (gdk_texture_get_width (texture) - 533), 1);
+  /* the edit (exposure +1) is in it: brighter than the photo */
+  ck_assert_double_gt (paintable_mean (GDK_PAINTABLE (texture)), original + 10);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+END_TEST
+
+static gboolean
+recent_has (gpointer uri)
+{
+  return gtk_recent_manager_has_item (gtk_recent_manager_get_default (), uri);
+}
+
+START_TEST (test_preferences_recent_and_shortcuts)
+{
+  g_autoptr(GSettings) settings = ottica_settings_get ();
+  g_autofree char *path = scratch_photo ("prefs.jpg");
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autofree char *uri = g_file_get_uri (file);
+  OtticaPreferencesWindow *preferences;
+  GtkWidget *combo;
+  OtticaWindow *window;
+  GdkPaintable *paintable;
+
+  if (settings == NULL)
+    {
+      ottica_test_skip ("the GSettings schema is not compiled in %s/data", OTTICA_BUILD_DIR);
+      return;
+    }
+
+  /* Preferences write through to GSettings */
+  adw_init ();
+  window = new_window ();
+  preferences = ottica_preferences_window_new (GTK_WINDOW (window), settings);
+  combo = find_descendant (GTK_WIDGET (preferences), ADW_TYPE_COMBO_ROW);
+  ck_assert_ptr_nonnull (combo);
+  /* the first combo row is the preview quality */
+  adw_combo_row_set_selected (ADW_COMBO_ROW (combo), 0);
+  {
+    g_autofree char *quality = g_settings_get_string (settings, "preview-quality");
+
+    ck_assert_str_eq (quality, "fast");
+  }
+  gtk_window_destroy (GTK_WINDOW (preferences));
+  gtk_window_destroy (GTK_WINDOW (window));
+
+  /* a fast preview is a smaller proxy: 1024 pixels on the long side */
+  window = open_window_on (path);
+  paintable = gtk_picture_get_paintable (GTK_PICTURE (find_descendant (GTK_WIDGET (window), GTK_TYPE_PICTURE)));
+  ck_assert_int_le (gdk_paintable_get_intrinsic_height (paintable), 1024);
+  ck_assert_int_ge (gdk_paintable_get_intrinsic_height (paintable), 1000);
+
+  /* the photo is a recent file, its folder remembered */
+  ck_assert_msg (wait_for (recent_has, uri, 10), "the photo is not in the recent files");
+  {
+    g_autofree char *folder = g_settings_get_string (settings, "recent-folder");
+    g_autofree char *expected = g_path_get_dirname (path);
+
+    ck_assert_str_eq (folder, expected);
+  }
+
+  /* the shortcuts window is there for win.show-help-overlay */
+  ck_assert_ptr_nonnull (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window)));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+END_TEST
+
+/* The GtkGestureClick the adjust panel put on @scale (GTK's own range
+ * gestures are drag and long-press ones). */
+static GtkGesture *
+find_click_gesture (GtkWidget *scale)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (scale);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_GESTURE_CLICK (controller))
+        return GTK_GESTURE (controller);
+    }
+  return NULL;
+}
+
+static GtkWidget *
+find_scale_for (GtkWidget *widget, GtkAdjustment *adjustment)
+{
+  if (GTK_IS_SCALE (widget) && gtk_range_get_adjustment (GTK_RANGE (widget)) == adjustment)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_scale_for (child, adjustment);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+START_TEST (test_double_click_resets_a_slider)
+{
+  g_autofree char *path = scratch_photo ("reset.jpg");
+  OtticaWindow *window = open_window_on (path);
+  GtkAdjustment *contrast = ottica_window_get_adjustment (window, "contrast");
+  GtkWidget *scale = find_scale_for (GTK_WIDGET (window), contrast);
+  GtkGesture *click;
+
+  ck_assert_ptr_nonnull (scale);
+  click = find_click_gesture (scale);
+  ck_assert_ptr_nonnull (click);
+  gtk_adjustment_set_value (contrast, 40);
+  ck_assert_double_eq_tol (ottica_window_get_edit (window)->contrast, 40, 1e-9);
+  /* a single click leaves it; a double click puts it back to neutral */
+  g_signal_emit_by_name (click, "pressed", 1, 10.0, 5.0);
+  ck_assert_double_eq_tol (ottica_window_get_edit (window)->contrast, 40, 1e-9);
+  g_signal_emit_by_name (click, "pressed", 2, 10.0, 5.0);
+  ck_assert_double_eq_tol (gtk_adjustment_get_value (contrast), 0, 1e-9);
+  ck_assert_double_eq_tol (ottica_window_get_edit (window)->contrast, 0, 1e-9);
+  ck_assert (wait_for (window_idle, window, 60));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+END_TEST
+
+/* Mean of the red, green and blue of columns [x0, x1) of @texture. */
+static double
+columns_mean (GdkTexture *texture, int x0, int x1)
+{
+  int width = gdk_texture_get_width (texture);
+  int height = gdk_texture_get_height (texture);
+  g_autofree guint8 *pixels = g_malloc ((gsize) width * height * 4);
+  double sum = 0;
+
+  gdk_texture_download (texture, pixels, (gsize) width * 4);
+  for (int y = 0; y < height; y++)
+    for (int x = x0; x < x1; x++)
+      for (int c = 0; c < 3; c++)
+        sum += pixels[((gsize) y * width + x) * 4 + c];
+  return sum / (3.0 * height * (x1 - x0));
+}
+
+START_TEST (test_split_view_shows_both)
+{
+  g_autofree char *path = scratch_photo ("split.jpg");
+  OtticaWindow *window = open_window_on (path);
+  GtkPicture *picture = GTK_PICTURE (find_descendant (GTK_WIDGET (window), GTK_TYPE_PICTURE));
+  g_autoptr(GdkTexture) original = NULL;
+  g_autoptr(GdkTexture) edited = NULL;
+  g_autoptr(GdkTexture) split = NULL;
+  GdkPaintable *paintable;
+  GtkSnapshot *snapshot;
+  g_autoptr(GskRenderNode) node = NULL;
+  int width, height;
+
+  ck_assert (wait_for (window_idle, window, 60));
+  original = g_object_ref (GDK_TEXTURE (gtk_picture_get_paintable (picture)));
+  gtk_adjustment_set_value (ottica_window_get_adjustment (window, "exposure"), 1.0);
+  ck_assert (wait_for (window_idle, window, 60));
+  edited = g_object_ref (GDK_TEXTURE (gtk_picture_get_paintable (picture)));
+
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.compare-split", NULL));
+  paintable = gtk_picture_get_paintable (picture);
+  ck_assert (OTTICA_IS_SPLIT_PAINTABLE (paintable));
+  width = gdk_paintable_get_intrinsic_width (paintable);
+  height = gdk_paintable_get_intrinsic_height (paintable);
+  ck_assert_int_eq (width, gdk_texture_get_width (edited));
+
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (snapshot);
+  split = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                       &GRAPHENE_RECT_INIT (0, 0, width, height));
+  /* left of the line the original, right of it the edit */
+  ck_assert_double_eq_tol (columns_mean (split, 0, width / 2 - 2), columns_mean (original, 0, width / 2 - 2), 1.0);
+  ck_assert_double_eq_tol (columns_mean (split, width / 2 + 2, width), columns_mean (edited, width / 2 + 2, width), 1.0);
+  ck_assert_double_gt (columns_mean (edited, width / 2 + 2, width), columns_mean (original, width / 2 + 2, width) + 10);
+
+  /* off again: the edit alone */
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.compare-split", NULL));
+  ck_assert_ptr_eq (gtk_picture_get_paintable (picture), edited);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+END_TEST
+
+static void
+shown_size (OtticaWindow *window, int *width, int *height)
+{
+  GtkPicture *picture = GTK_PICTURE (find_descendant (GTK_WIDGET (window), GTK_TYPE_PICTURE));
+  GdkPaintable *paintable;
+
+  ck_assert_msg (wait_for (window_idle, window, 60), "the render never finished");
+  paintable = gtk_picture_get_paintable (picture);
+  *width = gdk_paintable_get_intrinsic_width (paintable);
+  *height = gdk_paintable_get_intrinsic_height (paintable);
+}
+
+START_TEST (test_rotate_and_crop)
+{
+  g_autofree char *path = scratch_photo ("rotate.jpg");
+  OtticaWindow *window = open_window_on (path);
+  int w0, h0, w, h;
+
+  shown_size (window, &w0, &h0);
+  ck_assert_int_lt (w0, h0);   /* portrait */
+
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.rotate-right", NULL));
+  ck_assert_int_eq (ottica_window_get_edit (window)->rotation, 90);
+  shown_size (window, &w, &h);
+  ck_assert_int_eq (w, h0);
+  ck_assert_int_eq (h, w0);
+
+  /* a square crop of the turned photo */
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.crop-aspect", "s", "1:1"));
+  ck_assert (ottica_edit_has_crop (ottica_window_get_edit (window)));
+  /* the crop row shows the preset */
+  ck_assert_uint_eq (adw_combo_row_get_selected (ADW_COMBO_ROW (find_descendant (GTK_WIDGET (window), ADW_TYPE_COMBO_ROW))), 1);
+  shown_size (window, &w, &h);
+  ck_assert_int_le (abs (w - h), 1);
+  ck_assert_int_le (abs (h - w0), 1);
+
+  /* the before view keeps the framing */
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-original", NULL));
+  shown_size (window, &w, &h);
+  ck_assert_int_le (abs (w - h), 1);
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-original", NULL));
+
+  /* a screenshot of the end of the adjust panel, for people to look at */
+  {
+    g_autofree char *shot = g_build_filename (OTTICA_BUILD_DIR, "screenshot-geometry.png", NULL);
+    GtkWidget *page = find_descendant (GTK_WIDGET (window), ADW_TYPE_PREFERENCES_PAGE);
+    GtkScrolledWindow *scroller = GTK_SCROLLED_WINDOW (find_descendant (page, GTK_TYPE_SCROLLED_WINDOW));
+    GtkAdjustment *v = gtk_scrolled_window_get_vadjustment (scroller);
+
+    wait_for (never, NULL, 0.3);
+    gtk_adjustment_set_value (v, gtk_adjustment_get_upper (v));
+    wait_for (never, NULL, 0.3);
+    save_window_screenshot (GTK_WIDGET (window), shot);
+  }
+
+  /* two undos: upright and whole again */
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  shown_size (window, &w, &h);
+  ck_assert_int_eq (w, w0);
+  ck_assert_int_eq (h, h0);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+END_TEST
+
+static int
+compare_doubles (gconstpointer a, gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+/* Not a timed test (the machine is shared): it prints how long a 12 MP
+ * photo takes to show and a slider change to reach the view, and checks
+ * that every change was rendered. */
+START_TEST (test_slider_latency_on_a_12mp_photo)
+{
+  g_autofree char *sample = ottica_test_sample ("jpeg/olympus_e-p3.jpg");
+  g_autofree char *path = NULL;
+  g_autofree char *contents = NULL;
+  gsize length;
+  g_autoptr(GFile) file = NULL;
+  OtticaWindow *window;
+  GtkAdjustment *exposure;
+  double times[10];
+  gint64 start;
+  double open_ms, previous;
+
+  if (sample == NULL)
+    {
+      ottica_test_skip ("the 12 MP sample is not there");
+      return;
+    }
+  /* a copy, so its sidecar is written in the scratch folder */
+  path = ottica_test_scratch_file ("latency.jpg");
+  ck_assert (g_file_get_contents (sample, &contents, &length, NULL));
+  ck_assert (g_file_set_contents (path, contents, (gssize) length, NULL));
+  file = g_file_new_for_path (path);
+  adw_init ();
+  window = new_window ();
+  gtk_window_present (GTK_WINDOW (window));
+  start = g_get_monotonic_time ();
+  ottica_window_open_file (window, file);
+  ck_assert (wait_for (window_idle, window, 60));
+  open_ms = (g_get_monotonic_time () - start) / 1000.0;
+
+  exposure = ottica_window_get_adjustment (window, "exposure");
+  previous = shown_mean (window);
+  for (int i = 0; i < 10; i++)
+    {
+      double mean;
+
+      start = g_get_monotonic_time ();
+      gtk_adjustment_set_value (exposure, 0.1 * (i + 1));
+      ck_assert (wait_for (window_idle, window, 60));
+      times[i] = (g_get_monotonic_time () - start) / 1000.0;
+      mean = shown_mean (window);
+      ck_assert_msg (mean > previous, "step %d did not brighten: %.2f → %.2f", i, previous, mean);
+      previous = mean;
+    }
+  qsort (times, 10, sizeof times[0], compare_doubles);
+  /* the Canon CR2 (opened, never edited: no sidecar is written) */
+  if (ottica_test_canon_cr2 () != NULL)
+    {
+      g_autoptr(GFile) raw = g_file_new_for_path (ottica_test_canon_cr2 ());
+
+      start = g_get_monotonic_time ();
+      ottica_window_open_file (window, raw);
+      ck_assert (wait_for (window_idle, window, 60));
+      ck_assert (wait_for (window_idle, window, 60));
+      g_print ("app timing: Canon CR2 (8 MP) first preview %.0f ms\n",
+               (g_get_monotonic_time () - start) / 1000.0);
+    }
+  g_print ("app timing (12 MP JPEG, 1600-pixel preview): open %.0f ms; slider to view median %.0f ms, max %.0f ms\n",
+           open_ms, (times[4] + times[5]) / 2, times[9]);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+END_TEST
+
+START_TEST (test_histogram_shows_clipping)
+{
+  g_autofree char *path = scratch_photo ("histogram.jpg");
+  OtticaWindow *window = open_window_on (path);
+  OtticaHistogram *histogram = OTTICA_HISTOGRAM (find_descendant (GTK_WIDGET (window), OTTICA_TYPE_HISTOGRAM));
+  double before;
+
+  ck_assert_ptr_nonnull (histogram);
+  ck_assert (wait_for (window_idle, window, 60));
+  before = ottica_histogram_get_clipped_highlights (histogram);
+  ck_assert_double_lt (before, 0.05);
+  /* four stops brighter: much of the photo is white */
+  gtk_adjustment_set_value (ottica_window_get_adjustment (window, "exposure"), 4.0);
+  ck_assert (wait_for (window_idle, window, 60));
+  ck_assert_double_gt (ottica_histogram_get_clipped_highlights (histogram), before + 0.2);
+  ck_assert_double_lt (ottica_histogram_get_clipped_shadows (histogram), 0.01);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+END_TEST
+
 int
 main (void)
 {
+  g_autofree char *schemas = g_build_filename (OTTICA_BUILD_DIR, "data", NULL);
+  g_autofree char *home = g_dir_make_tmp ("ottica-app-XXXXXX", NULL);
+  g_autofree char *data_home = g_build_filename (home, "data", NULL);
+  g_autofree char *config_home = g_build_filename (home, "config", NULL);
+
+  /* the build's schema, and recent files and settings kept away from the
+   * person running the tests */
+  g_setenv ("GSETTINGS_SCHEMA_DIR", schemas, TRUE);
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
+  g_setenv ("XDG_CONFIG_HOME", config_home, TRUE);
   Suite *suite = suite_create ("app");
   TCase *window = ottica_test_case ("window");
 
   tcase_add_test (window, test_window_opens_the_sample_photo);
   tcase_add_test (window, test_window_reports_a_broken_file);
+  tcase_add_test (window, test_slider_undo_before_after_and_sidecar);
+  tcase_add_test (window, test_edit_is_restored_and_saved_on_close);
+  tcase_add_test (window, test_copy_and_paste_an_edit);
+  tcase_add_test (window, test_looks_panel_sets_the_look);
+  tcase_add_test (window, test_zoom_actions);
+  tcase_add_test (window, test_export_writes_a_jpeg);
+  tcase_add_test (window, test_preferences_recent_and_shortcuts);
+  tcase_add_test (window, test_double_click_resets_a_slider);
+  tcase_add_test (window, test_split_view_shows_both);
+  tcase_add_test (window, test_rotate_and_crop);
+  tcase_add_test (window, test_slider_latency_on_a_12mp_photo);
+  tcase_add_test (window, test_histogram_shows_clipping);
   suite_add_tcase (suite, window);
 
   return ottica_test_run ("app", suite);

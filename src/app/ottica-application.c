@@ -6,6 +6,8 @@
 
 #include "ottica-application.h"
 #include "ottica-engine.h"
+#include "ottica-preferences-window.h"
+#include "ottica-settings.h"
 #include "ottica-window.h"
 
 struct _OtticaApplication
@@ -86,7 +88,24 @@ about_activated (GSimpleAction *action,
                          NULL);
 }
 
+static void
+preferences_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (user_data));
+  g_autoptr(GSettings) settings = ottica_settings_get ();
+
+  if (settings == NULL)
+    {
+      g_warning ("The settings schema %s is not installed; preferences cannot be stored.", OTTICA_APP_ID);
+      return;
+    }
+  gtk_window_present (GTK_WINDOW (ottica_preferences_window_new (window, settings)));
+}
+
 static const GActionEntry app_actions[] = {
+  { "preferences", preferences_activated, NULL, NULL, NULL },
   { "quit", quit_activated, NULL, NULL, NULL },
   { "about", about_activated, NULL, NULL, NULL },
 };
@@ -104,12 +123,31 @@ ottica_application_class_init (OtticaApplicationClass *klass)
 static void
 ottica_application_init (OtticaApplication *self)
 {
-  static const char *quit_accels[] = { "<Control>q", NULL };
-  static const char *open_accels[] = { "<Control>o", NULL };
+  static const struct
+  {
+    const char *action;
+    const char *accels[4];
+  } accels[] = {
+    { "app.quit", { "<Control>q", NULL } },
+    { "win.open", { "<Control>o", NULL } },
+    { "win.export", { "<Control>e", NULL } },
+    { "win.undo", { "<Control>z", NULL } },
+    { "win.redo", { "<Control><Shift>z", "<Control>y", NULL } },
+    { "win.copy-edit", { "<Control>c", NULL } },
+    { "win.paste-edit", { "<Control>v", NULL } },
+    { "win.show-original", { "backslash", NULL } },
+    { "win.compare-split", { "<Shift>backslash", "bar", NULL } },
+    { "win.zoom-fit", { "0", "KP_0", NULL } },
+    { "win.zoom-100", { "1", "KP_1", NULL } },
+    { "win.zoom-in", { "plus", "equal", "KP_Add", NULL } },
+    { "win.zoom-out", { "minus", "KP_Subtract", NULL } },
+    { "win.show-help-overlay", { "<Control>question", NULL } },
+    { "app.preferences", { "<Control>comma", NULL } },
+  };
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
-  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
-  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.open", open_accels);
+  for (gsize i = 0; i < G_N_ELEMENTS (accels); i++)
+    gtk_application_set_accels_for_action (GTK_APPLICATION (self), accels[i].action, accels[i].accels);
 }
 
 OtticaApplication *

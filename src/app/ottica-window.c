@@ -1,17 +1,47 @@
-/* ottica-window.c: the editor window. Loading and rendering run in a
- * worker thread (GTask); the UI thread never waits on GEGL.
+/* ottica-window.c: the editor window.
+ *
+ * Threads: loading, rendering and sidecar writes run in GTask workers;
+ * the UI thread only changes the edit and shows finished textures, so it
+ * never waits on GEGL. Each open photo has one preview pipeline, used by
+ * one render at a time: while a render is in flight, later changes only
+ * mark the edit as pending, and the newest edit is rendered when the
+ * current render finishes (stale intermediate edits are skipped).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <glib/gi18n.h>
+#include <math.h>
 
+#include "ottica-adjust-panel.h"
+#include "ottica-export-dialog.h"
+#include "ottica-histogram.h"
 #include "ottica-image.h"
+#include "ottica-looks-panel.h"
 #include "ottica-pipeline.h"
+#include "ottica-settings.h"
 #include "ottica-sidecar.h"
+#include "ottica-split-paintable.h"
 #include "ottica-window.h"
 
-/* Longest side of the preview proxy: enough for a 4K screen. */
-#define PREVIEW_MAX_SIZE 2560
+/* Longest side of the preview proxy per preview-quality setting: every
+ * slider change renders all of it, so "balanced" fits a 1600 × 1000 view
+ * and "best" a 4K screen's. */
+#define PREVIEW_SIZE_FAST     1024
+#define PREVIEW_SIZE_BALANCED 1600
+#define PREVIEW_SIZE_BEST     2560
+#define MAX_RECENT 8
+/* The sidecar is written this long after the last change. */
+#define SAVE_DELAY_MS 1000
+/* Changes to one slider closer together than this are one undo step (a
+ * drag). */
+#define UNDO_GROUP_USEC (800 * G_TIME_SPAN_MILLISECOND)
+#define MAX_UNDO 200
+/* Longest side of the copy the look thumbnails are rendered from (twice
+ * the thumbnails' size, for HiDPI screens). */
+#define THUMB_SOURCE_SIZE 240
+#define ZOOM_MIN 0.02
+#define ZOOM_MAX 8.0
+#define ZOOM_STEP 1.25
 
 struct _OtticaWindow
 {
@@ -20,32 +50,90 @@ struct _OtticaWindow
   AdwWindowTitle       *window_title;
   AdwToastOverlay      *toast_overlay;
   GtkStack             *stack;
+  GtkScrolledWindow    *scroller;
   GtkPicture           *picture;
   GtkSpinner           *spinner;
+  OtticaAdjustPanel    *adjust_panel;
+  OtticaHistogram      *histogram;
+  OtticaLooksPanel     *looks_panel;
+  GMenu                *recent_section;
 
   GCancellable         *load_cancellable;
+  GCancellable         *cancellable;      /* the window's life */
+
+  /* the open photo */
+  char                 *path;
+  OtticaPipeline       *pipeline;         /* owned by whichever thread renders */
+  const Babl           *display_space;    /* the monitor's, or sRGB */
+  OtticaEdit           *edit;             /* what the person sees */
+  OtticaEdit           *saved_edit;       /* what the sidecar holds */
+  GdkTexture           *texture;          /* the last render of the edit */
+  GdkTexture           *original;         /* the photo with no edit but its geometry */
+  OtticaEdit           *original_geometry; /* what "original" was rendered with */
+  guint                 photo_serial;
+
+  gboolean              render_in_flight;
+  gboolean              render_pending;
+  gboolean              show_original;
+  gboolean              compare_split;
+  OtticaSplitPaintable *split;
+  gboolean              dragging_split;
+
+  /* the view: 0 fits the photo; otherwise screen pixels per pixel of the
+   * full-resolution photo (1 is 100 %) */
+  double                zoom;
+  int                   full_width;
+  int                   full_height;
+  double                zoom_anchor_x;    /* the view point kept still */
+  double                zoom_anchor_y;
+  double                zoom_anchor_ratio;
+  double                drag_start_x;
+  double                drag_start_y;
+  double                pinch_start_zoom;
+  double                pointer_x;        /* in the view, or -1 */
+  double                pointer_y;
+
+  guint                 save_source;
+  gboolean              save_in_flight;
+
+  OtticaExportDialog   *export_dialog;    /* weak */
+  GFile                *export_folder;    /* NULL: beside the photo */
+
+  GPtrArray            *undo_stack;       /* OtticaEdit*, oldest first */
+  GPtrArray            *redo_stack;
+  const OtticaEditParam *undo_group_param;
+  gint64                undo_group_time;
 };
 
 G_DEFINE_FINAL_TYPE (OtticaWindow, ottica_window, ADW_TYPE_APPLICATION_WINDOW)
 
-typedef struct
-{
-  char       *path;
-  GdkTexture *texture;
-  char       *warning;   /* a broken sidecar: the photo still opens */
-} LoadJob;
+enum { PROP_0, PROP_SHOW_ORIGINAL, PROP_COMPARE_SPLIT, N_PROPS };
+static GParamSpec *properties[N_PROPS];
 
-static void
-load_job_free (LoadJob *job)
+static void ottica_window_request_render (OtticaWindow *self);
+
+/* Rendering */
+
+/* The "before" of @edit: nothing changed but its geometry, so before and
+ * after show the same framing. */
+static OtticaEdit *
+geometry_of (const OtticaEdit *edit)
 {
-  g_free (job->path);
-  g_clear_object (&job->texture);
-  g_free (job->warning);
-  g_free (job);
+  OtticaEdit *before = ottica_edit_new ();
+
+  before->rotation = edit->rotation;
+  before->flip_horizontal = edit->flip_horizontal;
+  before->flip_vertical = edit->flip_vertical;
+  before->straighten = edit->straighten;
+  before->crop_x = edit->crop_x;
+  before->crop_y = edit->crop_y;
+  before->crop_width = edit->crop_width;
+  before->crop_height = edit->crop_height;
+  return before;
 }
 
 static GdkTexture *
-render_texture (GeglNode *output)
+render_texture (GeglNode *output, const Babl *space, OtticaHistogramData *histogram)
 {
   GeglRectangle extent = gegl_node_get_bounding_box (output);
   gsize stride = (gsize) extent.width * 4;
@@ -53,11 +141,901 @@ render_texture (GeglNode *output)
   g_autoptr(GBytes) bytes = NULL;
 
   gegl_node_blit (output, 1.0, &extent,
-                  babl_format_with_space ("R'G'B'A u8", babl_space ("sRGB")),
+                  babl_format_with_space ("R'G'B'A u8", space),
                   pixels, (int) stride, GEGL_BLIT_DEFAULT);
+  if (histogram != NULL)
+    ottica_histogram_data_compute (histogram, pixels, extent.width, extent.height, stride);
   bytes = g_bytes_new_take (g_steal_pointer (&pixels), stride * extent.height);
   return gdk_memory_texture_new (extent.width, extent.height,
                                  GDK_MEMORY_R8G8B8A8, bytes, stride);
+}
+
+typedef struct
+{
+  OtticaPipeline      *pipeline;
+  OtticaEdit          *edit;
+  OtticaEdit          *before;     /* set when the "before" must be rendered again */
+  const Babl          *space;
+  guint                photo_serial;
+  GdkTexture          *texture;
+  GdkTexture          *original;
+  OtticaHistogramData  histogram;
+} RenderJob;
+
+static void
+render_job_free (RenderJob *job)
+{
+  g_clear_object (&job->pipeline);
+  g_clear_pointer (&job->edit, ottica_edit_free);
+  g_clear_pointer (&job->before, ottica_edit_free);
+  g_clear_object (&job->texture);
+  g_clear_object (&job->original);
+  g_free (job);
+}
+
+static void
+render_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  RenderJob *job = task_data;
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  if (job->before != NULL)
+    {
+      ottica_pipeline_set_edit (job->pipeline, job->before);
+      job->original = render_texture (ottica_pipeline_get_output (job->pipeline), job->space, NULL);
+    }
+  ottica_pipeline_set_edit (job->pipeline, job->edit);
+  job->texture = render_texture (ottica_pipeline_get_output (job->pipeline), job->space, &job->histogram);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+show_current_texture (OtticaWindow *self)
+{
+  GdkTexture *texture = self->show_original && self->original != NULL ? self->original : self->texture;
+
+  /* the split view: the original left of the line, the edit right */
+  if (self->compare_split && !self->show_original && self->texture != NULL)
+    {
+      ottica_split_paintable_set_textures (self->split, self->original, self->texture);
+      if (gtk_picture_get_paintable (self->picture) != GDK_PAINTABLE (self->split))
+        gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (self->split));
+      return;
+    }
+  gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (texture));
+}
+
+static void
+render_done (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  OtticaWindow *self = OTTICA_WINDOW (source);
+  RenderJob *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    return;   /* cancelled: the window is closing */
+
+  self->render_in_flight = FALSE;
+  if (job->photo_serial == self->photo_serial)
+    {
+      if (job->original != NULL)
+        {
+          g_set_object (&self->original, job->original);
+          g_clear_pointer (&self->original_geometry, ottica_edit_free);
+          self->original_geometry = ottica_edit_copy (job->before);
+        }
+      g_set_object (&self->texture, job->texture);
+      ottica_histogram_set_data (self->histogram, &job->histogram);
+      show_current_texture (self);
+    }
+  if (self->render_pending)
+    {
+      self->render_pending = FALSE;
+      ottica_window_request_render (self);
+    }
+  else
+    gtk_spinner_stop (self->spinner);
+}
+
+static void
+ottica_window_request_render (OtticaWindow *self)
+{
+  g_autoptr(GTask) task = NULL;
+  RenderJob *job;
+
+  if (self->pipeline == NULL)
+    return;
+  if (self->render_in_flight)
+    {
+      self->render_pending = TRUE;
+      return;
+    }
+
+  job = g_new0 (RenderJob, 1);
+  job->pipeline = g_object_ref (self->pipeline);
+  job->edit = ottica_edit_copy (self->edit);
+  job->before = geometry_of (self->edit);
+  if (self->original_geometry != NULL && ottica_edit_equal (job->before, self->original_geometry))
+    g_clear_pointer (&job->before, ottica_edit_free);
+  job->space = self->display_space;
+  job->photo_serial = self->photo_serial;
+  self->render_in_flight = TRUE;
+  gtk_spinner_start (self->spinner);
+  task = g_task_new (self, self->cancellable, render_done, NULL);
+  g_task_set_task_data (task, job, (GDestroyNotify) render_job_free);
+  g_task_run_in_thread (task, render_thread);
+}
+
+/* Zoom and pan */
+
+/* The zoom at which the photo fits the view now. */
+static double
+fit_zoom (OtticaWindow *self)
+{
+  int width = gtk_widget_get_width (GTK_WIDGET (self->scroller));
+  int height = gtk_widget_get_height (GTK_WIDGET (self->scroller));
+
+  if (self->full_width <= 0 || width <= 0 || height <= 0)
+    return 1.0;
+  return MIN (1.0 * width / self->full_width, 1.0 * height / self->full_height);
+}
+
+static double
+current_zoom (OtticaWindow *self)
+{
+  return self->zoom > 0 ? self->zoom : fit_zoom (self);
+}
+
+static gboolean
+apply_anchor (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
+{
+  OtticaWindow *self = OTTICA_WINDOW (user_data);
+  GtkAdjustment *h = gtk_scrolled_window_get_hadjustment (self->scroller);
+  GtkAdjustment *v = gtk_scrolled_window_get_vadjustment (self->scroller);
+
+  gtk_adjustment_set_value (h, (gtk_adjustment_get_value (h) + self->zoom_anchor_x) * self->zoom_anchor_ratio - self->zoom_anchor_x);
+  gtk_adjustment_set_value (v, (gtk_adjustment_get_value (v) + self->zoom_anchor_y) * self->zoom_anchor_ratio - self->zoom_anchor_y);
+  return G_SOURCE_REMOVE;
+}
+
+/* Sets the zoom (0: fit), keeping the view point @x, @y (view
+ * coordinates; < 0: the centre) over the same place of the photo. */
+static void
+set_zoom (OtticaWindow *self, double zoom, double x, double y)
+{
+  double before = current_zoom (self);
+
+  if (zoom > 0)
+    zoom = CLAMP (zoom, ZOOM_MIN, ZOOM_MAX);
+  self->zoom = zoom;
+  if (zoom <= 0 || self->full_width <= 0)
+    {
+      gtk_widget_set_size_request (GTK_WIDGET (self->picture), -1, -1);
+      return;
+    }
+  gtk_widget_set_size_request (GTK_WIDGET (self->picture),
+                               (int) round (self->full_width * zoom),
+                               (int) round (self->full_height * zoom));
+  self->zoom_anchor_x = x >= 0 ? x : gtk_widget_get_width (GTK_WIDGET (self->scroller)) / 2.0;
+  self->zoom_anchor_y = y >= 0 ? y : gtk_widget_get_height (GTK_WIDGET (self->scroller)) / 2.0;
+  self->zoom_anchor_ratio = zoom / before;
+  /* the scrollbars' ranges change at the next layout */
+  gtk_widget_add_tick_callback (GTK_WIDGET (self->scroller), apply_anchor, self, NULL);
+}
+
+static void
+zoom_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  OtticaWindow *self = OTTICA_WINDOW (widget);
+
+  if (g_str_equal (action_name, "win.zoom-fit"))
+    set_zoom (self, 0, -1, -1);
+  else if (g_str_equal (action_name, "win.zoom-100"))
+    set_zoom (self, 1.0, -1, -1);
+  else if (g_str_equal (action_name, "win.zoom-in"))
+    set_zoom (self, current_zoom (self) * ZOOM_STEP, -1, -1);
+  else
+    set_zoom (self, current_zoom (self) / ZOOM_STEP, -1, -1);
+}
+
+/* The wheel zooms about the pointer, which the motion controller tracks
+ * (scroll events carry no position in the view's coordinates). */
+static void
+pointer_moved (GtkEventControllerMotion *controller, double x, double y, OtticaWindow *self)
+{
+  self->pointer_x = x;
+  self->pointer_y = y;
+}
+
+static void
+pointer_left (GtkEventControllerMotion *controller, OtticaWindow *self)
+{
+  self->pointer_x = self->pointer_y = -1;
+}
+
+static gboolean
+view_scrolled (GtkEventControllerScroll *controller, double dx, double dy, OtticaWindow *self)
+{
+  if (dy == 0 || self->full_width <= 0)
+    return FALSE;
+  set_zoom (self, current_zoom (self) * pow (ZOOM_STEP, -dy), self->pointer_x, self->pointer_y);
+  return TRUE;
+}
+
+/* The fraction of the shown photo's width at @x (picture coordinates);
+ * the picture fits the photo into itself, centred. */
+static double
+picture_x_to_fraction (OtticaWindow *self, double x)
+{
+  GdkPaintable *paintable = gtk_picture_get_paintable (self->picture);
+  double width = gtk_widget_get_width (GTK_WIDGET (self->picture));
+  double height = gtk_widget_get_height (GTK_WIDGET (self->picture));
+  double iw, ih, scale;
+
+  if (paintable == NULL || width <= 0 || height <= 0)
+    return 0.5;
+  iw = gdk_paintable_get_intrinsic_width (paintable);
+  ih = gdk_paintable_get_intrinsic_height (paintable);
+  if (iw <= 0 || ih <= 0)
+    return 0.5;
+  scale = MIN (width / iw, height / ih);
+  return (x - (width - iw * scale) / 2) / (iw * scale);
+}
+
+static void
+drag_begin (GtkGestureDrag *gesture, double x, double y, OtticaWindow *self)
+{
+  self->dragging_split = self->compare_split && !self->show_original;
+  if (self->dragging_split)
+    {
+      ottica_split_paintable_set_position (self->split, picture_x_to_fraction (self, x));
+      return;
+    }
+  self->drag_start_x = gtk_adjustment_get_value (gtk_scrolled_window_get_hadjustment (self->scroller));
+  self->drag_start_y = gtk_adjustment_get_value (gtk_scrolled_window_get_vadjustment (self->scroller));
+}
+
+static void
+drag_update (GtkGestureDrag *gesture, double dx, double dy, OtticaWindow *self)
+{
+  if (self->dragging_split)
+    {
+      double x, y;
+
+      gtk_gesture_drag_get_start_point (gesture, &x, &y);
+      ottica_split_paintable_set_position (self->split, picture_x_to_fraction (self, x + dx));
+      return;
+    }
+  gtk_adjustment_set_value (gtk_scrolled_window_get_hadjustment (self->scroller), self->drag_start_x - dx);
+  gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (self->scroller), self->drag_start_y - dy);
+}
+
+static void
+pinch_begin (GtkGesture *gesture, GdkEventSequence *sequence, OtticaWindow *self)
+{
+  self->pinch_start_zoom = current_zoom (self);
+}
+
+static void
+pinch_changed (GtkGestureZoom *gesture, double scale, OtticaWindow *self)
+{
+  double x, y;
+
+  if (!gtk_gesture_get_bounding_box_center (GTK_GESTURE (gesture), &x, &y))
+    x = y = -1;
+  set_zoom (self, self->pinch_start_zoom * scale, x, y);
+}
+
+static void
+setup_view_controllers (OtticaWindow *self)
+{
+  GtkEventController *scroll = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL);
+  GtkGesture *drag = gtk_gesture_drag_new ();
+  GtkGesture *pinch = gtk_gesture_zoom_new ();
+  GtkEventController *motion = gtk_event_controller_motion_new ();
+
+  self->pointer_x = self->pointer_y = -1;
+  g_signal_connect (motion, "motion", G_CALLBACK (pointer_moved), self);
+  g_signal_connect (motion, "leave", G_CALLBACK (pointer_left), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->scroller), motion);
+
+  /* the wheel zooms, as in image viewers; dragging pans */
+  gtk_event_controller_set_propagation_phase (scroll, GTK_PHASE_CAPTURE);
+  g_signal_connect (scroll, "scroll", G_CALLBACK (view_scrolled), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->scroller), scroll);
+
+  g_signal_connect (drag, "drag-begin", G_CALLBACK (drag_begin), self);
+  g_signal_connect (drag, "drag-update", G_CALLBACK (drag_update), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->picture), GTK_EVENT_CONTROLLER (drag));
+
+  g_signal_connect (pinch, "begin", G_CALLBACK (pinch_begin), self);
+  g_signal_connect (pinch, "scale-changed", G_CALLBACK (pinch_changed), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->scroller), GTK_EVENT_CONTROLLER (pinch));
+}
+
+/* Messages */
+
+static void
+ottica_window_show_toast (OtticaWindow *self, const char *message)
+{
+  AdwToast *toast = adw_toast_new (message);
+
+  adw_toast_set_timeout (toast, 8);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/* Saving the sidecar */
+
+typedef struct
+{
+  char       *path;
+  OtticaEdit *edit;
+} SaveJob;
+
+static void
+save_job_free (SaveJob *job)
+{
+  g_free (job->path);
+  ottica_edit_free (job->edit);
+  g_free (job);
+}
+
+static void
+save_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  SaveJob *job = task_data;
+  GError *error = NULL;
+
+  if (ottica_sidecar_save (job->path, job->edit, NULL, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void save_now (OtticaWindow *self);
+
+static void
+save_done (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  OtticaWindow *self = OTTICA_WINDOW (source);
+  SaveJob *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+
+  self->save_in_flight = FALSE;
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      ottica_window_show_toast (self, error->message);
+      return;
+    }
+  if (g_strcmp0 (job->path, self->path) == 0)
+    {
+      ottica_edit_free (self->saved_edit);
+      self->saved_edit = ottica_edit_copy (job->edit);
+      /* changed again while writing */
+      if (!ottica_edit_equal (self->edit, self->saved_edit) && self->save_source == 0)
+        save_now (self);
+    }
+}
+
+static gboolean
+ottica_window_is_dirty (OtticaWindow *self)
+{
+  return self->path != NULL && self->edit != NULL &&
+         (self->saved_edit == NULL || !ottica_edit_equal (self->edit, self->saved_edit));
+}
+
+static void
+save_now (OtticaWindow *self)
+{
+  g_autoptr(GTask) task = NULL;
+  SaveJob *job;
+
+  if (!ottica_window_is_dirty (self) || self->save_in_flight)
+    return;
+
+  job = g_new0 (SaveJob, 1);
+  job->path = g_strdup (self->path);
+  job->edit = ottica_edit_copy (self->edit);
+  self->save_in_flight = TRUE;
+  /* not the window's cancellable: a save that started should finish */
+  task = g_task_new (self, NULL, save_done, NULL);
+  g_task_set_task_data (task, job, (GDestroyNotify) save_job_free);
+  g_task_run_in_thread (task, save_thread);
+}
+
+static gboolean
+save_timeout (gpointer user_data)
+{
+  OtticaWindow *self = user_data;
+
+  self->save_source = 0;
+  save_now (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_save (OtticaWindow *self)
+{
+  g_clear_handle_id (&self->save_source, g_source_remove);
+  self->save_source = g_timeout_add (SAVE_DELAY_MS, save_timeout, self);
+}
+
+/* Waits for nothing: writes the edit now, in this thread (closing the
+ * window or switching photos must not lose it). */
+static void
+save_sync (OtticaWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_clear_handle_id (&self->save_source, g_source_remove);
+  if (!ottica_window_is_dirty (self))
+    return;
+  if (!ottica_sidecar_save (self->path, self->edit, NULL, &error))
+    g_warning ("%s", error->message);
+  else
+    {
+      ottica_edit_free (self->saved_edit);
+      self->saved_edit = ottica_edit_copy (self->edit);
+    }
+}
+
+/* Edit changes and undo */
+
+static void
+update_actions (OtticaWindow *self)
+{
+  gboolean open = self->edit != NULL;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.undo", open && self->undo_stack->len > 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.redo", open && self->redo_stack->len > 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.reset-edit", open && !ottica_edit_is_neutral (self->edit));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.copy-edit", open);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.paste-edit", open);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export", open);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.rotate-left", open);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.rotate-right", open);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.flip-horizontal", open);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.flip-vertical", open);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.crop-aspect", open);
+}
+
+/* Records the edit as it is before a change; @param groups a drag of one
+ * slider into one step (NULL: a change of its own). */
+static void
+begin_change (OtticaWindow *self, const OtticaEditParam *param)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (param == NULL || param != self->undo_group_param ||
+      now - self->undo_group_time > UNDO_GROUP_USEC)
+    {
+      g_ptr_array_add (self->undo_stack, ottica_edit_copy (self->edit));
+      if (self->undo_stack->len > MAX_UNDO)
+        g_ptr_array_remove_index (self->undo_stack, 0);
+      g_ptr_array_set_size (self->redo_stack, 0);
+    }
+  self->undo_group_param = param;
+  self->undo_group_time = now;
+}
+
+static void
+edit_changed (OtticaWindow *self, gboolean update_panel)
+{
+  if (update_panel)
+    {
+      ottica_adjust_panel_set_edit (self->adjust_panel, self->edit);
+      ottica_looks_panel_set_edit (self->looks_panel, self->edit);
+    }
+  ottica_window_request_render (self);
+  schedule_save (self);
+  update_actions (self);
+}
+
+static void
+param_changed (OtticaWindow *self,
+               const char   *key,
+               double        value)
+{
+  const OtticaEditParam *param = ottica_edit_param_lookup (key);
+
+  if (self->edit == NULL || param == NULL || ottica_edit_get (self->edit, param) == value)
+    return;
+  begin_change (self, param);
+  ottica_edit_set (self->edit, param, value);
+  edit_changed (self, FALSE);
+}
+
+/* Replaces the whole edit as one undo step. */
+static void
+replace_edit (OtticaWindow *self, OtticaEdit *edit)
+{
+  if (ottica_edit_equal (self->edit, edit))
+    {
+      ottica_edit_free (edit);
+      return;
+    }
+  begin_change (self, NULL);
+  ottica_edit_free (self->edit);
+  self->edit = edit;
+  edit_changed (self, TRUE);
+}
+
+static void
+look_chosen (OtticaWindow *self,
+             const char   *id)
+{
+  OtticaEdit *edit;
+
+  if (self->edit == NULL)
+    return;
+  edit = ottica_edit_copy (self->edit);
+  ottica_edit_set_look (edit, id);
+  replace_edit (self, edit);
+}
+
+static void
+step_history (OtticaWindow *self, GPtrArray *from, GPtrArray *to)
+{
+  if (self->edit == NULL || from->len == 0)
+    return;
+  g_ptr_array_add (to, self->edit);
+  self->edit = g_ptr_array_steal_index (from, from->len - 1);
+  self->undo_group_param = NULL;
+  edit_changed (self, TRUE);
+}
+
+/* Crop and rotate */
+
+static void
+geometry_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  OtticaWindow *self = OTTICA_WINDOW (widget);
+  OtticaEdit *edit;
+  double x, y, w, h;
+
+  if (self->edit == NULL)
+    return;
+  edit = ottica_edit_copy (self->edit);
+  x = edit->crop_x, y = edit->crop_y, w = edit->crop_width, h = edit->crop_height;
+  if (g_str_equal (action_name, "win.rotate-right") || g_str_equal (action_name, "win.rotate-left"))
+    {
+      gboolean right = g_str_equal (action_name, "win.rotate-right");
+      gboolean flip = edit->flip_horizontal;
+
+      /* turns apply before flips, and a quarter turn after a flip is the
+       * other flip after the turn: swap them */
+      edit->rotation = (edit->rotation + (right ? 90 : 270)) % 360;
+      edit->flip_horizontal = edit->flip_vertical;
+      edit->flip_vertical = flip;
+      /* the crop turns with the photo */
+      if (right)
+        edit->crop_x = 1 - (y + h), edit->crop_y = x;
+      else
+        edit->crop_x = y, edit->crop_y = 1 - (x + w);
+      edit->crop_width = h;
+      edit->crop_height = w;
+    }
+  else if (g_str_equal (action_name, "win.flip-horizontal"))
+    {
+      edit->flip_horizontal = !edit->flip_horizontal;
+      edit->crop_x = 1 - (x + w);
+    }
+  else
+    {
+      edit->flip_vertical = !edit->flip_vertical;
+      edit->crop_y = 1 - (y + h);
+    }
+  replace_edit (self, edit);
+}
+
+/* A centred crop of the largest rectangle of that shape, or none. */
+static void
+crop_aspect_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  OtticaWindow *self = OTTICA_WINDOW (widget);
+  const char *aspect = g_variant_get_string (parameter, NULL);
+  OtticaEdit *edit;
+  double a, b, width, height, ratio;
+
+  if (self->edit == NULL || self->full_width <= 0)
+    return;
+  edit = ottica_edit_copy (self->edit);
+  edit->crop_x = edit->crop_y = 0;
+  edit->crop_width = edit->crop_height = 1;
+  if (sscanf (aspect, "%lf:%lf", &a, &b) == 2 && a > 0 && b > 0)
+    {
+      gboolean turned = edit->rotation == 90 || edit->rotation == 270;
+
+      width = turned ? self->full_height : self->full_width;
+      height = turned ? self->full_width : self->full_height;
+      /* the preset's long side follows the photo's */
+      ratio = (width >= height) == (a >= b) ? a / b : b / a;
+      if (width / height > ratio)
+        {
+          edit->crop_width = ratio * height / width;
+          edit->crop_x = (1 - edit->crop_width) / 2;
+        }
+      else
+        {
+          edit->crop_height = width / ratio / height;
+          edit->crop_y = (1 - edit->crop_height) / 2;
+        }
+    }
+  replace_edit (self, edit);
+}
+
+static void
+undo_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  OtticaWindow *self = OTTICA_WINDOW (widget);
+
+  step_history (self, self->undo_stack, self->redo_stack);
+}
+
+static void
+redo_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  OtticaWindow *self = OTTICA_WINDOW (widget);
+
+  step_history (self, self->redo_stack, self->undo_stack);
+}
+
+static void
+reset_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  OtticaWindow *self = OTTICA_WINDOW (widget);
+
+  if (self->edit != NULL)
+    replace_edit (self, ottica_edit_new ());
+}
+
+static void
+copy_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  OtticaWindow *self = OTTICA_WINDOW (widget);
+  g_autofree char *data = NULL;
+
+  if (self->edit == NULL)
+    return;
+  /* as a preset: the look and adjustments, not this photo's crop */
+  data = ottica_edit_to_data (self->edit, TRUE, NULL);
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), data);
+  ottica_window_show_toast (self, _("Edit copied"));
+}
+
+static void
+paste_done (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(OtticaWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (source), result, &error);
+  g_autoptr(OtticaEdit) preset = NULL;
+  OtticaEdit *edit;
+
+  if (self->edit == NULL)
+    return;
+  if (text != NULL)
+    preset = ottica_edit_from_data (text, strlen (text), _("Clipboard"), NULL);
+  if (preset == NULL)
+    {
+      ottica_window_show_toast (self, _("The clipboard holds no Ottica edit to paste."));
+      return;
+    }
+  edit = ottica_edit_copy (self->edit);
+  ottica_edit_apply_preset (edit, preset);
+  replace_edit (self, edit);
+}
+
+static void
+paste_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (widget), NULL,
+                                 paste_done, g_object_ref (widget));
+}
+
+/* Recent photos */
+
+static int
+compare_recent (GtkRecentInfo *a, GtkRecentInfo *b)
+{
+  GDateTime *ta = gtk_recent_info_get_modified (a);
+  GDateTime *tb = gtk_recent_info_get_modified (b);
+
+  return g_date_time_compare (tb, ta);
+}
+
+static void
+update_recent_menu (OtticaWindow *self)
+{
+  GtkRecentManager *manager = gtk_recent_manager_get_default ();
+  GList *items = gtk_recent_manager_get_items (manager);
+  guint n = 0;
+
+  g_menu_remove_all (self->recent_section);
+  /* newest first; only photos Ottica opens that are still there */
+  items = g_list_sort (items, (GCompareFunc) compare_recent);
+  for (GList *l = items; l != NULL && n < MAX_RECENT; l = l->next)
+    {
+      GtkRecentInfo *info = l->data;
+      const char *uri = gtk_recent_info_get_uri (info);
+      g_autoptr(GFile) file = g_file_new_for_uri (uri);
+      g_autofree char *path = g_file_get_path (file);
+      g_autoptr(GMenuItem) item = NULL;
+
+      if (path == NULL || !ottica_image_is_supported_name (path) ||
+          !gtk_recent_info_has_application (info, g_get_application_name ()) ||
+          !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        continue;
+      item = g_menu_item_new (gtk_recent_info_get_display_name (info), NULL);
+      g_menu_item_set_action_and_target_value (item, "win.open-recent", g_variant_new_string (uri));
+      g_menu_append_item (self->recent_section, item);
+      n++;
+    }
+  g_list_free_full (items, (GDestroyNotify) gtk_recent_info_unref);
+}
+
+static void
+remember_recent (OtticaWindow *self, const char *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autofree char *uri = g_file_get_uri (file);
+  g_autofree char *folder = g_path_get_dirname (path);
+  g_autoptr(GSettings) settings = ottica_settings_get ();
+
+  gtk_recent_manager_add_item (gtk_recent_manager_get_default (), uri);
+  if (settings != NULL)
+    g_settings_set_string (settings, "recent-folder", folder);
+}
+
+static void
+open_recent_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  g_autoptr(GFile) file = g_file_new_for_uri (g_variant_get_string (parameter, NULL));
+
+  ottica_window_open_file (OTTICA_WINDOW (widget), file);
+}
+
+static gboolean
+file_dropped (GtkDropTarget *target, const GValue *value, double x, double y, OtticaWindow *self)
+{
+  GSList *files = g_value_get_boxed (value);
+
+  if (files == NULL)
+    return FALSE;
+  /* one photo per window: the first one */
+  ottica_window_open_file (self, files->data);
+  return TRUE;
+}
+
+/* Exporting */
+
+static void
+export_finished (OtticaExportDialog *dialog,
+                 const char         *output,
+                 const GError       *error,
+                 OtticaWindow       *self)
+{
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GFile) folder = NULL;
+  g_autofree char *basename = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *uri = NULL;
+  AdwToast *toast;
+
+  if (error != NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        ottica_window_show_toast (self, error->message);
+      return;
+    }
+
+  g_set_object (&self->export_folder, ottica_export_dialog_get_folder (dialog));
+  file = g_file_new_for_path (output);
+  folder = g_file_get_parent (file);
+  basename = g_file_get_basename (file);
+  uri = g_file_get_uri (folder);
+  title = g_strdup_printf (_("Exported “%s”"), basename);
+  toast = adw_toast_new (title);
+  adw_toast_set_timeout (toast, 8);
+  adw_toast_set_button_label (toast, _("Open Folder"));
+  adw_toast_set_detailed_action_name (toast, "win.open-folder");
+  adw_toast_set_action_target_value (toast, g_variant_new_string (uri));
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+static void
+export_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  OtticaWindow *self = OTTICA_WINDOW (widget);
+
+  if (self->path == NULL)
+    return;
+  if (self->export_dialog != NULL)
+    {
+      gtk_window_present (GTK_WINDOW (self->export_dialog));
+      return;
+    }
+  /* the export reads the sidecar: it must hold what is on screen */
+  save_sync (self);
+  self->export_dialog = ottica_export_dialog_new (GTK_WINDOW (self), self->path);
+  g_object_add_weak_pointer (G_OBJECT (self->export_dialog), (gpointer *) &self->export_dialog);
+  ottica_export_dialog_set_folder (self->export_dialog, self->export_folder);
+  g_signal_connect_object (self->export_dialog, "finished", G_CALLBACK (export_finished), self, 0);
+  gtk_window_present (GTK_WINDOW (self->export_dialog));
+}
+
+static void
+open_folder_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  gtk_show_uri (GTK_WINDOW (widget), g_variant_get_string (parameter, NULL), GDK_CURRENT_TIME);
+}
+
+/* Loading */
+
+typedef struct
+{
+  char           *path;
+  guint           max_size;
+  char           *display_profile;
+  const Babl     *display_space;
+  OtticaPipeline *pipeline;
+  OtticaEdit     *edit;
+  GdkTexture     *texture;
+  GdkTexture     *original;
+  OtticaHistogramData histogram;
+  int             full_width;
+  int             full_height;
+  GeglBuffer     *thumb_source;
+  double          thumb_scale;
+  char           *warning;   /* a broken sidecar: the photo still opens */
+} LoadJob;
+
+static void
+load_job_free (LoadJob *job)
+{
+  g_free (job->path);
+  g_free (job->display_profile);
+  g_clear_object (&job->pipeline);
+  g_clear_pointer (&job->edit, ottica_edit_free);
+  g_clear_object (&job->texture);
+  g_clear_object (&job->original);
+  g_clear_object (&job->thumb_source);
+  g_free (job->warning);
+  g_free (job);
+}
+
+/* A copy of @source whose longer side is at most @size, in its own
+ * format (GEGL's box-filtered read: cheap and without aliasing); for the
+ * look thumbnails, and for the preview when the decoder's fast path left
+ * the photo larger than the preview needs. */
+static GeglBuffer *
+make_small_copy (GeglBuffer *source, guint size, double *factor)
+{
+  const GeglRectangle *extent = gegl_buffer_get_extent (source);
+  const Babl *format = gegl_buffer_get_format (source);
+  double f = MIN (1.0, (double) size / MAX (extent->width, extent->height));
+  GeglRectangle rect = { 0, 0, MAX (1, (int) (extent->width * f)), MAX (1, (int) (extent->height * f)) };
+  int bpp = babl_format_get_bytes_per_pixel (format);
+  g_autofree guint8 *pixels = g_malloc ((gsize) rect.width * rect.height * bpp);
+  GeglBuffer *small = gegl_buffer_new (&rect, format);
+
+  gegl_buffer_get (source, &rect, f, format, pixels, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_CLAMP);
+  gegl_buffer_set (small, &rect, 0, format, pixels, GEGL_AUTO_ROWSTRIDE);
+  *factor = (double) rect.width / extent->width;
+  return small;
 }
 
 static void
@@ -67,10 +1045,9 @@ load_thread (GTask        *task,
              GCancellable *cancellable)
 {
   LoadJob *job = task_data;
-  OtticaLoadOptions options = { .max_size = PREVIEW_MAX_SIZE };
+  OtticaLoadOptions options = { .max_size = job->max_size };
   g_autoptr(OtticaImage) image = NULL;
-  g_autoptr(OtticaEdit) edit = NULL;
-  g_autoptr(OtticaPipeline) pipeline = NULL;
+  g_autoptr(OtticaEdit) neutral = NULL;
   g_autoptr(GError) error = NULL;
 
   image = ottica_image_load (job->path, &options, cancellable, &error);
@@ -80,28 +1057,72 @@ load_thread (GTask        *task,
       return;
     }
 
-  edit = ottica_sidecar_load (job->path, &error);
-  if (error != NULL)
-    job->warning = g_strdup (error->message);
-  if (edit == NULL)
-    edit = ottica_edit_new ();
+  job->display_space = babl_space ("sRGB");
+  if (job->display_profile != NULL && job->display_profile[0] != '\0')
+    {
+      g_autofree char *icc = NULL;
+      gsize length = 0;
+      const char *babl_error = NULL;
+      const Babl *space = NULL;
 
-  pipeline = ottica_pipeline_new (image->buffer, image->scale);
-  ottica_pipeline_set_edit (pipeline, edit);
+      if (g_file_get_contents (job->display_profile, &icc, &length, NULL))
+        space = babl_space_from_icc (icc, (int) length, BABL_ICC_INTENT_RELATIVE_COLORIMETRIC, &babl_error);
+      if (space != NULL)
+        job->display_space = space;
+      else
+        {
+          g_autofree char *name = g_filename_display_basename (job->display_profile);
+
+          job->warning = g_strdup_printf (_("The display profile “%s” cannot be used, so the preview is shown in sRGB."), name);
+        }
+    }
+
+  job->edit = ottica_sidecar_load (job->path, &error);
+  if (error != NULL)
+    {
+      g_free (job->warning);
+      job->warning = g_strdup (error->message);
+    }
+  if (job->edit == NULL)
+    job->edit = ottica_edit_new ();
+  /* a damaged embedded profile and the like: the photo opened anyway */
+  if (job->warning == NULL && image->warning != NULL)
+    job->warning = g_strdup (image->warning);
+
+  {
+    const GeglRectangle *extent = gegl_buffer_get_extent (image->buffer);
+    double factor = 1.0;
+    g_autoptr(GeglBuffer) proxy = NULL;
+
+    /* every slider change renders the proxy: keep it no larger than asked */
+    if ((guint) MAX (extent->width, extent->height) > job->max_size)
+      proxy = make_small_copy (image->buffer, job->max_size, &factor);
+    else
+      proxy = g_object_ref (image->buffer);
+    job->pipeline = ottica_pipeline_new (proxy, image->scale * factor);
+    ottica_pipeline_set_raw_baseline (job->pipeline, image->kind == OTTICA_IMAGE_KIND_RAW,
+                                      ottica_pipeline_raw_baseline_exposure (image->path));
+    job->thumb_source = make_small_copy (proxy, THUMB_SOURCE_SIZE, &job->thumb_scale);
+    job->thumb_scale *= image->scale * factor;
+  }
+  job->full_width = image->full_width;
+  job->full_height = image->full_height;
   if (g_task_return_error_if_cancelled (task))
     return;
-
-  job->texture = render_texture (ottica_pipeline_get_output (pipeline));
+  ottica_pipeline_set_edit (job->pipeline, job->edit);
+  job->texture = render_texture (ottica_pipeline_get_output (job->pipeline), job->display_space, &job->histogram);
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  /* "before" is the same proxy with every edit node passthrough */
+  neutral = geometry_of (job->edit);
+  if (ottica_edit_equal (neutral, job->edit))
+    job->original = g_object_ref (job->texture);
+  else
+    {
+      ottica_pipeline_set_edit (job->pipeline, neutral);
+      job->original = render_texture (ottica_pipeline_get_output (job->pipeline), job->display_space, NULL);
+    }
   g_task_return_boolean (task, TRUE);
-}
-
-static void
-ottica_window_show_toast (OtticaWindow *self, const char *message)
-{
-  AdwToast *toast = adw_toast_new (message);
-
-  adw_toast_set_timeout (toast, 8);
-  adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
 static void
@@ -117,16 +1138,63 @@ load_done (GObject      *source,
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
-      gtk_spinner_stop (self->spinner);
+      if (!self->render_in_flight)
+        gtk_spinner_stop (self->spinner);
       ottica_window_show_toast (self, error->message);
       return;
     }
 
-  gtk_spinner_stop (self->spinner);
-  gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (job->texture));
+  /* the previous photo's edit is kept before it goes */
+  save_sync (self);
+
+  self->photo_serial++;
+  g_free (self->path);
+  self->path = g_strdup (job->path);
+  g_set_object (&self->pipeline, job->pipeline);
+  self->display_space = job->display_space;
+  g_clear_pointer (&self->edit, ottica_edit_free);
+  g_clear_pointer (&self->saved_edit, ottica_edit_free);
+  self->edit = ottica_edit_copy (job->edit);
+  self->saved_edit = ottica_edit_copy (job->edit);
+  g_set_object (&self->texture, job->texture);
+  g_set_object (&self->original, job->original);
+  g_clear_pointer (&self->original_geometry, ottica_edit_free);
+  self->original_geometry = geometry_of (job->edit);
+  g_ptr_array_set_size (self->undo_stack, 0);
+  g_ptr_array_set_size (self->redo_stack, 0);
+  self->undo_group_param = NULL;
+  self->render_pending = FALSE;
+  self->full_width = job->full_width;
+  self->full_height = job->full_height;
+  set_zoom (self, 0, -1, -1);
+
+  {
+    g_autofree char *basename = g_path_get_basename (job->path);
+    g_autofree char *dirname = g_path_get_dirname (job->path);
+
+    adw_window_title_set_title (self->window_title, basename);
+    adw_window_title_set_subtitle (self->window_title, dirname);
+  }
+
+  ottica_adjust_panel_set_photo_size (self->adjust_panel, self->full_width, self->full_height);
+  ottica_adjust_panel_set_edit (self->adjust_panel, self->edit);
+  ottica_looks_panel_set_edit (self->looks_panel, self->edit);
+  {
+    double baseline_exposure = 0.0;
+    gboolean raw_baseline = ottica_pipeline_get_raw_baseline (job->pipeline, &baseline_exposure);
+
+    ottica_looks_panel_set_source (self->looks_panel, job->thumb_source, job->thumb_scale,
+                                   raw_baseline, baseline_exposure, self->edit);
+  }
+  ottica_histogram_set_data (self->histogram, &job->histogram);
+  if (!self->render_in_flight)
+    gtk_spinner_stop (self->spinner);
+  show_current_texture (self);
   gtk_stack_set_visible_child_name (self->stack, "photo");
+  update_actions (self);
   if (job->warning != NULL)
     ottica_window_show_toast (self, job->warning);
+  remember_recent (self, job->path);
 }
 
 void
@@ -155,16 +1223,23 @@ ottica_window_open_file (OtticaWindow *self,
   g_clear_object (&self->load_cancellable);
   self->load_cancellable = g_cancellable_new ();
 
-  {
-    g_autofree char *basename = g_path_get_basename (path);
-    g_autofree char *dirname = g_path_get_dirname (path);
-
-    adw_window_title_set_title (self->window_title, basename);
-    adw_window_title_set_subtitle (self->window_title, dirname);
-  }
-
   job = g_new0 (LoadJob, 1);
   job->path = g_steal_pointer (&path);
+  job->max_size = PREVIEW_SIZE_BALANCED;
+  {
+    g_autoptr(GSettings) settings = ottica_settings_get ();
+
+    if (settings != NULL)
+      {
+        g_autofree char *quality = g_settings_get_string (settings, "preview-quality");
+
+        if (g_str_equal (quality, "fast"))
+          job->max_size = PREVIEW_SIZE_FAST;
+        else if (g_str_equal (quality, "best"))
+          job->max_size = PREVIEW_SIZE_BEST;
+        job->display_profile = g_settings_get_string (settings, "display-profile");
+      }
+  }
   task = g_task_new (self, self->load_cancellable, load_done, NULL);
   g_task_set_task_data (task, job, (GDestroyNotify) load_job_free);
   gtk_spinner_start (self->spinner);
@@ -213,10 +1288,78 @@ open_activated (GtkWidget  *widget,
 
   dialog = gtk_file_chooser_native_new (_("Open Photo"), GTK_WINDOW (self),
                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Open"), _("_Cancel"));
+  {
+    g_autoptr(GSettings) settings = ottica_settings_get ();
+    g_autofree char *folder = settings != NULL ? g_settings_get_string (settings, "recent-folder") : NULL;
+
+    if (folder != NULL && folder[0] != '\0' && g_file_test (folder, G_FILE_TEST_IS_DIR))
+      {
+        g_autoptr(GFile) start = g_file_new_for_path (folder);
+
+        gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (dialog), start, NULL);
+      }
+  }
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
   g_object_unref (filter);
   g_signal_connect (dialog, "response", G_CALLBACK (open_response), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+/* The window */
+
+static gboolean
+ottica_window_close_request (GtkWindow *window)
+{
+  save_sync (OTTICA_WINDOW (window));
+  return GTK_WINDOW_CLASS (ottica_window_parent_class)->close_request (window);
+}
+
+static void
+ottica_window_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  OtticaWindow *self = OTTICA_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SHOW_ORIGINAL:
+      g_value_set_boolean (value, self->show_original);
+      break;
+    case PROP_COMPARE_SPLIT:
+      g_value_set_boolean (value, self->compare_split);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ottica_window_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  OtticaWindow *self = OTTICA_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SHOW_ORIGINAL:
+      if (self->show_original != g_value_get_boolean (value))
+        {
+          self->show_original = g_value_get_boolean (value);
+          if (self->texture != NULL)
+            show_current_texture (self);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    case PROP_COMPARE_SPLIT:
+      if (self->compare_split != g_value_get_boolean (value))
+        {
+          self->compare_split = g_value_get_boolean (value);
+          if (self->texture != NULL)
+            show_current_texture (self);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -224,11 +1367,36 @@ ottica_window_dispose (GObject *object)
 {
   OtticaWindow *self = OTTICA_WINDOW (object);
 
+  save_sync (self);
   g_cancellable_cancel (self->load_cancellable);
   g_clear_object (&self->load_cancellable);
+  g_cancellable_cancel (self->cancellable);
+  if (self->export_dialog != NULL)
+    gtk_window_destroy (GTK_WINDOW (self->export_dialog));
   gtk_widget_dispose_template (GTK_WIDGET (self), OTTICA_TYPE_WINDOW);
 
   G_OBJECT_CLASS (ottica_window_parent_class)->dispose (object);
+}
+
+static void
+ottica_window_finalize (GObject *object)
+{
+  OtticaWindow *self = OTTICA_WINDOW (object);
+
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->export_folder);
+  g_clear_object (&self->split);
+  g_free (self->path);
+  g_clear_object (&self->pipeline);
+  g_clear_pointer (&self->edit, ottica_edit_free);
+  g_clear_pointer (&self->saved_edit, ottica_edit_free);
+  g_clear_pointer (&self->original_geometry, ottica_edit_free);
+  g_clear_object (&self->texture);
+  g_clear_object (&self->original);
+  g_ptr_array_unref (self->undo_stack);
+  g_ptr_array_unref (self->redo_stack);
+
+  G_OBJECT_CLASS (ottica_window_parent_class)->finalize (object);
 }
 
 static void
@@ -236,27 +1404,130 @@ ottica_window_class_init (OtticaWindowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
   object_class->dispose = ottica_window_dispose;
+  object_class->finalize = ottica_window_finalize;
+  object_class->get_property = ottica_window_get_property;
+  object_class->set_property = ottica_window_set_property;
+  window_class->close_request = ottica_window_close_request;
 
+  properties[PROP_SHOW_ORIGINAL] =
+    g_param_spec_boolean ("show-original", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_COMPARE_SPLIT] =
+    g_param_spec_boolean ("compare-split", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (OTTICA_TYPE_ADJUST_PANEL);
+  g_type_ensure (OTTICA_TYPE_HISTOGRAM);
+  g_type_ensure (OTTICA_TYPE_LOOKS_PANEL);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/ottica/Ottica/ottica-window.ui");
   gtk_widget_class_bind_template_child (widget_class, OtticaWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, OtticaWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, OtticaWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, OtticaWindow, scroller);
   gtk_widget_class_bind_template_child (widget_class, OtticaWindow, picture);
   gtk_widget_class_bind_template_child (widget_class, OtticaWindow, spinner);
+  gtk_widget_class_bind_template_child (widget_class, OtticaWindow, adjust_panel);
+  gtk_widget_class_bind_template_child (widget_class, OtticaWindow, histogram);
+  gtk_widget_class_bind_template_child (widget_class, OtticaWindow, looks_panel);
+  gtk_widget_class_bind_template_child (widget_class, OtticaWindow, recent_section);
+  gtk_widget_class_bind_template_callback (widget_class, param_changed);
+  gtk_widget_class_bind_template_callback (widget_class, look_chosen);
 
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_activated);
+  gtk_widget_class_install_action (widget_class, "win.undo", NULL, undo_activated);
+  gtk_widget_class_install_action (widget_class, "win.redo", NULL, redo_activated);
+  gtk_widget_class_install_action (widget_class, "win.reset-edit", NULL, reset_activated);
+  gtk_widget_class_install_action (widget_class, "win.copy-edit", NULL, copy_activated);
+  gtk_widget_class_install_action (widget_class, "win.paste-edit", NULL, paste_activated);
+  gtk_widget_class_install_property_action (widget_class, "win.show-original", "show-original");
+  gtk_widget_class_install_property_action (widget_class, "win.compare-split", "compare-split");
+  gtk_widget_class_install_action (widget_class, "win.export", NULL, export_activated);
+  gtk_widget_class_install_action (widget_class, "win.rotate-left", NULL, geometry_activated);
+  gtk_widget_class_install_action (widget_class, "win.rotate-right", NULL, geometry_activated);
+  gtk_widget_class_install_action (widget_class, "win.flip-horizontal", NULL, geometry_activated);
+  gtk_widget_class_install_action (widget_class, "win.flip-vertical", NULL, geometry_activated);
+  gtk_widget_class_install_action (widget_class, "win.crop-aspect", "s", crop_aspect_activated);
+  gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_activated);
+  gtk_widget_class_install_action (widget_class, "win.open-folder", "s", open_folder_activated);
+  gtk_widget_class_install_action (widget_class, "win.zoom-fit", NULL, zoom_activated);
+  gtk_widget_class_install_action (widget_class, "win.zoom-100", NULL, zoom_activated);
+  gtk_widget_class_install_action (widget_class, "win.zoom-in", NULL, zoom_activated);
+  gtk_widget_class_install_action (widget_class, "win.zoom-out", NULL, zoom_activated);
 }
 
 static void
 ottica_window_init (OtticaWindow *self)
 {
+  self->cancellable = g_cancellable_new ();
+  self->split = ottica_split_paintable_new ();
+  self->undo_stack = g_ptr_array_new_with_free_func ((GDestroyNotify) ottica_edit_free);
+  self->redo_stack = g_ptr_array_new_with_free_func ((GDestroyNotify) ottica_edit_free);
   gtk_widget_init_template (GTK_WIDGET (self));
+  setup_view_controllers (self);
+  update_actions (self);
+  self->display_space = babl_space ("sRGB");
+
+  {
+    GtkDropTarget *drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+
+    g_signal_connect (drop, "drop", G_CALLBACK (file_dropped), self);
+    gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
+  }
+  update_recent_menu (self);
+  g_signal_connect_object (gtk_recent_manager_get_default (), "changed",
+                           G_CALLBACK (update_recent_menu), self, G_CONNECT_SWAPPED);
 }
 
 OtticaWindow *
 ottica_window_new (OtticaApplication *application)
 {
   return g_object_new (OTTICA_TYPE_WINDOW, "application", application, NULL);
+}
+
+const OtticaEdit *
+ottica_window_get_edit (OtticaWindow *self)
+{
+  g_return_val_if_fail (OTTICA_IS_WINDOW (self), NULL);
+  return self->edit;
+}
+
+GtkAdjustment *
+ottica_window_get_adjustment (OtticaWindow *self,
+                              const char   *key)
+{
+  g_return_val_if_fail (OTTICA_IS_WINDOW (self), NULL);
+  return ottica_adjust_panel_get_adjustment (self->adjust_panel, key);
+}
+
+gboolean
+ottica_window_is_busy (OtticaWindow *self)
+{
+  g_return_val_if_fail (OTTICA_IS_WINDOW (self), FALSE);
+  return self->render_in_flight || self->render_pending ||
+         (self->load_cancellable != NULL && gtk_spinner_get_spinning (self->spinner));
+}
+
+OtticaLooksPanel *
+ottica_window_get_looks_panel (OtticaWindow *self)
+{
+  g_return_val_if_fail (OTTICA_IS_WINDOW (self), NULL);
+  return self->looks_panel;
+}
+
+double
+ottica_window_get_zoom (OtticaWindow *self)
+{
+  g_return_val_if_fail (OTTICA_IS_WINDOW (self), 0);
+  return self->zoom;
+}
+
+OtticaExportDialog *
+ottica_window_get_export_dialog (OtticaWindow *self)
+{
+  g_return_val_if_fail (OTTICA_IS_WINDOW (self), NULL);
+  return self->export_dialog;
 }

@@ -7,6 +7,9 @@
 #include <adwaita.h>
 
 #include "ottica-application.h"
+#include "ottica-edit.h"
+#include "ottica-export-dialog.h"
+#include "ottica-looks-panel.h"
 
 G_BEGIN_DECLS
 
@@ -19,5 +22,24 @@ OtticaWindow *ottica_window_new       (OtticaApplication *application);
  * toast naming the file, and the window stays usable. */
 void          ottica_window_open_file (OtticaWindow      *self,
                                        GFile             *file);
+
+/* The edit shown (NULL before a photo is open). */
+const OtticaEdit *ottica_window_get_edit       (OtticaWindow *self);
+
+/* The adjust panel's slider for the edit parameter @key. */
+GtkAdjustment    *ottica_window_get_adjustment (OtticaWindow *self,
+                                                const char   *key);
+
+/* TRUE while a photo loads or the preview is not yet up to date. */
+gboolean          ottica_window_is_busy        (OtticaWindow *self);
+
+OtticaLooksPanel *ottica_window_get_looks_panel (OtticaWindow *self);
+
+/* 0 when the photo fits the view, else screen pixels per pixel of the
+ * full-resolution photo (1.0 is 100 %). */
+double            ottica_window_get_zoom        (OtticaWindow *self);
+
+/* The open export dialog (win.export), or NULL. */
+OtticaExportDialog *ottica_window_get_export_dialog (OtticaWindow *self);
 
 G_END_DECLS

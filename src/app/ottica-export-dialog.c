@@ -1,0 +1,392 @@
+/* ottica-export-dialog.c: the same export as `ottica-cli export`, through
+ * OtticaBatch (which runs it in a worker and reports progress in this
+ * thread's main context).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <glib/gi18n.h>
+
+#include "ottica-batch.h"
+#include "ottica-error.h"
+#include "ottica-export-dialog.h"
+#include "ottica-settings.h"
+
+struct _OtticaExportDialog
+{
+  AdwWindow        parent_instance;
+
+  AdwToastOverlay *toast_overlay;
+  GtkWidget       *page;
+  GtkWidget       *cancel_button;
+  GtkWidget       *export_button;
+  GtkProgressBar  *progress_bar;
+  GtkSpinButton   *quality_spin;
+  AdwComboRow     *size_row;
+  GtkWidget       *size_value_row;
+  GtkSpinButton   *size_spin;
+  AdwComboRow     *sharpen_row;
+  AdwComboRow     *color_row;
+  AdwComboRow     *metadata_row;
+  AdwComboRow     *chroma_row;
+  GtkSwitch       *progressive_switch;
+  AdwActionRow    *folder_row;
+  GtkSwitch       *overwrite_switch;
+
+  char            *photo_path;
+  GFile           *folder;
+  GSettings       *settings;
+  OtticaBatch     *batch;
+  GCancellable    *cancellable;
+};
+
+G_DEFINE_FINAL_TYPE (OtticaExportDialog, ottica_export_dialog, ADW_TYPE_WINDOW)
+
+enum { FINISHED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+/* The schema's spellings, in the enums' order. */
+static const char *const color_space_keys[] = { "srgb", "display-p3", "adobe-rgb" };
+static const char *const metadata_keys[] = { "all", "no-gps", "none" };
+
+static void
+update_folder_row (OtticaExportDialog *self)
+{
+  g_autofree char *text = NULL;
+
+  if (self->folder != NULL)
+    text = g_file_get_parse_name (self->folder);
+  else
+    /* TRANSLATORS: %s is the folder's name, "exported" */
+    text = g_strdup_printf (_("“%s” beside the photo"), OTTICA_BATCH_DEFAULT_FOLDER_NAME);
+  adw_action_row_set_subtitle (self->folder_row, text);
+}
+
+void
+ottica_export_dialog_set_folder (OtticaExportDialog *self,
+                                 GFile              *folder)
+{
+  g_return_if_fail (OTTICA_IS_EXPORT_DIALOG (self));
+
+  g_set_object (&self->folder, folder);
+  update_folder_row (self);
+}
+
+GFile *
+ottica_export_dialog_get_folder (OtticaExportDialog *self)
+{
+  g_return_val_if_fail (OTTICA_IS_EXPORT_DIALOG (self), NULL);
+  return self->folder;
+}
+
+static void
+size_mode_changed (OtticaExportDialog *self)
+{
+  OtticaSizeMode mode = adw_combo_row_get_selected (self->size_row);
+
+  gtk_widget_set_sensitive (self->size_value_row, mode != OTTICA_SIZE_ORIGINAL);
+  if (mode == OTTICA_SIZE_MEGAPIXELS)
+    {
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->size_value_row), _("Mega_pixels"));
+      gtk_spin_button_set_digits (self->size_spin, 1);
+      gtk_spin_button_set_increments (self->size_spin, 0.5, 5);
+      gtk_spin_button_set_range (self->size_spin, 0.1, 1000);
+      if (gtk_spin_button_get_value (self->size_spin) > 100)
+        gtk_spin_button_set_value (self->size_spin, 12);
+    }
+  else
+    {
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->size_value_row), _("Pi_xels"));
+      gtk_spin_button_set_digits (self->size_spin, 0);
+      gtk_spin_button_set_increments (self->size_spin, 1, 100);
+      gtk_spin_button_set_range (self->size_spin, 1, 100000);
+      if (gtk_spin_button_get_value (self->size_spin) < 16)
+        gtk_spin_button_set_value (self->size_spin, 2048);
+    }
+}
+
+void
+ottica_export_dialog_get_options (OtticaExportDialog  *self,
+                                  OtticaExportOptions *options)
+{
+  g_return_if_fail (OTTICA_IS_EXPORT_DIALOG (self));
+
+  ottica_export_options_init (options);
+  options->quality = gtk_spin_button_get_value_as_int (self->quality_spin);
+  options->size_mode = adw_combo_row_get_selected (self->size_row);
+  options->size_value = gtk_spin_button_get_value (self->size_spin);
+  options->sharpen = adw_combo_row_get_selected (self->sharpen_row);
+  options->color_space = adw_combo_row_get_selected (self->color_row);
+  options->metadata = adw_combo_row_get_selected (self->metadata_row);
+  options->chroma = adw_combo_row_get_selected (self->chroma_row);
+  options->progressive = gtk_switch_get_active (self->progressive_switch);
+  options->overwrite = gtk_switch_get_active (self->overwrite_switch);
+}
+
+void
+ottica_export_dialog_set_options (OtticaExportDialog        *self,
+                                  const OtticaExportOptions *options)
+{
+  g_return_if_fail (OTTICA_IS_EXPORT_DIALOG (self));
+
+  gtk_spin_button_set_value (self->quality_spin, options->quality);
+  adw_combo_row_set_selected (self->size_row, options->size_mode);
+  size_mode_changed (self);
+  if (options->size_mode != OTTICA_SIZE_ORIGINAL)
+    gtk_spin_button_set_value (self->size_spin, options->size_value);
+  adw_combo_row_set_selected (self->sharpen_row, options->sharpen);
+  adw_combo_row_set_selected (self->color_row, options->color_space);
+  adw_combo_row_set_selected (self->metadata_row, options->metadata);
+  adw_combo_row_set_selected (self->chroma_row, options->chroma);
+  gtk_switch_set_active (self->progressive_switch, options->progressive);
+  gtk_switch_set_active (self->overwrite_switch, options->overwrite);
+}
+
+static void
+load_settings (OtticaExportDialog *self)
+{
+  OtticaExportOptions options;
+
+  ottica_export_options_init (&options);
+  if (self->settings != NULL)
+    {
+      g_autofree char *color = g_settings_get_string (self->settings, "export-color-space");
+      g_autofree char *metadata = g_settings_get_string (self->settings, "export-metadata");
+
+      options.quality = g_settings_get_int (self->settings, "export-quality");
+      for (guint i = 0; i < G_N_ELEMENTS (color_space_keys); i++)
+        if (g_str_equal (color, color_space_keys[i]))
+          options.color_space = i;
+      for (guint i = 0; i < G_N_ELEMENTS (metadata_keys); i++)
+        if (g_str_equal (metadata, metadata_keys[i]))
+          options.metadata = i;
+    }
+  ottica_export_dialog_set_options (self, &options);
+}
+
+static void
+save_settings (OtticaExportDialog *self, const OtticaExportOptions *options)
+{
+  if (self->settings == NULL)
+    return;
+  g_settings_set_int (self->settings, "export-quality", options->quality);
+  g_settings_set_string (self->settings, "export-color-space", color_space_keys[options->color_space]);
+  g_settings_set_string (self->settings, "export-metadata", metadata_keys[options->metadata]);
+}
+
+/* Running */
+
+static void
+set_running (OtticaExportDialog *self, gboolean running)
+{
+  gtk_widget_set_sensitive (self->page, !running);
+  gtk_widget_set_sensitive (self->export_button, !running);
+  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), running);
+  gtk_progress_bar_set_fraction (self->progress_bar, 0);
+}
+
+static void
+file_progress (OtticaBatch *batch, guint index, double fraction, OtticaExportDialog *self)
+{
+  g_autofree char *text = g_strdup_printf (_("%.0f %%"), fraction * 100);
+
+  gtk_progress_bar_set_fraction (self->progress_bar, fraction);
+  gtk_progress_bar_set_text (self->progress_bar, text);
+}
+
+static void
+run_done (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(OtticaExportDialog) self = user_data;
+  g_autoptr(OtticaBatchResult) outcome = ottica_batch_run_finish (OTTICA_BATCH (source), result);
+  OtticaBatchItem *item = outcome->items->len > 0 ? g_ptr_array_index (outcome->items, 0) : NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_clear_object (&self->cancellable);
+  if (item != NULL && item->error != NULL)
+    error = g_error_copy (item->error);
+  else if (outcome->cancelled)
+    error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("The export was cancelled."));
+  else if (item == NULL || item->output == NULL)
+    error = g_error_new_literal (OTTICA_ERROR, OTTICA_ERROR_FAILED, _("Nothing was exported."));
+
+  g_signal_emit (self, signals[FINISHED], 0, error == NULL ? item->output : NULL, error);
+  gtk_window_destroy (GTK_WINDOW (self));
+}
+
+void
+ottica_export_dialog_start (OtticaExportDialog *self)
+{
+  OtticaBatchRecipe recipe;
+  g_autofree char *folder = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *inputs[] = { self->photo_path, NULL };
+
+  g_return_if_fail (OTTICA_IS_EXPORT_DIALOG (self));
+  if (self->cancellable != NULL)
+    return;   /* running */
+
+  ottica_batch_recipe_init (&recipe);
+  ottica_export_dialog_get_options (self, &recipe.export_options);
+  if (self->folder != NULL)
+    folder = g_file_get_path (self->folder);
+  recipe.output_folder = folder;
+  recipe.jobs = 1;
+
+  g_clear_object (&self->batch);
+  self->batch = ottica_batch_new (&recipe, &error);
+  if (self->batch == NULL)
+    {
+      adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
+      return;
+    }
+  save_settings (self, &recipe.export_options);
+  g_signal_connect (self->batch, "file-progress", G_CALLBACK (file_progress), self);
+  self->cancellable = g_cancellable_new ();
+  set_running (self, TRUE);
+  ottica_batch_run_async (self->batch, inputs, self->cancellable, run_done, g_object_ref (self));
+}
+
+static void
+export_clicked (OtticaExportDialog *self)
+{
+  ottica_export_dialog_start (self);
+}
+
+static void
+cancel_clicked (OtticaExportDialog *self)
+{
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);   /* run_done closes */
+  else
+    gtk_window_close (GTK_WINDOW (self));
+}
+
+static void
+folder_response (GtkNativeDialog *chooser, int response, gpointer user_data)
+{
+  OtticaExportDialog *self = OTTICA_EXPORT_DIALOG (user_data);
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) folder = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+
+      if (folder != NULL)
+        ottica_export_dialog_set_folder (self, folder);
+    }
+  gtk_native_dialog_destroy (chooser);
+  g_object_unref (chooser);
+}
+
+static void
+choose_folder_clicked (OtticaExportDialog *self)
+{
+  GtkFileChooserNative *chooser;
+
+  chooser = gtk_file_chooser_native_new (_("Export Folder"), GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
+                                         _("_Select"), _("_Cancel"));
+  if (self->folder != NULL)
+    gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), self->folder, NULL);
+  g_signal_connect (chooser, "response", G_CALLBACK (folder_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static gboolean
+ottica_export_dialog_close_request (GtkWindow *window)
+{
+  OtticaExportDialog *self = OTTICA_EXPORT_DIALOG (window);
+
+  /* closing while running cancels; the run's end closes the dialog */
+  if (self->cancellable != NULL)
+    {
+      g_cancellable_cancel (self->cancellable);
+      return TRUE;
+    }
+  return GTK_WINDOW_CLASS (ottica_export_dialog_parent_class)->close_request (window);
+}
+
+static void
+ottica_export_dialog_dispose (GObject *object)
+{
+  OtticaExportDialog *self = OTTICA_EXPORT_DIALOG (object);
+
+  g_cancellable_cancel (self->cancellable);
+  gtk_widget_dispose_template (GTK_WIDGET (self), OTTICA_TYPE_EXPORT_DIALOG);
+  G_OBJECT_CLASS (ottica_export_dialog_parent_class)->dispose (object);
+}
+
+static void
+ottica_export_dialog_finalize (GObject *object)
+{
+  OtticaExportDialog *self = OTTICA_EXPORT_DIALOG (object);
+
+  g_free (self->photo_path);
+  g_clear_object (&self->folder);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->batch);
+  g_clear_object (&self->cancellable);
+  G_OBJECT_CLASS (ottica_export_dialog_parent_class)->finalize (object);
+}
+
+static void
+ottica_export_dialog_class_init (OtticaExportDialogClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->dispose = ottica_export_dialog_dispose;
+  object_class->finalize = ottica_export_dialog_finalize;
+  window_class->close_request = ottica_export_dialog_close_request;
+
+  signals[FINISHED] = g_signal_new ("finished", G_TYPE_FROM_CLASS (klass),
+                                    G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                    G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_POINTER);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/ottica/Ottica/ottica-export-dialog.ui");
+  gtk_widget_class_bind_template_child (widget_class, OtticaExportDialog, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, OtticaExportDialog, page);
+  gtk_widget_class_bind_template_child (widget_class, OtticaExportDialog, cancel_button);
+  gtk_widget_class_bind_template_child (widget_class, OtticaExportDialog, export_button);
+  gtk_widget_class_bind_template_child (widget_class, OtticaExportDialog, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, OtticaExportDialog, quality_spin);
+  gtk_widget_class_bind_template_child (widget_class, OtticaExportDialog, size_row);
+  gtk_widget_class_bind_template_child (widget_class, OtticaExportDialog, size_value_row);
+  gtk_widget_class_bind_template_child (widget_class, OtticaExportDialog, size_spin);
+  gtk_widget_class_bind_template_child (widget_class, OtticaExportDialog, sharpen_row);
+  gtk_widget_class_bind_template_child (widget_class, OtticaExportDialog, color_row);
+  gtk_widget_class_bind_template_child (widget_class, OtticaExportDialog, metadata_row);
+  gtk_widget_class_bind_template_child (widget_class, OtticaExportDialog, chroma_row);
+  gtk_widget_class_bind_template_child (widget_class, OtticaExportDialog, progressive_switch);
+  gtk_widget_class_bind_template_child (widget_class, OtticaExportDialog, folder_row);
+  gtk_widget_class_bind_template_child (widget_class, OtticaExportDialog, overwrite_switch);
+  gtk_widget_class_bind_template_callback (widget_class, export_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, cancel_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, choose_folder_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, size_mode_changed);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
+}
+
+static void
+ottica_export_dialog_init (OtticaExportDialog *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->settings = ottica_settings_get ();
+  load_settings (self);
+  update_folder_row (self);
+}
+
+OtticaExportDialog *
+ottica_export_dialog_new (GtkWindow  *parent,
+                          const char *photo_path)
+{
+  OtticaExportDialog *self;
+
+  g_return_val_if_fail (photo_path != NULL, NULL);
+
+  self = g_object_new (OTTICA_TYPE_EXPORT_DIALOG, "transient-for", parent, NULL);
+  self->photo_path = g_strdup (photo_path);
+  return self;
+}

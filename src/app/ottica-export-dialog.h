@@ -1,0 +1,39 @@
+/* ottica-export-dialog.h: the export options for the open photo, and
+ * the export itself (an OtticaBatch of one photo) with progress and
+ * cancel.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "ottica-export-options.h"
+
+G_BEGIN_DECLS
+
+#define OTTICA_TYPE_EXPORT_DIALOG (ottica_export_dialog_get_type ())
+G_DECLARE_FINAL_TYPE (OtticaExportDialog, ottica_export_dialog, OTTICA, EXPORT_DIALOG, AdwWindow)
+
+/* Exports @photo_path with its sidecar edit (the caller saves it first). */
+OtticaExportDialog *ottica_export_dialog_new         (GtkWindow          *parent,
+                                                      const char         *photo_path);
+
+/* NULL: the "exported" folder beside the photo. */
+void                ottica_export_dialog_set_folder  (OtticaExportDialog *self,
+                                                      GFile              *folder);
+GFile              *ottica_export_dialog_get_folder  (OtticaExportDialog *self);
+
+void                ottica_export_dialog_get_options (OtticaExportDialog  *self,
+                                                      OtticaExportOptions *options);
+void                ottica_export_dialog_set_options (OtticaExportDialog        *self,
+                                                      const OtticaExportOptions *options);
+
+/* What the Export button does. */
+void                ottica_export_dialog_start       (OtticaExportDialog *self);
+
+/* Signal "finished" (const char *output, const GError *error): emitted
+ * once after a run, then the dialog closes; @output is NULL and @error
+ * set when it failed or was cancelled (G_IO_ERROR_CANCELLED). */
+
+G_END_DECLS

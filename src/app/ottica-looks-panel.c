@@ -1,0 +1,396 @@
+/* ottica-looks-panel.c: a grid of looks, each a thumbnail of the photo
+ * rendered with it. One worker renders them in turn on a small copy of
+ * the preview (its own pipeline: nothing is shared with the preview's
+ * render thread) and hands each finished thumbnail to the main context.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <glib/gi18n.h>
+
+#include "ottica-look-library.h"
+#include "ottica-looks-panel.h"
+#include "ottica-pipeline.h"
+
+#define THUMB_SIZE 96
+
+struct _OtticaLooksPanel
+{
+  GtkWidget      parent_instance;
+
+  GtkWidget     *box;
+  GtkWidget     *flow;
+  GtkAdjustment *amount;
+  GtkWidget     *amount_label;
+  GPtrArray     *pictures;     /* GtkPicture per look, in list order ("None" first) */
+  GPtrArray     *ids;          /* char* per child, NULL for "None" */
+  GCancellable  *cancellable;
+  guint          n_rendered;
+  guint          serial;
+  gboolean       updating;
+};
+
+G_DEFINE_FINAL_TYPE (OtticaLooksPanel, ottica_looks_panel, GTK_TYPE_WIDGET)
+
+enum { LOOK_CHOSEN, PARAM_CHANGED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+/* Thumbnails */
+
+typedef struct
+{
+  GWeakRef    panel;
+  guint       serial;
+  guint       index;
+  GdkTexture *texture;
+} ThumbDone;
+
+typedef struct
+{
+  GWeakRef    panel;
+  guint       serial;
+  GeglBuffer *source;
+  double      scale;
+  gboolean    raw_baseline;
+  double      baseline_exposure;
+  OtticaEdit *edit;
+  GPtrArray  *ids;
+} ThumbJob;
+
+static void
+thumb_job_free (ThumbJob *job)
+{
+  g_weak_ref_clear (&job->panel);
+  g_object_unref (job->source);
+  ottica_edit_free (job->edit);
+  g_ptr_array_unref (job->ids);
+  g_free (job);
+}
+
+static gboolean
+thumb_done (gpointer data)
+{
+  ThumbDone *done = data;
+  g_autoptr(OtticaLooksPanel) self = g_weak_ref_get (&done->panel);
+
+  if (self != NULL && done->serial == self->serial && done->index < self->pictures->len)
+    {
+      gtk_picture_set_paintable (g_ptr_array_index (self->pictures, done->index),
+                                 GDK_PAINTABLE (done->texture));
+      self->n_rendered++;
+    }
+  g_weak_ref_clear (&done->panel);
+  g_object_unref (done->texture);
+  g_free (done);
+  return G_SOURCE_REMOVE;
+}
+
+static GdkTexture *
+render_thumb (OtticaPipeline *pipeline)
+{
+  GeglNode *output = ottica_pipeline_get_output (pipeline);
+  GeglRectangle extent = gegl_node_get_bounding_box (output);
+  gsize stride = (gsize) extent.width * 4;
+  guint8 *pixels = g_malloc (stride * extent.height);
+  g_autoptr(GBytes) bytes = NULL;
+
+  gegl_node_blit (output, 1.0, &extent,
+                  babl_format_with_space ("R'G'B'A u8", babl_space ("sRGB")),
+                  pixels, (int) stride, GEGL_BLIT_DEFAULT);
+  bytes = g_bytes_new_take (pixels, stride * extent.height);
+  return gdk_memory_texture_new (extent.width, extent.height, GDK_MEMORY_R8G8B8A8, bytes, stride);
+}
+
+static void
+thumb_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
+{
+  ThumbJob *job = task_data;
+  g_autoptr(OtticaPipeline) pipeline = ottica_pipeline_new (job->source, job->scale);
+  GMainContext *context = g_task_get_context (task);
+
+  /* the thumbnails show a RAW as the editor does */
+  ottica_pipeline_set_raw_baseline (pipeline, job->raw_baseline, job->baseline_exposure);
+
+  for (guint i = 0; i < job->ids->len; i++)
+    {
+      ThumbDone *done;
+
+      if (g_cancellable_is_cancelled (cancellable))
+        break;
+      ottica_edit_set_look (job->edit, g_ptr_array_index (job->ids, i));
+      job->edit->look_amount = 1.0;
+      ottica_pipeline_set_edit (pipeline, job->edit);
+      done = g_new0 (ThumbDone, 1);
+      g_weak_ref_init (&done->panel, NULL);
+      {
+        g_autoptr(GObject) panel = g_weak_ref_get (&job->panel);
+
+        g_weak_ref_set (&done->panel, panel);
+      }
+      done->serial = job->serial;
+      done->index = i;
+      done->texture = render_thumb (pipeline);
+      g_main_context_invoke (context, thumb_done, done);
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+ottica_looks_panel_set_source (OtticaLooksPanel *self,
+                               GeglBuffer       *source,
+                               double            scale,
+                               gboolean          raw_baseline,
+                               double            baseline_exposure,
+                               const OtticaEdit *edit)
+{
+  g_autoptr(GTask) task = NULL;
+  ThumbJob *job;
+
+  g_return_if_fail (OTTICA_IS_LOOKS_PANEL (self));
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->serial++;
+  self->n_rendered = 0;
+  for (guint i = 0; i < self->pictures->len; i++)
+    gtk_picture_set_paintable (g_ptr_array_index (self->pictures, i), NULL);
+  if (source == NULL)
+    return;
+
+  self->cancellable = g_cancellable_new ();
+  job = g_new0 (ThumbJob, 1);
+  g_weak_ref_init (&job->panel, self);
+  job->serial = self->serial;
+  job->source = g_object_ref (source);
+  job->scale = scale;
+  job->raw_baseline = raw_baseline;
+  job->baseline_exposure = baseline_exposure;
+  job->edit = edit != NULL ? ottica_edit_copy (edit) : ottica_edit_new ();
+  job->ids = g_ptr_array_ref (self->ids);
+  /* no source object: a closing window does not wait for thumbnails */
+  task = g_task_new (NULL, self->cancellable, NULL, NULL);
+  g_task_set_task_data (task, job, (GDestroyNotify) thumb_job_free);
+  g_task_run_in_thread (task, thumb_thread);
+}
+
+/* Choosing */
+
+static void
+child_activated (GtkFlowBox *flow, GtkFlowBoxChild *child, OtticaLooksPanel *self)
+{
+  const char *id = g_ptr_array_index (self->ids, gtk_flow_box_child_get_index (child));
+
+  if (!self->updating)
+    g_signal_emit (self, signals[LOOK_CHOSEN], 0, id);
+}
+
+void
+ottica_looks_panel_choose (OtticaLooksPanel *self,
+                           const char       *id)
+{
+  g_return_if_fail (OTTICA_IS_LOOKS_PANEL (self));
+
+  for (guint i = 0; i < self->ids->len; i++)
+    if (g_strcmp0 (g_ptr_array_index (self->ids, i), id) == 0)
+      {
+        GtkFlowBoxChild *child = gtk_flow_box_get_child_at_index (GTK_FLOW_BOX (self->flow), (int) i);
+
+        gtk_flow_box_select_child (GTK_FLOW_BOX (self->flow), child);
+        g_signal_emit_by_name (self->flow, "child-activated", child);
+        return;
+      }
+}
+
+static void
+amount_changed (GtkAdjustment *adjustment, OtticaLooksPanel *self)
+{
+  double value = gtk_adjustment_get_value (adjustment);
+  g_autofree char *text = g_strdup_printf (_("%.0f %%"), value * 100);
+
+  gtk_label_set_label (GTK_LABEL (self->amount_label), text);
+  if (!self->updating)
+    g_signal_emit (self, signals[PARAM_CHANGED], 0, "amount", value);
+}
+
+void
+ottica_looks_panel_set_edit (OtticaLooksPanel *self,
+                             const OtticaEdit *edit)
+{
+  g_return_if_fail (OTTICA_IS_LOOKS_PANEL (self));
+  g_return_if_fail (edit != NULL);
+
+  self->updating = TRUE;
+  gtk_adjustment_set_value (self->amount, edit->look_amount);
+  gtk_flow_box_unselect_all (GTK_FLOW_BOX (self->flow));
+  for (guint i = 0; i < self->ids->len; i++)
+    if (g_strcmp0 (g_ptr_array_index (self->ids, i), edit->look_id) == 0)
+      gtk_flow_box_select_child (GTK_FLOW_BOX (self->flow),
+                                 gtk_flow_box_get_child_at_index (GTK_FLOW_BOX (self->flow), (int) i));
+  self->updating = FALSE;
+}
+
+static GtkWidget *
+make_tile (OtticaLooksPanel *self, const char *name, const char *description)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+  GtkWidget *picture = gtk_picture_new ();
+  GtkWidget *frame = gtk_frame_new (NULL);
+  GtkWidget *label = gtk_label_new (name);
+
+  gtk_widget_set_size_request (frame, THUMB_SIZE, THUMB_SIZE);
+  gtk_widget_set_halign (frame, GTK_ALIGN_CENTER);
+  gtk_picture_set_can_shrink (GTK_PICTURE (picture), TRUE);
+  gtk_picture_set_content_fit (GTK_PICTURE (picture), GTK_CONTENT_FIT_COVER);
+  gtk_frame_set_child (GTK_FRAME (frame), picture);
+  gtk_widget_add_css_class (frame, "look-thumbnail");
+  gtk_widget_set_overflow (frame, GTK_OVERFLOW_HIDDEN);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_label_set_max_width_chars (GTK_LABEL (label), 14);
+  gtk_widget_add_css_class (label, "caption");
+  gtk_box_append (GTK_BOX (box), frame);
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_widget_set_tooltip_text (box, description != NULL && *description ? description : name);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (box), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+  g_ptr_array_add (self->pictures, picture);
+  return box;
+}
+
+static void
+ottica_looks_panel_dispose (GObject *object)
+{
+  OtticaLooksPanel *self = OTTICA_LOOKS_PANEL (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->box, gtk_widget_unparent);
+  G_OBJECT_CLASS (ottica_looks_panel_parent_class)->dispose (object);
+}
+
+static void
+ottica_looks_panel_finalize (GObject *object)
+{
+  OtticaLooksPanel *self = OTTICA_LOOKS_PANEL (object);
+
+  g_ptr_array_unref (self->pictures);
+  g_ptr_array_unref (self->ids);
+  G_OBJECT_CLASS (ottica_looks_panel_parent_class)->finalize (object);
+}
+
+static void
+ottica_looks_panel_class_init (OtticaLooksPanelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = ottica_looks_panel_dispose;
+  object_class->finalize = ottica_looks_panel_finalize;
+
+  signals[LOOK_CHOSEN] = g_signal_new ("look-chosen", G_TYPE_FROM_CLASS (klass),
+                                       G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                       G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[PARAM_CHANGED] = g_signal_new ("param-changed", G_TYPE_FROM_CLASS (klass),
+                                         G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                         G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_DOUBLE);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "ottica-looks-panel");
+}
+
+static void
+ottica_looks_panel_init (OtticaLooksPanel *self)
+{
+  g_autoptr(GPtrArray) errors = NULL;
+  GPtrArray *looks = ottica_look_library_list (&errors);
+  GtkWidget *scroller = gtk_scrolled_window_new ();
+  GtkWidget *header = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *amount_name = gtk_label_new (_("Amount"));
+  GtkWidget *scale;
+
+  self->pictures = g_ptr_array_new ();
+  self->ids = g_ptr_array_new_with_free_func (g_free);
+
+  self->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  gtk_widget_set_parent (self->box, GTK_WIDGET (self));
+
+  /* the amount: 0 is the original, 1 the whole look */
+  self->amount = gtk_adjustment_new (1, 0, 1, 0.01, 0.1, 0);
+  self->amount_label = gtk_label_new ("100 %");
+  gtk_widget_add_css_class (self->amount_label, "numeric");
+  gtk_widget_add_css_class (self->amount_label, "dim-label");
+  gtk_label_set_xalign (GTK_LABEL (amount_name), 0);
+  gtk_widget_set_hexpand (amount_name, TRUE);
+  gtk_box_append (GTK_BOX (header), amount_name);
+  gtk_box_append (GTK_BOX (header), self->amount_label);
+  gtk_widget_set_margin_start (header, 12);
+  gtk_widget_set_margin_end (header, 12);
+  gtk_widget_set_margin_top (header, 12);
+  gtk_box_append (GTK_BOX (self->box), header);
+  scale = gtk_scale_new (GTK_ORIENTATION_HORIZONTAL, self->amount);
+  gtk_scale_set_draw_value (GTK_SCALE (scale), FALSE);
+  gtk_widget_set_margin_start (scale, 12);
+  gtk_widget_set_margin_end (scale, 12);
+  gtk_widget_set_tooltip_text (scale, _("How much of the look to apply"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (scale), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Look amount"), -1);
+  gtk_box_append (GTK_BOX (self->box), scale);
+  g_signal_connect (self->amount, "value-changed", G_CALLBACK (amount_changed), self);
+
+  self->flow = gtk_flow_box_new ();
+  gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (self->flow), GTK_SELECTION_SINGLE);
+  gtk_flow_box_set_activate_on_single_click (GTK_FLOW_BOX (self->flow), TRUE);
+  gtk_flow_box_set_homogeneous (GTK_FLOW_BOX (self->flow), TRUE);
+  gtk_flow_box_set_min_children_per_line (GTK_FLOW_BOX (self->flow), 2);
+  gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (self->flow), 3);
+  gtk_flow_box_set_column_spacing (GTK_FLOW_BOX (self->flow), 6);
+  gtk_flow_box_set_row_spacing (GTK_FLOW_BOX (self->flow), 6);
+  gtk_widget_set_margin_start (self->flow, 6);
+  gtk_widget_set_margin_end (self->flow, 6);
+  gtk_widget_set_margin_top (self->flow, 6);
+  gtk_widget_set_valign (self->flow, GTK_ALIGN_START);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->flow), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Looks"), -1);
+  g_signal_connect (self->flow, "child-activated", G_CALLBACK (child_activated), self);
+
+  g_ptr_array_add (self->ids, NULL);
+  gtk_flow_box_append (GTK_FLOW_BOX (self->flow), make_tile (self, _("None"), _("The photo without a look")));
+  for (guint i = 0; looks != NULL && i < looks->len; i++)
+    {
+      const OtticaLook *look = g_ptr_array_index (looks, i);
+
+      g_ptr_array_add (self->ids, g_strdup (ottica_look_get_id (look)));
+      gtk_flow_box_append (GTK_FLOW_BOX (self->flow),
+                           make_tile (self, ottica_look_get_name (look), ottica_look_get_description (look)));
+    }
+  for (guint i = 0; errors != NULL && i < errors->len; i++)
+    g_warning ("%s", ((GError *) g_ptr_array_index (errors, i))->message);
+
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), self->flow);
+  gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
+  gtk_widget_set_vexpand (scroller, TRUE);
+  gtk_box_append (GTK_BOX (self->box), scroller);
+}
+
+GtkWidget *
+ottica_looks_panel_new (void)
+{
+  return g_object_new (OTTICA_TYPE_LOOKS_PANEL, NULL);
+}
+
+guint
+ottica_looks_panel_get_n_looks (OtticaLooksPanel *self)
+{
+  g_return_val_if_fail (OTTICA_IS_LOOKS_PANEL (self), 0);
+  return self->ids->len - 1;
+}
+
+guint
+ottica_looks_panel_get_n_rendered (OtticaLooksPanel *self)
+{
+  g_return_val_if_fail (OTTICA_IS_LOOKS_PANEL (self), 0);
+  return self->n_rendered;
+}
+
+GtkAdjustment *
+ottica_looks_panel_get_amount (OtticaLooksPanel *self)
+{
+  g_return_val_if_fail (OTTICA_IS_LOOKS_PANEL (self), NULL);
+  return self->amount;
+}
