@@ -70,15 +70,22 @@ void      ottica_export_options_init            (OtticaExportOptions *options);
 gboolean  ottica_export_options_validate        (const OtticaExportOptions *options,
                                                  GError                   **error);
 
-/* The output size for a @width × @height render (never upscales). */
+/* The output size for a @width × @height render: the side that was asked
+ * for gets exactly that many pixels, the other keeps the aspect ratio
+ * (rounded); megapixels round down so the area stays within the request.
+ * Never upscales: a request at or above the render's size keeps it. */
 void      ottica_export_options_output_size     (const OtticaExportOptions *options,
                                                  int                        width,
                                                  int                        height,
                                                  int                       *out_width,
                                                  int                       *out_height);
 
-/* Names as the CLI and recipe files spell them ("4:2:0", "display-p3",
- * "no-gps", "standard"); parse returns FALSE for an unknown name. */
+/* Names as the CLI and recipe files spell them ("long-edge", "4:2:0",
+ * "display-p3", "no-gps", "standard"); parsing ignores case, accepts a few
+ * aliases ("420", "p3", "adobergb", "none" for sharpening) and returns
+ * FALSE for an unknown name; to_string gives the canonical name. */
+gboolean  ottica_size_mode_from_string          (const char *text, OtticaSizeMode *out);
+const char *ottica_size_mode_to_string          (OtticaSizeMode value);
 gboolean  ottica_chroma_from_string             (const char *text, OtticaChroma *out);
 const char *ottica_chroma_to_string             (OtticaChroma value);
 gboolean  ottica_sharpen_from_string            (const char *text, OtticaSharpen *out);

@@ -11,10 +11,15 @@
 
 G_BEGIN_DECLS
 
-/* The ICC profile (v2 for the widest reader support), built once. */
+/* The ICC profile (v2 for the widest reader support), built once per
+ * process (thread-safe); a new reference. */
 GBytes     *ottica_output_profile_icc        (OtticaColorSpace space);
 
-/* babl_space_from_icc() of that profile. */
+/* The profile's description tag ("sRGB IEC61966-2.1", "Display P3",
+ * "Compatible with Adobe RGB (1998)"). */
+const char *ottica_output_profile_description (OtticaColorSpace space);
+
+/* babl_space_from_icc() of exactly those bytes. */
 const Babl *ottica_output_profile_babl_space (OtticaColorSpace space);
 
 /* "R'G'B' u8" in that space: what the encoder is fed. */
