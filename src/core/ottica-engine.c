@@ -79,6 +79,7 @@ gboolean
 ottica_engine_init (guint threads, GError **error)
 {
   GeglConfig *config;
+  gboolean swap_in_ram;
 
   if (threads == 0)
     threads = default_thread_count ();
@@ -88,6 +89,12 @@ ottica_engine_init (guint threads, GError **error)
       /* GEGL reads these at gegl_init(); respect what the caller set. */
       if (g_getenv ("OTTICA_OPENCL") == NULL || g_strcmp0 (g_getenv ("OTTICA_OPENCL"), "1") != 0)
         g_setenv ("GEGL_USE_OPENCL", "no", FALSE);
+
+      /* GEGL_SWAP=RAM (newer GEGL's spelling of "no swap", used by the
+       * tests) must not reach GEGL 0.4.42, which would create ./RAM. */
+      swap_in_ram = g_getenv ("GEGL_SWAP") == NULL || g_strcmp0 (g_getenv ("GEGL_SWAP"), "RAM") == 0;
+      if (swap_in_ram)
+        g_unsetenv ("GEGL_SWAP");
 
       gegl_init (NULL, NULL);
       config = gegl_config ();
@@ -99,8 +106,11 @@ ottica_engine_init (guint threads, GError **error)
                                                         (guint64) 512 << 20,
                                                         (guint64) 4 << 30),
                     NULL);
-      if (g_getenv ("GEGL_SWAP") == NULL)
-        g_object_set (config, "swap", "RAM", NULL);
+      /* No swap: tiles stay in memory (the cache above is sized for
+       * it). GEGL 0.4.42 takes "RAM" for a folder name and creates
+       * ./RAM, so "no swap" is a NULL swap folder. */
+      if (swap_in_ram)
+        g_object_set (config, "swap", NULL, NULL);
 
       ottica_ops_register ();
 
