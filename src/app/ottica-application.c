@@ -37,7 +37,10 @@ ottica_application_startup (GApplication *app)
     {
       g_critical ("%s", error->message);
       g_application_quit (app);
+      return;
     }
+  /* babl's conversions are looked up while the window is being built */
+  g_thread_unref (g_thread_new ("ottica-warm-up", (GThreadFunc) ottica_engine_warm_up, NULL));
 }
 
 static void

@@ -56,12 +56,14 @@ default_thread_count (void)
   return MAX (1u, g_get_num_processors ());
 }
 
-/* Looking the conversions up now makes babl find its fishes (conversion
+/* Looking the conversions up makes babl find its fishes (conversion
  * paths) before the first render rather than during it. Only the lookup:
  * converting pixels here would make babl time and build its 8-bit
- * lookup tables, which costs 1.7 s and 340 MB at start-up. */
-static void
-warm_up_babl (void)
+ * lookup tables, which costs 1.7 s and 340 MB. The lookup itself takes
+ * about 0.3 s, which a one-shot ottica-cli run would only lose, so it is
+ * not part of ottica_engine_init(): the editor runs it in a thread. */
+void
+ottica_engine_warm_up (void)
 {
   static const char *const formats[] = { "R'G'B' u8", "R'G'B' u16", "RGB u16" };
   const Babl *working = ottica_engine_working_format ();
@@ -127,7 +129,6 @@ ottica_engine_init (guint threads, GError **error)
             }
         }
 
-      warm_up_babl ();
       engine_ready = TRUE;
     }
 

@@ -11,7 +11,7 @@ G_BEGIN_DECLS
 
 /* Initialises GEGL (tile cache sized from the machine's memory, swap, the
  * number of render threads, OpenCL off unless OTTICA_OPENCL=1), registers
- * the ottica: operations, warms babl's conversions up, and checks that
+ * the ottica: operations, and checks that
  * every GEGL operation Ottica uses is installed; a missing one fails with
  * OTTICA_ERROR_MISSING_OP naming it.
  *
@@ -21,6 +21,11 @@ G_BEGIN_DECLS
  * Safe to call more than once: later calls only change the thread count. */
 gboolean     ottica_engine_init            (guint     threads,
                                             GError  **error);
+
+/* Makes babl find the conversions the first render needs (about 0.3 s).
+ * Interactive programs call it from a worker thread right after
+ * ottica_engine_init(), so the first preview does not pay for it. */
+void         ottica_engine_warm_up         (void);
 
 /* gegl_exit(); for tools and tests that want a clean leak report. */
 void         ottica_engine_shutdown        (void);
