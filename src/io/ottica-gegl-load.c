@@ -107,9 +107,9 @@ check_size (Header  *header,
       || (double) header->width * header->height > OTTICA_MAX_IMAGE_PIXELS)
     {
       g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_TOO_LARGE,
-                   _("“%s” is too large: %" G_GUINT64_FORMAT " × %" G_GUINT64_FORMAT
-                     " pixels is more than Ottica opens."),
-                   header->name, header->width, header->height);
+                   _("“%s” is too large: %llu × %llu pixels is more than Ottica opens."),
+                   header->name, (unsigned long long) header->width,
+                   (unsigned long long) header->height);
       return FALSE;
     }
   return TRUE;

@@ -211,17 +211,15 @@ parse_text (const char  *text,
               if (size > OTTICA_CUBE_MAX_SIZE)
                 {
                   g_set_error (error, CUBE_ERROR, OTTICA_ERROR_TOO_LARGE,
-                               _("“%s” has a LUT size of %" G_GINT64_FORMAT "; sizes from %d to %d "
-                                 "can be used."),
-                               name, size, OTTICA_CUBE_MIN_SIZE, OTTICA_CUBE_MAX_SIZE);
+                               _("“%s” has a LUT size of %lld; sizes from %d to %d can be used."),
+                               name, (long long) size, OTTICA_CUBE_MIN_SIZE, OTTICA_CUBE_MAX_SIZE);
                   return NULL;
                 }
               if (size < OTTICA_CUBE_MIN_SIZE)
                 {
                   g_set_error (error, CUBE_ERROR, OTTICA_ERROR_INVALID,
-                               _("“%s” has a LUT size of %" G_GINT64_FORMAT "; sizes from %d to %d "
-                                 "can be used."),
-                               name, size, OTTICA_CUBE_MIN_SIZE, OTTICA_CUBE_MAX_SIZE);
+                               _("“%s” has a LUT size of %lld; sizes from %d to %d can be used."),
+                               name, (long long) size, OTTICA_CUBE_MIN_SIZE, OTTICA_CUBE_MAX_SIZE);
                   return NULL;
                 }
               expected = (gsize) size * size * size;
@@ -338,9 +336,8 @@ parse_text (const char  *text,
   if (count < expected)
     {
       g_set_error (error, CUBE_ERROR, OTTICA_ERROR_CORRUPT,
-                   _("“%s” is truncated: it has %" G_GSIZE_FORMAT " of the %" G_GSIZE_FORMAT
-                     " entries a %u-point LUT needs."),
-                   name, count, expected, cube->size);
+                   _("“%s” is truncated: it has %zu of the %zu entries a %u-point LUT needs."),
+                   name, (size_t) count, (size_t) expected, cube->size);
       return NULL;
     }
   for (int c = 0; c < 3; c++)

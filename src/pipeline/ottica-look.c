@@ -364,9 +364,9 @@ parse_value (GParamSpec  *pspec,
         {
           gint64 clamped = CLAMP (number, minimum, maximum);
 
-          g_warning (_("“%s”: “%s” in [%s] is %" G_GINT64_FORMAT ", outside %" G_GINT64_FORMAT
-                       " to %" G_GINT64_FORMAT "; using %" G_GINT64_FORMAT "."),
-                     file_name, key, group, number, minimum, maximum, clamped);
+          g_warning (_("“%s”: “%s” in [%s] is %lld, outside %lld to %lld; using %lld."),
+                     file_name, key, group, (long long) number, (long long) minimum,
+                     (long long) maximum, (long long) clamped);
           number = clamped;
         }
       if (type == G_TYPE_INT)
