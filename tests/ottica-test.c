@@ -18,8 +18,8 @@ skip_marker_path (void)
   return g_strdup_printf ("%s/ottica-test-skips-%d", g_get_tmp_dir (), (int) getppid ());
 }
 
-static void
-remove_tree (const char *path)
+void
+ottica_test_remove_tree (const char *path)
 {
   GDir *dir = g_dir_open (path, 0, NULL);
   const char *name;
@@ -31,7 +31,7 @@ remove_tree (const char *path)
           g_autofree char *child = g_build_filename (path, name, NULL);
 
           if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-            remove_tree (child);
+            ottica_test_remove_tree (child);
           else
             g_unlink (child);
         }
@@ -55,7 +55,7 @@ fixture_teardown (void)
 {
   if (scratch_dir != NULL)
     {
-      remove_tree (scratch_dir);
+      ottica_test_remove_tree (scratch_dir);
       g_clear_pointer (&scratch_dir, g_free);
     }
 }
@@ -67,6 +67,15 @@ ottica_test_case (const char *name)
 
   tcase_add_checked_fixture (tc, fixture_setup, fixture_teardown);
   tcase_set_timeout (tc, 300);
+  return tc;
+}
+
+TCase *
+ottica_test_plain_case (const char *name)
+{
+  TCase *tc = tcase_create (name);
+
+  tcase_add_checked_fixture (tc, NULL, fixture_teardown);
   return tc;
 }
 

@@ -15,6 +15,13 @@ G_BEGIN_DECLS
  * photos take seconds under valgrind-free debug builds). */
 TCase      *ottica_test_case            (const char *name);
 
+/* A test case for tests that never render: no GEGL set-up (over a second
+ * per test), only the scratch folder removed at teardown. */
+TCase      *ottica_test_plain_case      (const char *name);
+
+/* Removes @path and everything below it (not following symlinks). */
+void        ottica_test_remove_tree     (const char *path);
+
 /* Runs @suite; prints check's summary and a line
  * "OTTICA-SUITE name passed=N failed=N skipped=N"; returns the exit
  * status for main(). */

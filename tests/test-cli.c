@@ -72,36 +72,6 @@ run_cli_env (const char *cwd, char **envp, const char * const *args)
 
 #define run_cli(...) run_cli_in (NULL, (const char * const[]) { __VA_ARGS__, NULL })
 
-/* The basics only spawn the binary: no GEGL in this process, so no
- * engine set-up (over a second per test); just the scratch clean-up. */
-static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    {
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-            remove_tree (child);
-          else
-            g_unlink (child);
-        }
-      g_dir_close (dir);
-    }
-  g_rmdir (path);
-}
-
-static void
-plain_teardown (void)
-{
-  remove_tree (ottica_test_scratch_dir ());
-}
-
 static char *
 make_dir (const char *parent, const char *name)
 {
@@ -977,11 +947,10 @@ int
 main (void)
 {
   Suite *suite = suite_create ("cli");
-  TCase *basics = tcase_create ("basics");
+  TCase *basics = ottica_test_plain_case ("basics");
   TCase *export = ottica_test_case ("export");
   TCase *other = ottica_test_case ("info-looks");
 
-  tcase_add_checked_fixture (basics, NULL, plain_teardown);
   tcase_set_timeout (basics, 120);
   tcase_add_test (basics, test_version_and_help);
   tcase_add_test (basics, test_usage_errors_exit_2);

@@ -562,24 +562,6 @@ use_scratch_data_home (void)
   ck_assert_str_eq (g_get_user_data_dir (), data_home);
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
 START_TEST (test_sidecar_beside)
 {
   g_autoptr(GBytes) contents = NULL;
@@ -833,6 +815,6 @@ main (void)
   g_setenv ("XDG_DATA_HOME", data_home, TRUE);
 
   status = ottica_test_run ("edit", suite);
-  remove_tree (data_home);
+  ottica_test_remove_tree (data_home);
   return status;
 }

@@ -26,40 +26,11 @@
 
 /* Scans and templates need no GEGL: their cases skip the engine's
  * set-up (over a second per test) and only clean the scratch folder. */
-static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    {
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-            remove_tree (child);
-          else
-            g_unlink (child);
-        }
-      g_dir_close (dir);
-    }
-  g_rmdir (path);
-}
-
-static void
-plain_teardown (void)
-{
-  remove_tree (ottica_test_scratch_dir ());
-}
-
 static TCase *
 plain_case (const char *name)
 {
-  TCase *tc = tcase_create (name);
+  TCase *tc = ottica_test_plain_case (name);
 
-  tcase_add_checked_fixture (tc, NULL, plain_teardown);
   tcase_set_timeout (tc, 60);
   return tc;
 }

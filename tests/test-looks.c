@@ -56,28 +56,6 @@ static const char * const spatial_operations[] = {
 
 static char *user_data_home;
 
-static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    {
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-            remove_tree (child);
-          else
-            g_unlink (child);
-        }
-      g_dir_close (dir);
-    }
-  g_rmdir (path);
-}
-
 static char *
 user_looks_dir (void)
 {
@@ -1306,6 +1284,6 @@ main (void)
     }
 
   status = ottica_test_run ("looks", suite);
-  remove_tree (user_data_home);
+  ottica_test_remove_tree (user_data_home);
   return status;
 }
