@@ -380,6 +380,48 @@ START_TEST (test_tiled_equals_whole)
 }
 END_TEST
 
+/* Local contrast and glow split their work over GEGL's threads
+ * themselves, every thread reading the one input: one thread or four, from
+ * a tiled buffer or from a linear one wrapping plain pixels (as the JPEG
+ * loader gives), the result is the same to the bit. */
+START_TEST (test_threads_and_linear_source_agree)
+{
+  static const char * const ops[] = { "ottica:local-contrast", "ottica:glow", NULL };
+  GeglRectangle rect = { 0, 0, SCENE_W, SCENE_H };
+  g_autoptr(GeglBuffer) image = make_image (SCENE_W, SCENE_H, fill_scene);
+  float *pixels = g_new (float, (gsize) SCENE_W * SCENE_H * 4);
+  g_autoptr(GeglBuffer) linear = NULL;
+  gsize bytes = sizeof (float) * SCENE_W * SCENE_H * 4;
+
+  gegl_buffer_get (image, &rect, 1.0, working_format (), pixels, GEGL_AUTO_ROWSTRIDE,
+                   GEGL_ABYSS_NONE);
+  linear = gegl_buffer_linear_new_from_data (pixels, working_format (), &rect,
+                                             GEGL_AUTO_ROWSTRIDE, (GDestroyNotify) g_free, pixels);
+
+  for (int i = 0; ops[i] != NULL; i++)
+    {
+      /* A graph each, so that no render comes from another's cache. */
+      g_autoptr(GeglNode) graph_one = gegl_node_new ();
+      g_autoptr(GeglNode) graph_four = gegl_node_new ();
+      g_autoptr(GeglNode) graph_linear = gegl_node_new ();
+      GeglNode *node_one = apply (graph_one, image, ops[i], "amount", 0.8, "radius", 2.0, NULL);
+      GeglNode *node_four = apply (graph_four, image, ops[i], "amount", 0.8, "radius", 2.0, NULL);
+      GeglNode *from_linear = apply (graph_linear, linear, ops[i], "amount", 0.8, "radius", 2.0,
+                                     NULL);
+      g_autofree float *one = NULL, *four = NULL, *four_linear = NULL;
+
+      g_object_set (gegl_config (), "threads", 1, NULL);
+      one = render (node_one, SCENE_W, SCENE_H);
+      g_object_set (gegl_config (), "threads", 4, NULL);
+      four = render (node_four, SCENE_W, SCENE_H);
+      four_linear = render (from_linear, SCENE_W, SCENE_H);
+      ck_assert_msg (memcmp (one, four, bytes) == 0, "%s: four threads differ from one", ops[i]);
+      ck_assert_msg (memcmp (four, four_linear, bytes) == 0,
+                     "%s: a linear source gives another result", ops[i]);
+    }
+}
+END_TEST
+
 /* The preview at 25 % (render level 2) matches the full-resolution render
  * scaled down, for the neighbourhood ops whose size is relative. */
 START_TEST (test_preview_matches_export)
@@ -825,6 +867,105 @@ START_TEST (test_glow_threshold)
 }
 END_TEST
 
+/* A large textured scene with highlights, for the determinism tests:
+ * every value comes from the pixel's coordinates alone. */
+static void
+fill_large (int x, int y, float *p)
+{
+  guint32 h = (guint32) x * 73856093u ^ (guint32) y * 19349663u;
+  float noise, v;
+
+  h ^= h >> 13;
+  h *= 0x5bd1e995u;
+  h ^= h >> 15;
+  noise = (float) (h & 0xffff) / 65535.0f;
+  v = 0.02f + 0.5f * (float) ((x / 97 + y / 61) % 7) / 7.0f;
+  v *= 0.85f + 0.3f * noise;
+  if (((x / 400) + (y / 300)) % 5 == 0 && (x % 400) < 40 && (y % 300) < 40)
+    v = 4.0f;
+  p[0] = v * 1.1f;
+  p[1] = v;
+  p[2] = v * 0.8f;
+  p[3] = 1.0f;
+}
+
+/* @node rendered in full-width strips of @strip_rows rows, one blit each,
+ * as the JPEG exporter renders. */
+static float *
+render_strips (GeglNode *node,
+               int       width,
+               int       height,
+               int       strip_rows)
+{
+  float *pixels = g_new0 (float, (gsize) width * height * 4);
+
+  for (int y = 0; y < height; y += strip_rows)
+    {
+      GeglRectangle strip = { 0, y, width, MIN (strip_rows, height - y) };
+
+      gegl_node_blit (node, 1.0, &strip, working_format (), pixels + (gsize) y * width * 4,
+                      GEGL_AUTO_ROWSTRIDE, GEGL_BLIT_DEFAULT);
+    }
+  return pixels;
+}
+
+static int
+differing_rows (const float *a,
+                const float *b,
+                int          width,
+                int          height)
+{
+  int rows = 0;
+
+  for (int y = 0; y < height; y++)
+    if (memcmp (a + (gsize) y * width * 4, b + (gsize) y * width * 4, sizeof (float) * width * 4) != 0)
+      rows++;
+  return rows;
+}
+
+/* Local contrast and glow at a size where GEGL splits every strip over
+ * its threads (and the split depends on timing: fewer threads when
+ * GEGL's pool is busy or an op's measured cost is low): one thread on the
+ * whole image, or two to four on strips of rows as the JPEG exporter
+ * renders them, give the same pixels to the bit, and so do two renders
+ * with the same split. */
+START_TEST (test_large_renders_deterministic)
+{
+  static const char * const ops[] = { "ottica:local-contrast", "ottica:glow", NULL };
+  const int width = 3000, height = 2000;
+  g_autoptr(GeglBuffer) image = make_image (width, height, fill_large);
+
+  for (int i = 0; ops[i] != NULL; i++)
+    {
+      g_autofree float *reference = NULL;
+
+      {
+        g_autoptr(GeglNode) graph = gegl_node_new ();
+        GeglNode *node = apply (graph, image, ops[i], "amount", 0.5, "radius", 0.6, NULL);
+
+        g_object_set (gegl_config (), "threads", 1, NULL);
+        reference = render (node, width, height);
+      }
+      for (int run = 0; run < 4; run++)
+        {
+          /* A graph each, so that no render comes from another's cache. */
+          g_autoptr(GeglNode) graph = gegl_node_new ();
+          GeglNode *node = apply (graph, image, ops[i], "amount", 0.5, "radius", 0.6, NULL);
+          const int threads = run < 2 ? 2 : 4;
+          const int strip_rows = run % 2 == 0 ? 256 : 96;
+          g_autofree float *out = NULL;
+          int rows;
+
+          g_object_set (gegl_config (), "threads", threads, NULL);
+          out = render_strips (node, width, height, strip_rows);
+          rows = differing_rows (reference, out, width, height);
+          ck_assert_msg (rows == 0, "%s, %d threads, strips of %d rows: %d rows differ from "
+                         "one thread on the whole image", ops[i], threads, strip_rows, rows);
+        }
+    }
+}
+END_TEST
+
 int
 main (void)
 {
@@ -838,6 +979,8 @@ main (void)
   tcase_add_test (common, test_keys_and_ranges);
   tcase_add_test (common, test_tiled_equals_whole);
   tcase_add_test (common, test_preview_matches_export);
+  tcase_add_test (common, test_threads_and_linear_source_agree);
+  tcase_add_test (common, test_large_renders_deterministic);
   suite_add_tcase (suite, common);
 
   tcase_add_test (grain, test_grain_seeded);

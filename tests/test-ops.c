@@ -1,6 +1,6 @@
 /* test-ops.c: the point-wise look operations (tone-curve,
- * color-character, lens-falloff, mono, split-tone, lut3d) and the .cube
- * reader, on synthetic images.
+ * color-character, lens-falloff, mono, split-tone, lut3d), the chain
+ * that runs them in one pass, and the .cube reader, on synthetic images.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -281,6 +281,141 @@ set_look_params (GeglNode   *node,
   else
     ck_abort_msg ("no parameters for %s", op);
 }
+
+/* ------------------------------------------------------------------ */
+/* ottica:point-chain: several point ops in one pass                   */
+
+#define CHAIN_W 320
+#define CHAIN_H 96
+
+/* The test image repeated over a frame wide enough that the chain works
+ * in several bands of rows per chunk. */
+static float *
+make_chain_image (void)
+{
+  g_autofree float *tile = make_test_image ();
+  float *px = g_new (float, CHAIN_W * CHAIN_H * 4);
+
+  for (int y = 0; y < CHAIN_H; y++)
+    for (int x = 0; x < CHAIN_W; x++)
+      memcpy (px + (y * CHAIN_W + x) * 4, tile + ((y % TEST_H) * TEST_W + x % TEST_W) * 4,
+              4 * sizeof (float));
+  return px;
+}
+
+/* The six point ops in ottica:look's order, away from neutral: as one
+ * node each (@separate) and as one ottica:point-chain (@fused) that
+ * reads from the same source. */
+static GPtrArray *
+build_chains (GeglNode     *graph,
+              const float  *pixels,
+              GeglNode    **separate,
+              GeglNode    **fused)
+{
+  static const char * const order[] = { "ottica:lens-falloff", "ottica:color-character",
+                                        "ottica:mono", "ottica:tone-curve",
+                                        "ottica:split-tone", "ottica:lut3d", NULL };
+  GPtrArray *steps = g_ptr_array_new_with_free_func (g_object_unref);
+  GeglNode *source, *previous;
+
+  previous = op_on_pixels (graph, "gegl:nop", pixels, CHAIN_W, CHAIN_H);
+  source = previous;
+  for (int i = 0; order[i] != NULL; i++)
+    {
+      GeglNode *node = gegl_node_new_child (graph, "operation", order[i], NULL);
+      GeglNode *step = gegl_node_new_child (graph, "operation", order[i], NULL);
+
+      set_look_params (node, order[i]);
+      set_look_params (step, order[i]);
+      /* Half the mix, so that mono leaves colour for the later ops. */
+      if (g_str_equal (order[i], "ottica:mono"))
+        {
+          gegl_node_set (node, "amount", 0.5, NULL);
+          gegl_node_set (step, "amount", 0.5, NULL);
+        }
+      gegl_node_link (previous, node);
+      previous = node;
+      gegl_node_link (source, step);
+      g_ptr_array_add (steps, g_object_ref (gegl_node_get_gegl_operation (step)));
+    }
+  *separate = previous;
+  *fused = gegl_node_new_child (graph, "operation", "ottica:point-chain",
+                                "operations", steps, NULL);
+  gegl_node_link (source, *fused);
+  return steps;
+}
+
+START_TEST (test_point_chain_equals_separate_ops)
+{
+  g_autoptr(GeglNode) graph = gegl_node_new ();
+  g_autofree float *pixels = make_chain_image ();
+  g_autoptr(GPtrArray) steps = NULL;
+  GeglNode *separate, *fused;
+  g_autofree float *a = NULL, *b = NULL, *tiled = NULL;
+  gsize n = (gsize) CHAIN_W * CHAIN_H * 4;
+  double max_diff = 0.0;
+
+  ck_assert (gegl_has_operation ("ottica:point-chain"));
+  steps = build_chains (graph, pixels, &separate, &fused);
+  a = render (separate, CHAIN_W, CHAIN_H);
+  b = render (fused, CHAIN_W, CHAIN_H);
+  for (gsize i = 0; i < n; i++)
+    max_diff = MAX (max_diff, fabs ((double) a[i] - b[i]));
+  /* The same code on the same values: equal, let alone within 1/255. */
+  ck_assert_msg (memcmp (a, b, n * sizeof (float)) == 0,
+                 "fused differs from separate by up to %g", max_diff);
+  /* And it did something. */
+  ck_assert (memcmp (a, pixels, n * sizeof (float)) != 0);
+
+  /* Rendered in small pieces (each its own bands), the same again. */
+  tiled = g_new (float, n);
+  for (int y = 0; y < CHAIN_H; y += 17)
+    for (int x = 0; x < CHAIN_W; x += 45)
+      {
+        GeglRectangle piece = { x, y, MIN (45, CHAIN_W - x), MIN (17, CHAIN_H - y) };
+
+        gegl_node_blit (fused, 1.0, &piece, working_format (),
+                        tiled + ((gsize) y * CHAIN_W + x) * 4, CHAIN_W * 4 * sizeof (float),
+                        GEGL_BLIT_DEFAULT);
+      }
+  ck_assert (memcmp (tiled, b, n * sizeof (float)) == 0);
+}
+END_TEST
+
+START_TEST (test_point_chain_follows_its_steps)
+{
+  g_autoptr(GeglNode) graph = gegl_node_new ();
+  g_autofree float *pixels = make_chain_image ();
+  g_autoptr(GPtrArray) steps = NULL;
+  GeglNode *separate, *fused, *empty;
+  g_autofree float *before = NULL, *after = NULL, *expected = NULL, *plain = NULL;
+  gsize n = (gsize) CHAIN_W * CHAIN_H * 4;
+  GSList *children;
+
+  steps = build_chains (graph, pixels, &separate, &fused);
+  before = render (fused, CHAIN_W, CHAIN_H);
+
+  /* A step's parameter changes (here and in the separate chain), then the
+   * list is set again, as ottica:look does: the chain renders the new
+   * result, not a stale one. */
+  children = gegl_node_get_children (graph);
+  for (GSList *l = children; l != NULL; l = l->next)
+    if (g_strcmp0 (gegl_node_get_operation (l->data), "ottica:tone-curve") == 0)
+      gegl_node_set (l->data, "slope", 0.7, NULL);
+  g_slist_free (children);
+  gegl_node_set (fused, "operations", steps, NULL);
+  after = render (fused, CHAIN_W, CHAIN_H);
+  ck_assert (memcmp (before, after, n * sizeof (float)) != 0);
+  expected = render (separate, CHAIN_W, CHAIN_H);
+  ck_assert (memcmp (after, expected, n * sizeof (float)) == 0);
+
+  /* No steps: the input, bit for bit. */
+  empty = gegl_node_new_child (graph, "operation", "ottica:point-chain", NULL);
+  gegl_node_link (gegl_node_get_producer (fused, "input", NULL), empty);
+  plain = render (empty, CHAIN_W, CHAIN_H);
+  ck_assert (memcmp (plain, pixels, n * sizeof (float)) == 0);
+}
+END_TEST
 
 /* ------------------------------------------------------------------ */
 /* Every op: keys, properties, identity, determinism, alpha            */
@@ -1456,6 +1591,11 @@ main (void)
   tc = ottica_test_case ("split-tone");
   tcase_add_test (tc, test_split_tone_hues);
   tcase_add_test (tc, test_split_tone_strength_and_ends);
+  suite_add_tcase (suite, tc);
+
+  tc = ottica_test_case ("point-chain");
+  tcase_add_test (tc, test_point_chain_equals_separate_ops);
+  tcase_add_test (tc, test_point_chain_follows_its_steps);
   suite_add_tcase (suite, tc);
 
   tc = ottica_test_case ("lut3d");

@@ -79,6 +79,7 @@ property_double (vignette, _("Vignette"), 0.0)
 #define GEGL_OP_C_SOURCE develop.c
 
 #include "gegl-op.h"
+#include "ottica-op-common.h"
 #include <math.h>
 #include <string.h>
 
@@ -727,7 +728,7 @@ process (GeglOperation       *operation,
 
   if (state == NULL || is_neutral (o) || n_pixels != (glong) roi->width * roi->height)
     {
-      memcpy (out_buf, in_buf, n_pixels * 4 * sizeof (gfloat));
+      ottica_op_copy_pixels (in_buf, out_buf, n_pixels);
       return TRUE;
     }
 
@@ -799,23 +800,7 @@ process (GeglOperation       *operation,
 
 /* At neutral settings hand the input on untouched, as GEGL's own ops do:
  * no conversion to float, no copy. */
-static gboolean
-operation_process (GeglOperation        *operation,
-                   GeglOperationContext *context,
-                   const gchar          *output_prop,
-                   const GeglRectangle  *result,
-                   gint                  level)
-{
-  if (is_neutral (GEGL_PROPERTIES (operation)))
-    {
-      gegl_operation_context_set_object (context, "output",
-                                         gegl_operation_context_get_object (context, "input"));
-      return TRUE;
-    }
-
-  return GEGL_OPERATION_CLASS (gegl_op_parent_class)->process (operation, context, output_prop,
-                                                               result, level);
-}
+OTTICA_OP_DEFINE_PROCESS (is_neutral)
 
 static void
 finalize (GObject *object)

@@ -151,44 +151,54 @@ log_luminance (const gfloat *pixels,
   ottica_log2_array (logs, n);
 }
 
-/* Cell means of l and l² over @stats, read from @input. */
+/* Cell means of l and l² over @stats, read from @input a block of cells
+ * at a time (see accumulate_highlights() in glow.c: the same sums in the
+ * same order wherever a block starts). */
 static void
 accumulate_statistics (GeglBuffer *input,
                        gint        level,
                        OtticaGrid *stats)
 {
   const gint cell = stats->cell;
-  const gint width = stats->width * cell;
+  const gint block_cells = ottica_spatial_block_cells (cell);
+  const gint block_width = block_cells * cell;
   const gfloat norm = 1.0f / (cell * cell);
-  g_autofree gfloat *band = g_new (gfloat, (gsize) width * cell * 4);
-  g_autofree gfloat *logs = g_new (gfloat, OTTICA_ROUND4 (width));
+  g_autofree gfloat *block = g_new (gfloat, (gsize) block_width * cell * 4);
+  g_autofree gfloat *logs = g_new (gfloat, OTTICA_ROUND4 (block_width));
 
   for (gint cy = 0; cy < stats->height; cy++)
     {
-      GeglRectangle rect = { stats->x0 * cell, (stats->y0 + cy) * cell, width, cell };
-      gfloat       *cells = ottica_grid_row (stats, cy);
+      gfloat *cells_row = ottica_grid_row (stats, cy);
 
-      ottica_spatial_read (input, &rect, level, band);
-      for (gint row = 0; row < cell; row++)
+      for (gint bx = 0; bx < stats->width; bx += block_cells)
         {
-          const gfloat *l = logs;
+          const gint n_cells = MIN (block_cells, stats->width - bx);
+          const gint width = n_cells * cell;
+          GeglRectangle rect = { (stats->x0 + bx) * cell, (stats->y0 + cy) * cell, width, cell };
+          gfloat       *cells = cells_row + 2 * bx;
 
-          log_luminance (band + (gsize) row * width * 4, width, logs);
-          for (gint cx = 0; cx < stats->width; cx++, l += cell)
+          ottica_spatial_read (input, &rect, level, block);
+          for (gint row = 0; row < cell; row++)
             {
-              gfloat sum = 0.0f, sum_sq = 0.0f;
+              const gfloat *l = logs;
 
-              for (gint i = 0; i < cell; i++)
+              log_luminance (block + (gsize) row * width * 4, width, logs);
+              for (gint cx = 0; cx < n_cells; cx++, l += cell)
                 {
-                  sum += l[i];
-                  sum_sq += l[i] * l[i];
+                  gfloat sum = 0.0f, sum_sq = 0.0f;
+
+                  for (gint i = 0; i < cell; i++)
+                    {
+                      sum += l[i];
+                      sum_sq += l[i] * l[i];
+                    }
+                  cells[2 * cx] += sum;
+                  cells[2 * cx + 1] += sum_sq;
                 }
-              cells[2 * cx] += sum;
-              cells[2 * cx + 1] += sum_sq;
             }
         }
       for (gint i = 0; i < 2 * stats->width; i++)
-        cells[i] *= norm;
+        cells_row[i] *= norm;
     }
 }
 
@@ -333,8 +343,8 @@ operation_process (GeglOperation        *operation,
   if (o->amount == 0.0 || ottica_spatial_long_edge (operation) <= 0.0)
     return ottica_op_pass_through (context);
 
-  return GEGL_OPERATION_CLASS (gegl_op_parent_class)->process (operation, context, output_prop, result,
-                                                                gegl_operation_context_get_level (context));
+  return ottica_spatial_filter_process (operation, context, result,
+                                        gegl_operation_context_get_level (context), process);
 }
 
 static GeglAbyssPolicy

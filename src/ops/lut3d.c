@@ -460,7 +460,7 @@ process (GeglOperation       *operation,
 
   if (is_neutral (o) || !state_usable (state, o))
     {
-      memcpy (out_buf, in_buf, (gsize) n_pixels * 4 * sizeof (float));
+      ottica_op_copy_pixels (in_buf, out_buf, n_pixels);
       return TRUE;
     }
 
@@ -492,21 +492,14 @@ process (GeglOperation       *operation,
   return TRUE;
 }
 
+/* Neutral, or no usable LUT (a bad file was warned about): the input. */
 static gboolean
-operation_process (GeglOperation        *operation,
-                   GeglOperationContext *context,
-                   const gchar          *output_prop,
-                   const GeglRectangle  *result,
-                   gint                  level)
+passes_through (GeglProperties *o)
 {
-  GeglProperties *o = GEGL_PROPERTIES (operation);
-
-  if (is_neutral (o) || !state_usable (o->user_data, o))
-    return ottica_op_pass_through (context);
-
-  return GEGL_OPERATION_CLASS (gegl_op_parent_class)->process (operation, context, output_prop,
-                                                               result, level);
+  return is_neutral (o) || !state_usable (o->user_data, o);
 }
+
+OTTICA_OP_DEFINE_PROCESS (passes_through)
 
 static void
 finalize (GObject *object)

@@ -122,7 +122,7 @@ process (GeglOperation       *operation,
 
   if (is_neutral (o))
     {
-      memcpy (out_buf, in_buf, (gsize) n_pixels * 4 * sizeof (float));
+      ottica_op_copy_pixels (in_buf, out_buf, n_pixels);
       return TRUE;
     }
 
@@ -147,19 +147,7 @@ process (GeglOperation       *operation,
   return TRUE;
 }
 
-static gboolean
-operation_process (GeglOperation        *operation,
-                   GeglOperationContext *context,
-                   const gchar          *output_prop,
-                   const GeglRectangle  *result,
-                   gint                  level)
-{
-  if (is_neutral (GEGL_PROPERTIES (operation)))
-    return ottica_op_pass_through (context);
-
-  return GEGL_OPERATION_CLASS (gegl_op_parent_class)->process (operation, context, output_prop,
-                                                               result, level);
-}
+OTTICA_OP_DEFINE_PROCESS (is_neutral)
 
 static void
 gegl_op_class_init (GeglOpClass *klass)

@@ -39,6 +39,37 @@ ottica_op_pass_through (GeglOperationContext *context)
   return TRUE;
 }
 
+/* The neutral path of a point process: RGBA float in to out, nothing to
+ * do when GEGL (or ottica:point-chain) runs the op in place. */
+static inline void
+ottica_op_copy_pixels (const void *in_buf,
+                       void       *out_buf,
+                       glong       n_pixels)
+{
+  if (in_buf != out_buf)
+    memcpy (out_buf, in_buf, (gsize) n_pixels * 4 * sizeof (float));
+}
+
+/* Defines operation_process() for an op whose @neutral (a function of
+ * GeglProperties *) says when its parameters change nothing: then the
+ * input is handed on untouched, with no pass and no conversion; otherwise
+ * the op's GEGL class processes as usual. Use it after "gegl-op.h" (it
+ * needs gegl_op_parent_class) and set operation_class->process to it. */
+#define OTTICA_OP_DEFINE_PROCESS(neutral)                                                  \
+  static gboolean                                                                          \
+  operation_process (GeglOperation        *operation,                                      \
+                     GeglOperationContext *context,                                        \
+                     const gchar          *output_prop,                                    \
+                     const GeglRectangle  *result,                                         \
+                     gint                  level)                                          \
+  {                                                                                        \
+    if (neutral (GEGL_PROPERTIES (operation)))                                             \
+      return ottica_op_pass_through (context);                                             \
+    return GEGL_OPERATION_CLASS (gegl_op_parent_class)->process (operation, context,       \
+                                                                 output_prop, result,      \
+                                                                 level);                   \
+  }
+
 /* Rec. 2020 luminance weights (ITU-R BT.2020). */
 #define OTTICA_REC2020_Y_R 0.2627f
 #define OTTICA_REC2020_Y_G 0.6780f

@@ -18,6 +18,7 @@ void gegl_op_mono_register_type (GTypeModule *module);
 void gegl_op_split_tone_register_type (GTypeModule *module);
 void gegl_op_glow_register_type (GTypeModule *module);
 void gegl_op_lut3d_register_type (GTypeModule *module);
+void gegl_op_point_chain_register_type (GTypeModule *module);
 
 static inline void
 ottica_op_list_register_all (GTypeModule *module)
@@ -32,4 +33,5 @@ ottica_op_list_register_all (GTypeModule *module)
   gegl_op_split_tone_register_type (module);
   gegl_op_glow_register_type (module);
   gegl_op_lut3d_register_type (module);
+  gegl_op_point_chain_register_type (module);
 }

@@ -7,6 +7,13 @@
  * amount only sets properties; changing the look rebuilds the children.
  * No look, an unknown id or an amount of 0 passes the input through.
  *
+ * Consecutive point operations (the falloff, colour, mono, tone curve,
+ * toning and LUT of most looks) do not each get a pass over the image:
+ * one ottica:point-chain node runs them all on each band of rows, which
+ * gives the same pixels at a fraction of the memory traffic. Their own
+ * nodes stay in the graph for their properties and extent, off the
+ * rendering path.
+ *
  * It lives with the looks, not in src/ops: it knows looks, not pixels.
  * ottica_look_op_ensure_registered() registers it, once, through its own
  * never-unloaded GTypeModule, as ottica-ops.c does for the pixel ops.
@@ -47,16 +54,63 @@ typedef struct
 {
   OtticaLook *look;     /* the look the children are built for, or NULL */
   GPtrArray  *nodes;    /* GeglNode*, one per step (owned by the graph) */
+  GPtrArray  *path;     /* GeglNode*, what the pixels go through, in order */
+  GPtrArray  *chains;   /* GPtrArray* of GeglOperation*, one per point-chain in path */
   char       *warned;   /* the unknown id last warned about */
 } LookState;
+
+static gboolean
+is_point_step (GeglNode *node)
+{
+  return GEGL_IS_OPERATION_POINT_FILTER (gegl_node_get_gegl_operation (node));
+}
 
 static void
 remove_children (GeglOperation *operation, LookState *state)
 {
+  for (guint i = 0; i < state->path->len; i++)
+    {
+      GeglNode *node = g_ptr_array_index (state->path, i);
+
+      if (g_ptr_array_find (state->nodes, node, NULL))
+        continue;
+      gegl_node_remove_child (operation->node, node);
+    }
   for (guint i = 0; i < state->nodes->len; i++)
     gegl_node_remove_child (operation->node, g_ptr_array_index (state->nodes, i));
   g_ptr_array_set_size (state->nodes, 0);
+  g_ptr_array_set_size (state->path, 0);
+  g_ptr_array_set_size (state->chains, 0);
   g_clear_pointer (&state->look, ottica_look_unref);
+}
+
+/* A run of two or more point steps, from @first to @last: one
+ * ottica:point-chain node on the path. The steps' own nodes read from the
+ * look's input, which has the extent every step sees (no step changes
+ * it), so that lens falloff finds the image's size. */
+static void
+add_chain (GeglOperation *operation,
+           LookState     *state,
+           guint          first,
+           guint          last)
+{
+  GeglNode  *input = gegl_node_get_input_proxy (operation->node, "input");
+  GPtrArray *steps = g_ptr_array_new_with_free_func (g_object_unref);
+  GeglNode  *chain;
+
+  for (guint i = first; i <= last; i++)
+    {
+      GeglNode *node = g_ptr_array_index (state->nodes, i);
+
+      gegl_node_link (input, node);
+      g_ptr_array_add (steps, g_object_ref (gegl_node_get_gegl_operation (node)));
+    }
+  chain = gegl_node_new_child (operation->node,
+                               "operation", "ottica:point-chain",
+                               "operations", steps,
+                               NULL);
+  g_ptr_array_add (state->chains, steps);
+  g_ptr_array_add (state->path, chain);
 }
 
 static void
@@ -72,6 +126,20 @@ build_children (GeglOperation *operation, LookState *state, const OtticaLook *lo
                                              NULL);
 
       g_ptr_array_add (state->nodes, child);
+    }
+
+  for (guint i = 0; i < n_steps;)
+    {
+      guint end = i;
+
+      if (is_point_step (g_ptr_array_index (state->nodes, i)))
+        while (end + 1 < n_steps && is_point_step (g_ptr_array_index (state->nodes, end + 1)))
+          end++;
+      if (end > i)
+        add_chain (operation, state, i, end);
+      else
+        g_ptr_array_add (state->path, g_ptr_array_index (state->nodes, i));
+      i = end + 1;
     }
 }
 
@@ -116,12 +184,18 @@ update (GeglOperation *operation)
       return;
     }
 
-  previous = input;
   for (guint i = 0; i < state->nodes->len; i++)
-    {
-      GeglNode *child = g_ptr_array_index (state->nodes, i);
+    ottica_look_apply_step (look, i, g_ptr_array_index (state->nodes, i), o->amount);
 
-      ottica_look_apply_step (look, i, child, o->amount);
+  previous = input;
+  for (guint i = 0, chain = 0; i < state->path->len; i++)
+    {
+      GeglNode *child = g_ptr_array_index (state->path, i);
+
+      /* A chain's steps changed behind its back: setting the list again
+       * invalidates the node, and what was rendered through it. */
+      if (!g_ptr_array_find (state->nodes, child, NULL))
+        gegl_node_set (child, "operations", g_ptr_array_index (state->chains, chain++), NULL);
       gegl_node_link (previous, child);
       previous = child;
     }
@@ -138,6 +212,8 @@ attach (GeglOperation *operation)
     {
       state = g_new0 (LookState, 1);
       state->nodes = g_ptr_array_new ();
+      state->path = g_ptr_array_new ();
+      state->chains = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
       o->user_data = state;
     }
   gegl_node_link (gegl_node_get_input_proxy (operation->node, "input"),
@@ -156,6 +232,8 @@ dispose (GObject *object)
       /* The children belong to the node, which goes with us. */
       g_clear_pointer (&state->look, ottica_look_unref);
       g_ptr_array_unref (state->nodes);
+      g_ptr_array_unref (state->path);
+      g_ptr_array_unref (state->chains);
       g_free (state->warned);
       g_free (state);
       o->user_data = NULL;

@@ -1,0 +1,139 @@
+/* point-chain.c: ottica:point-chain, several point operations run as one
+ * pass.
+ *
+ * A look chains up to six point operations (lens falloff, colour, black
+ * and white, tone curve, toning, LUT). As separate GEGL nodes each one
+ * allocates an output buffer and streams the whole region through memory;
+ * here they run one after the other on a band of rows small enough to
+ * stay in the processor's cache (the first reads the input, the others
+ * work in place), so the region goes through memory once. Each operation
+ * still runs its own code on its own parameters: the result is bit for
+ * bit that of the separate nodes.
+ *
+ * The operations are real ones, on nodes the caller owns (ottica:look
+ * makes them inside its graph, with their input linked to the same
+ * producer as this node's so that position-dependent ones see the
+ * image's extent); this op prepares them and calls their point process.
+ * After changing their properties the caller sets "operations" again, so
+ * that this node is invalidated. It is a building block for ottica:look,
+ * hidden from GIMP's list.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include <glib/gi18n-lib.h>
+
+#ifdef GEGL_PROPERTIES
+
+property_pointer (operations, _("Operations"),
+                  _("The point operations to run, in order: a GPtrArray of GeglOperation "
+                    "that the caller keeps alive"))
+
+#else
+
+#define GEGL_OP_POINT_FILTER
+#define GEGL_OP_NAME     point_chain
+#define GEGL_OP_C_SOURCE point-chain.c
+
+#include "gegl-op.h"
+#include "ottica-op-common.h"
+
+/* Pixels per band: 64 KiB of RGBA float, well inside L2. */
+#define BAND_PIXELS 4096
+
+static gboolean
+usable (GPtrArray *operations)
+{
+  if (operations == NULL || operations->len == 0)
+    return FALSE;
+  for (guint i = 0; i < operations->len; i++)
+    if (!GEGL_IS_OPERATION_POINT_FILTER (g_ptr_array_index (operations, i)))
+      return FALSE;
+  return TRUE;
+}
+
+static void
+prepare (GeglOperation *operation)
+{
+  GeglProperties *o = GEGL_PROPERTIES (operation);
+  GPtrArray      *operations = o->operations;
+
+  ottica_op_set_working_format (operation);
+  if (!usable (operations))
+    return;
+  /* GEGL prepares one graph at a time, single-threaded: so are these. */
+  for (guint i = 0; i < operations->len; i++)
+    {
+      GeglOperation      *step = g_ptr_array_index (operations, i);
+      GeglOperationClass *klass = GEGL_OPERATION_GET_CLASS (step);
+
+      if (klass->prepare != NULL)
+        klass->prepare (step);
+    }
+}
+
+static gboolean
+process (GeglOperation       *operation,
+         void                *in_buf,
+         void                *out_buf,
+         glong                n_pixels,
+         const GeglRectangle *roi,
+         gint                 level)
+{
+  GeglProperties *o = GEGL_PROPERTIES (operation);
+  GPtrArray      *operations = o->operations;
+  const float    *in = in_buf;
+  float          *out = out_buf;
+  gint            rows;
+
+  if (!usable (operations) || roi->width <= 0 ||
+      n_pixels != (glong) roi->width * roi->height)
+    {
+      ottica_op_copy_pixels (in_buf, out_buf, n_pixels);
+      return TRUE;
+    }
+
+  rows = MAX (BAND_PIXELS / roi->width, 1);
+  for (gint y = 0; y < roi->height; y += rows)
+    {
+      GeglRectangle band = { roi->x, roi->y + y, roi->width, MIN (rows, roi->height - y) };
+      gsize         offset = (gsize) y * roi->width * 4;
+      glong         n = (glong) band.width * band.height;
+      const float  *src = in + offset;
+      float        *dst = out + offset;
+
+      for (guint i = 0; i < operations->len; i++)
+        {
+          GeglOperation                 *step = g_ptr_array_index (operations, i);
+          GeglOperationPointFilterClass *klass = GEGL_OPERATION_POINT_FILTER_GET_CLASS (step);
+
+          if (!klass->process (step, (void *) src, dst, n, &band, level))
+            return FALSE;
+          src = dst;
+        }
+    }
+  return TRUE;
+}
+
+static void
+gegl_op_class_init (GeglOpClass *klass)
+{
+  GeglOperationClass            *operation_class = GEGL_OPERATION_CLASS (klass);
+  GeglOperationPointFilterClass *point_filter_class = GEGL_OPERATION_POINT_FILTER_CLASS (klass);
+
+  operation_class->prepare = prepare;
+  point_filter_class->process = process;
+  /* The steps run on the CPU. */
+  operation_class->opencl_support = FALSE;
+
+  gegl_operation_class_set_keys (operation_class,
+    "name",               "ottica:point-chain",
+    "title",              _("Point Operation Chain"),
+    "categories",         "hidden",
+    "position-dependent", "true",
+    "description",        _("Runs several point operations on each pixel in one pass, "
+                            "as ottica:look does for the operations of a look"),
+    "op-version",         "1:0",
+    NULL);
+}
+
+#endif
