@@ -356,6 +356,11 @@ START_TEST (test_out_of_range)
   ck_assert_uint_eq (count_warnings_containing ("“b.ottica”", "straighten"), 1);
   ck_assert_uint_eq (count_warnings_containing ("“b.ottica”", "rotation"), 1);
   ck_assert_uint_eq (count_warnings_containing ("“b.ottica”", "crop"), 1);
+  /* Each warning is one whole sentence (translated as one). */
+  ck_assert_uint_eq (count_warnings_containing ("“b.ottica”: “exposure” in [Light] is 9, "
+                                                "outside -5 to 5; using 5.", NULL), 1);
+  ck_assert_uint_eq (count_warnings_containing ("“b.ottica”: “rotation” in [Geometry] is -90, "
+                                                "not 0, 90, 180 or 270; using 270.", NULL), 1);
 }
 END_TEST
 
@@ -387,6 +392,17 @@ START_TEST (test_bad_values)
       ck_assert_msg (edit == NULL, "accepted: %s", cases[i].text);
       assert_error (error, OTTICA_ERROR_INVALID, "“IMG_2.CR2.ottica”", cases[i].detail);
     }
+
+  /* The message is one sentence that names the file, not a sentence
+   * glued to a fragment. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(OtticaEdit) edit = parse (cases[0].text, "IMG_2.CR2.ottica", &error);
+
+    ck_assert_ptr_null (edit);
+    ck_assert_str_eq (error->message, "“IMG_2.CR2.ottica” is not a valid Ottica edit file: “exposure” "
+                                      "in [Light] is “bright”, which is not a number.");
+  }
 }
 END_TEST
 

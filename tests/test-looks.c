@@ -10,12 +10,15 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <glib/gstdio.h>
+#include <gmodule.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "ottica-engine.h"
 #include "ottica-error.h"
+#include "ottica-image.h"
 #include "ottica-look-library.h"
 #include "ottica-test.h"
 
@@ -104,6 +107,16 @@ find_look (const char *id)
   return look;
 }
 
+/* The name of ottica:look's look property: "look" (as in
+ * "gegl … -- ottica:look look=documentary"), or "look-id" in builds
+ * from before it was renamed. */
+static const char *
+look_property (void)
+{
+  ottica_look_op_ensure_registered ();
+  return gegl_operation_find_property ("ottica:look", "look") != NULL ? "look" : "look-id";
+}
+
 static gboolean
 is_spatial (const char *operation)
 {
@@ -174,12 +187,18 @@ photo_buffer (int long_edge)
 {
   g_autofree char *path = ottica_test_bundled_photo ();
   g_autoptr(GeglNode) graph = gegl_node_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OtticaImage) image = NULL;
   GeglBuffer *scaled = NULL;
   GeglBuffer *working;
   GeglNode *load, *scale, *sink;
   GeglRectangle extent;
 
-  load = gegl_node_new_child (graph, "operation", "gegl:load", "path", path, NULL);
+  /* Ottica's own decoder, as the editor and exports load it (the engine
+   * does not load GEGL's JPEG loader). */
+  image = ottica_image_load (path, NULL, NULL, &error);
+  ck_assert_msg (image != NULL, "%s", error ? error->message : "");
+  load = gegl_node_new_child (graph, "operation", "gegl:buffer-source", "buffer", image->buffer, NULL);
   scale = gegl_node_new_child (graph, "operation", "gegl:scale-size-keepaspect",
                                "x", -1.0, "y", (double) long_edge,
                                "sampler", GEGL_SAMPLER_CUBIC, NULL);
@@ -208,7 +227,7 @@ render_look (GeglBuffer *source, const char *look_id, double amount, const Babl 
   ottica_look_op_ensure_registered ();
   input = gegl_node_new_child (graph, "operation", "gegl:buffer-source", "buffer", source, NULL);
   look = gegl_node_new_child (graph, "operation", "ottica:look",
-                              "look-id", look_id, "amount", amount, NULL);
+                              look_property (), look_id, "amount", amount, NULL);
   gegl_node_link (input, look);
   gegl_node_blit (look, 1.0, extent, format, pixels, GEGL_AUTO_ROWSTRIDE, GEGL_BLIT_DEFAULT);
   return pixels;
@@ -755,7 +774,7 @@ START_TEST (test_look_op_passthrough_and_updates)
   input = gegl_node_new_child (graph, "operation", "gegl:buffer-source", "buffer", photo, NULL);
   look = gegl_node_new_child (graph, "operation", "ottica:look", NULL);
   gegl_node_link (input, look);
-  gegl_node_get (look, "look-id", &id, "amount", &amount, NULL);
+  gegl_node_get (look, look_property (), &id, "amount", &amount, NULL);
   ck_assert_str_eq (id, "");
   ck_assert_double_eq (amount, 1.0);
   g_free (id);
@@ -766,13 +785,13 @@ START_TEST (test_look_op_passthrough_and_updates)
 
   /* An unknown id: a warning, and the input. */
   capture_warnings ();
-  gegl_node_set (look, "look-id", "no-such-look", NULL);
+  gegl_node_set (look, look_property (), "no-such-look", NULL);
   ck_assert_int_eq (warnings_seen, 1);
   gegl_node_blit (look, 1.0, extent, format, out, GEGL_AUTO_ROWSTRIDE, GEGL_BLIT_DEFAULT);
   ck_assert (memcmp (out, original, n * sizeof (float)) == 0);
 
   /* A look: one child per step; the amount only sets properties. */
-  gegl_node_set (look, "look-id", "documentary", NULL);
+  gegl_node_set (look, look_property (), "documentary", NULL);
   gegl_node_blit (look, 1.0, extent, format, out, GEGL_AUTO_ROWSTRIDE, GEGL_BLIT_DEFAULT);
   ck_assert (memcmp (out, original, n * sizeof (float)) != 0);
   before = gegl_node_get_children (look);
@@ -791,10 +810,10 @@ START_TEST (test_look_op_passthrough_and_updates)
   ck_assert (memcmp (out, original, n * sizeof (float)) == 0);
 
   /* Another look rebuilds; back to none passes through. */
-  gegl_node_set (look, "amount", 1.0, "look-id", "silver-mono", NULL);
+  gegl_node_set (look, "amount", 1.0, look_property (), "silver-mono", NULL);
   gegl_node_blit (look, 1.0, extent, format, out, GEGL_AUTO_ROWSTRIDE, GEGL_BLIT_DEFAULT);
   ck_assert (memcmp (out, original, n * sizeof (float)) != 0);
-  gegl_node_set (look, "look-id", "", NULL);
+  gegl_node_set (look, look_property (), "", NULL);
   gegl_node_blit (look, 1.0, extent, format, out, GEGL_AUTO_ROWSTRIDE, GEGL_BLIT_DEFAULT);
   ck_assert (memcmp (out, original, n * sizeof (float)) == 0);
 }
@@ -1231,6 +1250,598 @@ START_TEST (test_reference_renders)
 }
 END_TEST
 
+/* ---- digests (batch manifests) ------------------------------------------------ */
+
+START_TEST (test_look_digest)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OtticaLook) first = NULL;
+  g_autoptr(OtticaLook) changed = NULL;
+  g_autoptr(OtticaLook) same = NULL;
+  g_autofree char *first_digest = NULL;
+  g_autofree char *changed_digest = NULL;
+  g_autofree char *same_digest = NULL;
+  g_autofree char *changed_text = NULL;
+
+  reset_user_looks ();
+
+  /* Built-in looks: the SHA-256 of their file, lower-case hex, one each. */
+  for (guint i = 0; i < G_N_ELEMENTS (builtin_looks); i++)
+    {
+      const OtticaLook *look = find_look (builtin_looks[i].id);
+      g_autofree char *digest = ottica_look_dup_digest (look);
+      g_autofree char *expected = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256,
+                                                                ottica_look_get_bytes (look));
+
+      ck_assert_uint_eq (strlen (digest), 64);
+      ck_assert_msg (strspn (digest, "0123456789abcdef") == 64, "%s", digest);
+      ck_assert_str_eq (digest, expected);
+      ck_assert_msg (!g_hash_table_contains (seen, digest), "%s shares a digest", builtin_looks[i].id);
+      g_hash_table_add (seen, g_steal_pointer (&digest));
+    }
+
+  /* A user look: the digest of exactly its bytes (sha256sum of the file)… */
+  path = ottica_test_scratch_file ("my-warm.look");
+  ck_assert (g_file_set_contents (path, good_look, -1, NULL));
+  first = ottica_look_load (path, &error);
+  ck_assert_msg (first != NULL, "%s", error ? error->message : "");
+  first_digest = ottica_look_dup_digest (first);
+  ck_assert_str_eq (first_digest, "132cecbae1b713d5a833a04a0aa296ba62371aea5443898a5d2a9f540056c562");
+
+  /* …so editing the file under the same id changes it, and reading the
+   * same bytes again gives the same one. */
+  changed_text = g_strdup (good_look);
+  memcpy (strstr (changed_text, "slope=1.1"), "slope=1.3", strlen ("slope=1.3"));
+  ck_assert (g_file_set_contents (path, changed_text, -1, NULL));
+  changed = ottica_look_load (path, &error);
+  ck_assert_msg (changed != NULL, "%s", error ? error->message : "");
+  ck_assert_str_eq (ottica_look_get_id (changed), ottica_look_get_id (first));
+  changed_digest = ottica_look_dup_digest (changed);
+  ck_assert_str_ne (changed_digest, first_digest);
+
+  ck_assert (g_file_set_contents (path, good_look, -1, NULL));
+  same = ottica_look_load (path, &error);
+  ck_assert_msg (same != NULL, "%s", error ? error->message : "");
+  same_digest = ottica_look_dup_digest (same);
+  ck_assert_str_eq (same_digest, first_digest);
+}
+END_TEST
+
+/* ---- ottica-cli looks --export / --import ------------------------------------- */
+
+typedef struct
+{
+  int   status;   /* exit status, or -1 when killed by a signal */
+  char *out;
+  char *err;
+} CliRun;
+
+static void
+cli_run_clear (CliRun *run)
+{
+  g_free (run->out);
+  g_free (run->err);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CliRun, cli_run_clear)
+
+static const char *
+cli_path (void)
+{
+  const char *path = g_getenv ("OTTICA_CLI");
+
+  return path != NULL ? path : OTTICA_BUILD_DIR "/src/cli/ottica-cli";
+}
+
+/* Runs ottica-cli with @args (NULL-terminated) in the scratch folder, with
+ * $XDG_DATA_HOME set to @data_home and messages in English. */
+static CliRun
+run_cli_looks (const char *data_home, const char * const *args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) envp = g_get_environ ();
+  CliRun run = { -1, NULL, NULL };
+  int wait_status = 0;
+
+  envp = g_environ_setenv (envp, "XDG_DATA_HOME", data_home, TRUE);
+  envp = g_environ_setenv (envp, "LC_ALL", "C.UTF-8", TRUE);
+  g_ptr_array_add (argv, (char *) cli_path ());
+  for (const char * const *a = args; *a != NULL; a++)
+    g_ptr_array_add (argv, (char *) *a);
+  g_ptr_array_add (argv, NULL);
+
+  ck_assert_msg (g_spawn_sync (ottica_test_scratch_dir (), (char **) argv->pdata, envp,
+                               G_SPAWN_DEFAULT, NULL, NULL, &run.out, &run.err, &wait_status, &error),
+                 "could not run %s: %s", cli_path (), error ? error->message : "");
+  if (WIFEXITED (wait_status))
+    run.status = WEXITSTATUS (wait_status);
+  return run;
+}
+
+#define looks_cli(home, ...) run_cli_looks (home, (const char * const[]) { __VA_ARGS__, NULL })
+
+static char *
+read_text (const char *path)
+{
+  char *contents = NULL;
+
+  ck_assert_msg (g_file_get_contents (path, &contents, NULL, NULL), "cannot read %s", path);
+  return contents;
+}
+
+/* TRUE when a line of `ottica-cli looks` starts with @id and names @name. */
+static gboolean
+listing_has (const char *listing, const char *id, const char *name)
+{
+  g_auto(GStrv) lines = g_strsplit (listing, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) words = g_strsplit_set (lines[i], " ", 2);
+
+      if (g_strcmp0 (words[0], id) == 0 && strstr (lines[i], name) != NULL)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+START_TEST (test_cli_export_import)
+{
+  const char *scratch = ottica_test_scratch_dir ();
+  g_autofree char *home = g_build_filename (scratch, "data-home", NULL);
+  g_autofree char *installed_dir = g_build_filename (home, "ottica", "looks", NULL);
+  g_autofree char *exported = g_build_filename (scratch, "documentary.look", NULL);
+  g_autofree char *folder = g_build_filename (scratch, "shared", NULL);
+  g_autofree char *in_folder = g_build_filename (folder, "silver-mono.look", NULL);
+  g_autofree char *source = g_build_filename (OTTICA_SOURCE_DIR, "data", "looks", "documentary.look", NULL);
+  g_autofree char *mine = g_build_filename (scratch, "my-documentary.look", NULL);
+  g_autofree char *installed = g_build_filename (installed_dir, "my-doc.look", NULL);
+  g_autofree char *original = read_text (source);
+  g_autofree char *text = NULL;
+  g_autoptr(GString) edited = NULL;
+
+  /* A built-in look, written as its file is, atomically. */
+  {
+    g_auto(CliRun) run = looks_cli (home, "looks", "--export", "documentary", exported);
+
+    ck_assert_msg (run.status == 0, "%d: %s", run.status, run.err);
+    text = read_text (exported);
+    ck_assert_str_eq (text, original);
+    g_clear_pointer (&text, g_free);
+  }
+  /* Never over an existing file unless asked. */
+  ck_assert (g_file_set_contents (exported, "mine", -1, NULL));
+  {
+    g_auto(CliRun) run = looks_cli (home, "looks", "--export", "documentary", exported);
+
+    ck_assert_int_eq (run.status, 1);
+    ck_assert_msg (strstr (run.err, "“documentary.look”") != NULL, "%s", run.err);
+    text = read_text (exported);
+    ck_assert_str_eq (text, "mine");
+    g_clear_pointer (&text, g_free);
+  }
+  {
+    g_auto(CliRun) run = looks_cli (home, "looks", "--export", "documentary", exported, "--overwrite");
+
+    ck_assert_msg (run.status == 0, "%d: %s", run.status, run.err);
+    text = read_text (exported);
+    ck_assert_str_eq (text, original);
+    g_clear_pointer (&text, g_free);
+  }
+  /* Into a folder: ID.look there. Unknown ids and wrong endings are
+   * usage errors. */
+  ck_assert_int_eq (g_mkdir_with_parents (folder, 0755), 0);
+  {
+    g_auto(CliRun) run = looks_cli (home, "looks", "--export", "silver-mono", folder);
+
+    ck_assert_msg (run.status == 0, "%d: %s", run.status, run.err);
+    ck_assert (g_file_test (in_folder, G_FILE_TEST_IS_REGULAR));
+  }
+  {
+    g_auto(CliRun) unknown = looks_cli (home, "looks", "--export", "no-such-look", "x.look");
+    g_auto(CliRun) ending = looks_cli (home, "looks", "--export", "documentary", "x.cube");
+    g_auto(CliRun) both = looks_cli (home, "looks", "--export", "documentary", "--import", "x.look");
+    g_auto(CliRun) nothing = looks_cli (home, "looks", "--import");
+
+    ck_assert_int_eq (unknown.status, 2);
+    ck_assert_msg (strstr (unknown.err, "“no-such-look”") != NULL, "%s", unknown.err);
+    ck_assert_int_eq (ending.status, 2);
+    ck_assert_msg (strstr (ending.err, "“x.cube”") != NULL, "%s", ending.err);
+    {
+      g_autofree char *cube = g_build_filename (scratch, "x.cube", NULL);
+
+      ck_assert (!g_file_test (cube, G_FILE_TEST_EXISTS));
+    }
+    ck_assert_int_eq (both.status, 2);
+    ck_assert_int_eq (nothing.status, 2);
+  }
+
+  /* A built-in's id cannot be imported as is… */
+  {
+    g_auto(CliRun) run = looks_cli (home, "looks", "--import", exported);
+    g_autofree char *copy = g_build_filename (installed_dir, "documentary.look", NULL);
+
+    ck_assert_int_eq (run.status, 1);
+    ck_assert_msg (strstr (run.err, "“documentary.look”") != NULL, "%s", run.err);
+    ck_assert (!g_file_test (copy, G_FILE_TEST_EXISTS));
+  }
+  /* …but with its id edited it is a look of one's own, listed by ottica-cli. */
+  edited = g_string_new (original);
+  ck_assert_uint_eq (g_string_replace (edited, "\nid=documentary\n", "\nid=my-doc\n", 1), 1);
+  ck_assert_uint_eq (g_string_replace (edited, "\nname=Documentary\n", "\nname=My Documentary\n", 1), 1);
+  ck_assert (g_file_set_contents (mine, edited->str, -1, NULL));
+  {
+    g_auto(CliRun) run = looks_cli (home, "looks", "--import", mine);
+    g_auto(CliRun) list = looks_cli (home, "looks");
+
+    ck_assert_msg (run.status == 0, "%d: %s", run.status, run.err);
+    ck_assert_msg (strstr (run.out, "my-doc") != NULL, "%s", run.out);
+    text = read_text (installed);
+    ck_assert_str_eq (text, edited->str);
+    g_clear_pointer (&text, g_free);
+    ck_assert_int_eq (list.status, 0);
+    ck_assert_msg (listing_has (list.out, "my-doc", "My Documentary"), "%s", list.out);
+    ck_assert_msg (listing_has (list.out, "documentary", "Documentary"), "%s", list.out);
+  }
+
+  /* A different look under that id: refused unless --overwrite. */
+  ck_assert_uint_eq (g_string_replace (edited, "\nname=My Documentary\n", "\nname=My Documentary 2\n", 1), 1);
+  ck_assert (g_file_set_contents (mine, edited->str, -1, NULL));
+  {
+    g_auto(CliRun) refused = looks_cli (home, "looks", "--import", mine);
+
+    ck_assert_int_eq (refused.status, 1);
+    ck_assert_msg (strstr (refused.err, "“my-documentary.look”") != NULL, "%s", refused.err);
+    text = read_text (installed);
+    ck_assert_str_ne (text, edited->str);
+    g_clear_pointer (&text, g_free);
+  }
+  {
+    g_auto(CliRun) replaced = looks_cli (home, "looks", "--import", "--overwrite", mine);
+
+    ck_assert_msg (replaced.status == 0, "%d: %s", replaced.status, replaced.err);
+    text = read_text (installed);
+    ck_assert_str_eq (text, edited->str);
+    g_clear_pointer (&text, g_free);
+  }
+}
+END_TEST
+
+START_TEST (test_cli_import_refuses_bad_files)
+{
+  const char *scratch = ottica_test_scratch_dir ();
+  g_autofree char *home = g_build_filename (scratch, "data-home", NULL);
+  g_autofree char *garbage = g_build_filename (scratch, "garbage.look", NULL);
+  g_autofree char *nan = g_build_filename (scratch, "not-a-number.look", NULL);
+  g_autofree char *truncated = g_build_filename (scratch, "truncated.look", NULL);
+  g_autofree char *bad_cube = g_build_filename (scratch, "short.cube", NULL);
+  g_autofree char *good = g_build_filename (scratch, "good.look", NULL);
+  g_autofree char *installed = g_build_filename (home, "ottica", "looks", "my-warm.look", NULL);
+  g_autofree char *nan_look = g_strdup (good_look);
+  g_autofree char *cut = g_strndup (good_look, strstr (good_look, "[ottica:tone-curve]") - good_look + 10);
+  guint8 bytes[512];
+  const char *bad[] = { "“garbage.look”", "“not-a-number.look”", "“truncated.look”", "“short.cube”",
+                        "“missing.look”" };
+
+  /* Binary noise, NaN, a file cut in the middle of a group name, a LUT
+   * with too few entries, a file that is not there. */
+  for (guint i = 0; i < sizeof bytes; i++)
+    bytes[i] = (guint8) (i * 73 + 11);
+  bytes[7] = 0;
+  ck_assert (g_file_set_contents (garbage, (const char *) bytes, sizeof bytes, NULL));
+  memcpy (strstr (nan_look, "slope=1.1"), "slope=nan", strlen ("slope=nan"));
+  ck_assert (g_file_set_contents (nan, nan_look, -1, NULL));
+  ck_assert (g_file_set_contents (truncated, cut, -1, NULL));
+  ck_assert (g_file_set_contents (bad_cube, "LUT_3D_SIZE 2\n0 0 0\n1 0 0\n", -1, NULL));
+  ck_assert (g_file_set_contents (good, good_look, -1, NULL));
+
+  {
+    g_auto(CliRun) run = looks_cli (home, "looks", "--import", garbage, nan, truncated, good,
+                                    bad_cube, "missing.look");
+    g_auto(CliRun) list = looks_cli (home, "looks");
+    g_autofree char *text = NULL;
+
+    ck_assert_int_eq (run.status, 1);
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      ck_assert_msg (strstr (run.err, bad[i]) != NULL, "no %s in: %s", bad[i], run.err);
+    /* One line per bad file, each from ottica-cli, and a count. */
+    ck_assert_msg (strstr (run.err, "ottica-cli: “not-a-number.look”") != NULL, "%s", run.err);
+    ck_assert_msg (strstr (run.err, "5 look files could not be imported") != NULL, "%s", run.err);
+    /* The good one among them is imported all the same. */
+    ck_assert_msg (strstr (run.out, "“good.look”") != NULL, "%s", run.out);
+    text = read_text (installed);
+    ck_assert_str_eq (text, good_look);
+    ck_assert_msg (listing_has (list.out, "my-warm", "My Warm"), "%s", list.out);
+    /* Nothing of the bad ones lands in the looks folder. */
+    ck_assert_msg (strstr (list.err, "warning") == NULL, "%s", list.err);
+  }
+}
+END_TEST
+
+/* ---- the GEGL module, through the gegl command ------------------------------------ */
+
+/* GEGL_PATH for the gegl command: this build's module, then GEGL's own
+ * operations (GEGL_PATH replaces GEGL's folder, it does not add to it). */
+static char *
+module_gegl_path (void)
+{
+  const char *plugins = g_getenv ("OTTICA_GEGL_PLUGINS_DIR");
+  g_autofree char *from_pkg_config = NULL;
+  const char *pkg_config_argv[] = { "pkg-config", "--variable=pluginsdir", "gegl-0.4", NULL };
+
+  if (plugins == NULL
+      && g_spawn_sync (NULL, (char **) pkg_config_argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                       NULL, NULL, &from_pkg_config, NULL, NULL, NULL))
+    plugins = g_strstrip (from_pkg_config);
+  if (plugins == NULL || plugins[0] == '\0')
+    return NULL;
+  return g_strconcat (OTTICA_BUILD_DIR "/src/module", G_SEARCHPATH_SEPARATOR_S, plugins, NULL);
+}
+
+/* Runs the gegl command with @args; its exit status, output in @out. */
+static int
+run_gegl (const char *gegl_path, char **out, const char * const *args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) envp = g_get_environ ();
+  g_autofree char *err = NULL;
+  int wait_status = 0;
+
+  envp = g_environ_setenv (envp, "GEGL_PATH", gegl_path, TRUE);
+  /* GEGL 0.4.42 takes GEGL_SWAP=RAM for a folder name. */
+  envp = g_environ_unsetenv (envp, "GEGL_SWAP");
+  g_ptr_array_add (argv, (char *) "gegl");
+  for (const char * const *a = args; *a != NULL; a++)
+    g_ptr_array_add (argv, (char *) *a);
+  g_ptr_array_add (argv, NULL);
+  ck_assert_msg (g_spawn_sync (ottica_test_scratch_dir (), (char **) argv->pdata, envp,
+                               G_SPAWN_SEARCH_PATH, NULL, NULL, out, &err, &wait_status, &error),
+                 "could not run gegl: %s", error ? error->message : "");
+  /* gegl says "Error: …" on stderr but exits 0 for a bad property. */
+  ck_assert_msg (strstr (err, "Error") == NULL && strstr (err, "CRITICAL") == NULL
+                 && strstr (err, "WARNING") == NULL, "gegl said: %s", err);
+  return WIFEXITED (wait_status) ? WEXITSTATUS (wait_status) : -1;
+}
+
+#define gegl_cli(path, out, ...) run_gegl (path, out, (const char * const[]) { __VA_ARGS__, NULL })
+
+#define MODULE_W 96
+#define MODULE_H 64
+
+/* The test image: the top half a flat mid grey (for lens falloff), the
+ * bottom half a grey ramp from black to white across (for tone curves),
+ * as 8-bit sRGB. Written as a binary PPM by hand, so that this process
+ * needs no GEGL saver (the engine loads only the modules Ottica uses);
+ * returns its Y' (0..1) per pixel. */
+static float *
+write_module_input (const char *path)
+{
+  g_autoptr(GString) ppm = g_string_new (NULL);
+  float *grey = g_new (float, MODULE_W * MODULE_H);
+
+  g_string_append_printf (ppm, "P6\n%d %d\n255\n", MODULE_W, MODULE_H);
+  for (int y = 0; y < MODULE_H; y++)
+    for (int x = 0; x < MODULE_W; x++)
+      {
+        guint8 v = y < MODULE_H / 2 ? 128 : (guint8) lround (255.0 * x / (MODULE_W - 1));
+
+        for (int c = 0; c < 3; c++)
+          g_string_append_c (ppm, (char) v);
+        grey[y * MODULE_W + x] = v / 255.0f;
+      }
+  ck_assert (g_file_set_contents (path, ppm->str, (gssize) ppm->len, NULL));
+  return grey;
+}
+
+/* Y' (sRGB-encoded grey, 0..1) of every pixel of a PNG. */
+static float *
+read_grey (const char *path)
+{
+  g_autoptr(GeglNode) graph = gegl_node_new ();
+  GeglRectangle extent = { 0, 0, MODULE_W, MODULE_H };
+  float *grey = g_new0 (float, MODULE_W * MODULE_H);
+  GeglNode *load;
+  GeglRectangle bounds;
+
+  ck_assert_msg (g_file_test (path, G_FILE_TEST_IS_REGULAR), "gegl wrote no %s", path);
+  load = gegl_node_new_child (graph, "operation", "gegl:png-load", "path", path, NULL);
+  bounds = gegl_node_get_bounding_box (load);
+  ck_assert_int_eq (bounds.width, MODULE_W);
+  ck_assert_int_eq (bounds.height, MODULE_H);
+  gegl_node_blit (load, 1.0, &extent, babl_format ("Y' float"), grey, GEGL_AUTO_ROWSTRIDE,
+                  GEGL_BLIT_DEFAULT);
+  return grey;
+}
+
+static double
+mean_grey (const float *grey, int x0, int y0, int width, int height)
+{
+  double sum = 0.0;
+
+  for (int y = y0; y < y0 + height; y++)
+    for (int x = x0; x < x0 + width; x++)
+      sum += grey[y * MODULE_W + x];
+  return sum / (width * height);
+}
+
+static double
+max_difference (const float *a, const float *b)
+{
+  double worst = 0.0;
+
+  for (int i = 0; i < MODULE_W * MODULE_H; i++)
+    worst = MAX (worst, fabs (a[i] - b[i]));
+  return worst;
+}
+
+START_TEST (test_gegl_module)
+{
+  g_autofree char *module = g_build_filename (OTTICA_BUILD_DIR, "src", "module", "ottica-gegl-ops.so", NULL);
+  g_autofree char *gegl_path = NULL;
+  g_autofree char *input = ottica_test_scratch_file ("input.ppm");
+  g_autofree char *toe_out = ottica_test_scratch_file ("toe.png");
+  g_autofree char *look_out = ottica_test_scratch_file ("look.png");
+  g_autofree char *part_out = ottica_test_scratch_file ("look-0.5.png");
+  g_autofree char *zero_out = ottica_test_scratch_file ("look-0.png");
+  g_autofree char *list = NULL;
+  g_autofree char *look_arg = NULL;
+  g_autofree float *in = NULL;
+  g_autofree float *toe = NULL;
+  g_autofree float *full = NULL;
+  g_autofree float *part = NULL;
+  g_autofree float *zero = NULL;
+  const int ramp_y = MODULE_H / 2 + 4, ramp_h = MODULE_H / 2 - 8;
+  double falloff_full, falloff_part, falloff_in;
+
+  if (g_find_program_in_path ("gegl") == NULL)
+    {
+      ottica_test_skip ("the gegl command is not installed (Debian package gegl)");
+      return;
+    }
+  if (!g_file_test (module, G_FILE_TEST_IS_REGULAR))
+    {
+      ottica_test_skip ("the GEGL module is not built (-Dgegl_module=false)");
+      return;
+    }
+  gegl_path = module_gegl_path ();
+  if (gegl_path == NULL)
+    {
+      ottica_test_skip ("GEGL's module folder is unknown: set OTTICA_GEGL_PLUGINS_DIR");
+      return;
+    }
+
+  /* gegl lists every operation of the module, ottica:look among them. */
+  ck_assert_int_eq (gegl_cli (gegl_path, &list, "--list-all"), 0);
+  for (const char * const *op = ottica_look_operations (); *op != NULL; op++)
+    ck_assert_msg (strstr (list, *op) != NULL, "gegl does not list %s", *op);
+  ck_assert_msg (strstr (list, "ottica:look\n") != NULL, "gegl does not list ottica:look");
+
+  in = write_module_input (input);
+
+  /* A tone curve: a negative toe darkens the shadows of the ramp and
+   * leaves mid grey and above alone. */
+  ck_assert_int_eq (gegl_cli (gegl_path, NULL, input, "-o", toe_out, "--",
+                              "ottica:tone-curve", "toe=-1.0"), 0);
+  toe = read_grey (toe_out);
+  ck_assert_msg (mean_grey (toe, 8, ramp_y, 16, ramp_h) < mean_grey (in, 8, ramp_y, 16, ramp_h) - 0.02,
+                 "shadows %g → %g", mean_grey (in, 8, ramp_y, 16, ramp_h),
+                 mean_grey (toe, 8, ramp_y, 16, ramp_h));
+  ck_assert_double_le (fabs (mean_grey (toe, 72, ramp_y, 16, ramp_h) - mean_grey (in, 72, ramp_y, 16, ramp_h)),
+                       1.0 / 255);
+  for (int x = 1; x < MODULE_W; x++)
+    ck_assert_msg (toe[ramp_y * MODULE_W + x] >= toe[ramp_y * MODULE_W + x - 1] - 1e-4,
+                   "not monotone at %d", x);
+
+  /* A whole look: Documentary's lens falloff darkens the corners of the
+   * flat grey, more at amount 1 than at 0.5; amount 0 is the original. */
+  look_arg = g_strdup_printf ("%s=documentary", look_property ());
+  ck_assert_int_eq (gegl_cli (gegl_path, NULL, input, "-o", look_out, "--",
+                              "ottica:look", look_arg, "amount=1"), 0);
+  ck_assert_int_eq (gegl_cli (gegl_path, NULL, input, "-o", part_out, "--",
+                              "ottica:look", look_arg, "amount=0.5"), 0);
+  ck_assert_int_eq (gegl_cli (gegl_path, NULL, input, "-o", zero_out, "--",
+                              "ottica:look", look_arg, "amount=0"), 0);
+  full = read_grey (look_out);
+  part = read_grey (part_out);
+  zero = read_grey (zero_out);
+
+  falloff_in = mean_grey (in, 0, 0, 6, 6) - mean_grey (in, MODULE_W / 2 - 3, 10, 6, 6);
+  falloff_full = mean_grey (full, 0, 0, 6, 6) - mean_grey (full, MODULE_W / 2 - 3, 10, 6, 6);
+  falloff_part = mean_grey (part, 0, 0, 6, 6) - mean_grey (part, MODULE_W / 2 - 3, 10, 6, 6);
+  ck_assert_double_eq_tol (falloff_in, 0.0, 1e-6);
+  ck_assert_msg (falloff_full < -0.03, "corner − centre at amount 1: %g", falloff_full);
+  ck_assert_msg (falloff_part < -0.01 && falloff_part > falloff_full,
+                 "corner − centre at 0.5: %g, at 1: %g", falloff_part, falloff_full);
+  /* Deep blacks: the ramp's shadows go down. */
+  ck_assert_msg (mean_grey (full, 4, ramp_y, 12, ramp_h) < mean_grey (in, 4, ramp_y, 12, ramp_h),
+                 "shadows %g → %g", mean_grey (in, 4, ramp_y, 12, ramp_h),
+                 mean_grey (full, 4, ramp_y, 12, ramp_h));
+  ck_assert_double_le (max_difference (zero, in), 1.0 / 255);
+  ck_assert_double_gt (max_difference (full, in), 10.0 / 255);
+}
+END_TEST
+
+/* A GTypeModule for loading the GEGL module by hand, as GEGL would. */
+#define TEST_TYPE_HOST_MODULE (test_host_module_get_type ())
+G_DECLARE_FINAL_TYPE (TestHostModule, test_host_module, TEST, HOST_MODULE, GTypeModule)
+
+struct _TestHostModule
+{
+  GTypeModule parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (TestHostModule, test_host_module, G_TYPE_TYPE_MODULE)
+
+static gboolean
+test_host_module_load (GTypeModule *module)
+{
+  return TRUE;
+}
+
+static void
+test_host_module_unload (GTypeModule *module)
+{
+}
+
+static void
+test_host_module_class_init (TestHostModuleClass *klass)
+{
+  G_TYPE_MODULE_CLASS (klass)->load = test_host_module_load;
+  G_TYPE_MODULE_CLASS (klass)->unload = test_host_module_unload;
+}
+
+static void
+test_host_module_init (TestHostModule *self)
+{
+}
+
+/* In a process that has Ottica's own operations (this one: the engine
+ * registered them), the GEGL module registers nothing: no clashing
+ * types, and ottica:look stays the one that sees this process's looks. */
+START_TEST (test_gegl_module_defers_to_ottica)
+{
+  g_autofree char *path = g_build_filename (OTTICA_BUILD_DIR, "src", "module", "ottica-gegl-ops.so", NULL);
+  gboolean (*module_register) (GTypeModule *) = NULL;
+  GTypePlugin *before, *after;
+  GTypeModule *host;
+  GModule *module;
+
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    {
+      ottica_test_skip ("the GEGL module is not built (-Dgegl_module=false)");
+      return;
+    }
+  ottica_look_op_ensure_registered ();
+  ck_assert (gegl_has_operation ("ottica:tone-curve"));
+  before = g_type_get_plugin (g_type_from_name ("GeglOptone-curve_c"));
+  ck_assert_ptr_nonnull (before);
+
+  module = g_module_open (path, G_MODULE_BIND_LOCAL);
+  ck_assert_msg (module != NULL, "%s", g_module_error ());
+  ck_assert (g_module_symbol (module, "gegl_module_register", (gpointer *) &module_register));
+  host = g_object_new (TEST_TYPE_HOST_MODULE, NULL);
+  g_type_module_use (host);
+
+  capture_warnings ();
+  ck_assert (module_register (host));
+  ck_assert_msg (warnings_seen == 0, "%s", warnings_text != NULL ? warnings_text->str : "");
+  after = g_type_get_plugin (g_type_from_name ("GeglOptone-curve_c"));
+  ck_assert_ptr_eq (after, before);
+  ck_assert_ptr_ne (after, (GTypePlugin *) host);
+  /* Nothing else is visible in it: only GEGL's two entry points. */
+  {
+    gpointer symbol = NULL;
+
+    ck_assert (!g_module_symbol (module, "ottica_look_library_find", &symbol));
+    ck_assert (!g_module_symbol (module, "gegl_op_tone_curve_register_type", &symbol));
+  }
+}
+END_TEST
+
 int
 main (void)
 {
@@ -1261,6 +1872,18 @@ main (void)
       tcase_add_test (tc, test_out_of_range_clamped);
       tcase_add_test (tc, test_export_import_round_trip);
       tcase_add_test (tc, test_cube_looks);
+      tcase_add_test (tc, test_look_digest);
+      suite_add_tcase (suite, tc);
+
+      tc = ottica_test_plain_case ("cli");
+      tcase_set_timeout (tc, 120);  /* fourteen runs of ottica-cli */
+      tcase_add_test (tc, test_cli_export_import);
+      tcase_add_test (tc, test_cli_import_refuses_bad_files);
+      suite_add_tcase (suite, tc);
+
+      tc = ottica_test_case ("gegl-module");
+      tcase_add_test (tc, test_gegl_module);
+      tcase_add_test (tc, test_gegl_module_defers_to_ottica);
       suite_add_tcase (suite, tc);
 
       tc = ottica_test_case ("look-op");

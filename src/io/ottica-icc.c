@@ -47,16 +47,41 @@ new_context (void)
   return context;
 }
 
-static const char *
-describe_color_space (cmsColorSpaceSignature space)
+/* Why a profile for another colour model cannot be used, one whole
+ * sentence per model for translators. */
+static void
+set_color_space_error (GError                 **error,
+                       const char              *file_name,
+                       cmsColorSpaceSignature   space)
 {
   switch ((guint32) space)
     {
-    case cmsSigLabData: return _("Lab colours");
-    case cmsSigXYZData: return _("XYZ colours");
-    case cmsSigYCbCrData: return _("YCbCr colours");
-    case cmsSigCmyData: return _("CMY inks");
-    default: return _("an unusual colour model");
+    case cmsSigLabData:
+      g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_UNSUPPORTED,
+                   _("The colour profile in “%s” cannot be used: it describes Lab colours."),
+                   file_name);
+      break;
+    case cmsSigXYZData:
+      g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_UNSUPPORTED,
+                   _("The colour profile in “%s” cannot be used: it describes XYZ colours."),
+                   file_name);
+      break;
+    case cmsSigYCbCrData:
+      g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_UNSUPPORTED,
+                   _("The colour profile in “%s” cannot be used: it describes YCbCr colours."),
+                   file_name);
+      break;
+    case cmsSigCmyData:
+      g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_UNSUPPORTED,
+                   _("The colour profile in “%s” cannot be used: it describes CMY inks."),
+                   file_name);
+      break;
+    default:
+      g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_UNSUPPORTED,
+                   _("The colour profile in “%s” cannot be used: it describes an unusual "
+                     "colour model."),
+                   file_name);
+      break;
     }
 }
 
@@ -115,9 +140,7 @@ open_valid_profile (cmsContext       context,
     case cmsSigGrayData: found = OTTICA_ICC_MODEL_GRAY; break;
     case cmsSigCmykData: found = OTTICA_ICC_MODEL_CMYK; break;
     default:
-      g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_UNSUPPORTED,
-                   _("The colour profile in “%s” cannot be used: it describes %s."),
-                   file_name, describe_color_space (space));
+      set_color_space_error (error, file_name, space);
       cmsCloseProfile (profile);
       return NULL;
     }
@@ -310,10 +333,12 @@ ottica_icc_transform_new (GBytes           *icc,
   if (model != pixels_model (pixels))
     {
       g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_UNSUPPORTED,
-                   _("The colour profile in “%s” does not fit its pixels: it is for %s images."),
-                   file_name,
-                   model == OTTICA_ICC_MODEL_RGB ? _("RGB")
-                   : model == OTTICA_ICC_MODEL_GRAY ? _("grayscale") : _("CMYK"));
+                   model == OTTICA_ICC_MODEL_RGB
+                   ? _("The colour profile in “%s” does not fit its pixels: it is for RGB images.")
+                   : model == OTTICA_ICC_MODEL_GRAY
+                   ? _("The colour profile in “%s” does not fit its pixels: it is for greyscale images.")
+                   : _("The colour profile in “%s” does not fit its pixels: it is for CMYK images."),
+                   file_name);
       cmsCloseProfile (input);
       return NULL;
     }

@@ -451,8 +451,10 @@ fit_exif (GExiv2Metadata *meta, const char *dest_name)
     return;
 
   /* Pathological (thousands of small tags): keep only what identifies the
-   * photo rather than fail the export. */
-  g_warning ("EXIF for %s cannot fit in 64 KB; keeping only camera, date and exposure",
+   * photo rather than fail the export. The person exporting sees this
+   * (ottica-cli prints it), so it is translated. */
+  g_warning (_("The EXIF metadata of “%s” does not fit in 64 KB; only the camera, date and "
+               "exposure are kept."),
              dest_name);
   {
     static const char * const essential[] = {
@@ -546,9 +548,13 @@ ottica_metadata_copy (const char           *source,
 
   if (!ok)
     {
-      g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_FAILED,
-                   _("Could not write the metadata of “%s”: %s"),
-                   dest_name, local_error ? local_error->message : _("unknown error"));
+      if (local_error != NULL)
+        g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_FAILED,
+                     _("Could not write the metadata of “%s”: %s"),
+                     dest_name, local_error->message);
+      else
+        g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_FAILED,
+                     _("Could not write the metadata of “%s”."), dest_name);
       return FALSE;
     }
   return TRUE;
@@ -727,6 +733,19 @@ describe_exposure (GExiv2Metadata *meta)
   return g_string_free (text, FALSE);
 }
 
+static void append_line (GString *text, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+static void
+append_line (GString *text, const char *format, ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  g_string_append_vprintf (text, format, args);
+  va_end (args);
+  g_string_append_c (text, '\n');
+}
+
 char *
 ottica_metadata_describe (const char *path)
 {
@@ -764,36 +783,37 @@ ottica_metadata_describe (const char *path)
   software = get_string (meta, "Exif.Image.Software");
   g_mutex_unlock (&exiv2_lock);
 
+  /* One translatable line each ("Label: value"): languages differ in how
+   * a label meets its value. */
   text = g_string_new (NULL);
   if (camera != NULL)
-    g_string_append_printf (text, "%s: %s\n", _("Camera"), camera);
+    append_line (text, _("Camera: %s"), camera);
   if (lens != NULL)
-    g_string_append_printf (text, "%s: %s\n", _("Lens"), lens);
+    append_line (text, _("Lens: %s"), lens);
   if (exposure != NULL)
-    g_string_append_printf (text, "%s: %s\n", _("Exposure"), exposure);
+    append_line (text, _("Exposure: %s"), exposure);
   if (focal > 0)
     {
       if (focal35 > 0 && fabs (focal35 - focal) > 0.5)
-        g_string_append_printf (text, "%s: %.0f mm (%ld mm %s)\n", _("Focal length"),
-                                focal, focal35, _("in 35 mm terms"));
+        append_line (text, _("Focal length: %.0f mm (%ld mm in 35 mm terms)"), focal, focal35);
       else
-        g_string_append_printf (text, "%s: %.0f mm\n", _("Focal length"), focal);
+        append_line (text, _("Focal length: %.0f mm"), focal);
     }
   if (date != NULL)
-    g_string_append_printf (text, "%s: %s\n", _("Taken"), date);
+    append_line (text, _("Taken: %s"), date);
   if (has_gps)
     {
-      g_string_append_printf (text, "%s: %.5f, %.5f", _("Location"), lat, lon);
       if (!isnan (alt))
-        g_string_append_printf (text, " (%.0f m)", alt);
-      g_string_append_c (text, '\n');
+        append_line (text, _("Location: %.5f, %.5f (%.0f m)"), lat, lon, alt);
+      else
+        append_line (text, _("Location: %.5f, %.5f"), lat, lon);
     }
   if (artist != NULL)
-    g_string_append_printf (text, "%s: %s\n", _("Artist"), artist);
+    append_line (text, _("Artist: %s"), artist);
   if (copyright != NULL)
-    g_string_append_printf (text, "%s: %s\n", _("Copyright"), copyright);
+    append_line (text, _("Copyright: %s"), copyright);
   if (software != NULL)
-    g_string_append_printf (text, "%s: %s\n", _("Software"), software);
+    append_line (text, _("Software: %s"), software);
 
   if (text->len == 0)
     {

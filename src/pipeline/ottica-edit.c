@@ -463,20 +463,19 @@ is_blank (const char *data, gsize length)
 }
 
 static gboolean
-invalid (GError **error, const char *display, const char *format, ...) G_GNUC_PRINTF (3, 4);
+invalid (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
-/* "“NAME” is not a valid Ottica edit: DETAIL" */
+/* An OTTICA_ERROR_INVALID from one whole translatable sentence, which
+ * names the file itself ("“NAME” is not a valid Ottica edit file: …");
+ * returns FALSE. */
 static gboolean
-invalid (GError **error, const char *display, const char *format, ...)
+invalid (GError **error, const char *format, ...)
 {
-  g_autofree char *detail = NULL;
   va_list args;
 
   va_start (args, format);
-  detail = g_strdup_vprintf (format, args);
+  g_propagate_error (error, g_error_new_valist (OTTICA_ERROR, OTTICA_ERROR_INVALID, format, args));
   va_end (args);
-  g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_INVALID,
-               _("“%s” is not a valid Ottica edit file: %s"), display, detail);
   return FALSE;
 }
 
@@ -491,20 +490,25 @@ read_number (GKeyFile     *key_file,
   g_autofree char *text = g_key_file_get_value (key_file, group, key, NULL);
 
   if (!parse_double (text, value))
-    return invalid (error, display, _("“%s” in [%s] is “%s”, which is not a number."),
-                    key, group, text);
+    return invalid (error, _("“%s” is not a valid Ottica edit file: “%s” in [%s] is “%s”, "
+                             "which is not a number."),
+                    display, key, group, text);
   return TRUE;
 }
 
 static void
 warn_clamped (const char *display, const char *group, const char *key,
-              double value, double used, const char *range)
+              double value, double used, double min, double max)
 {
   char v[G_ASCII_DTOSTR_BUF_SIZE], u[G_ASCII_DTOSTR_BUF_SIZE];
+  char lo[G_ASCII_DTOSTR_BUF_SIZE], hi[G_ASCII_DTOSTR_BUF_SIZE];
 
   format_double (v, value);
   format_double (u, used);
-  g_warning (_("“%s”: “%s” in [%s] is %s, outside %s; using %s."), display, key, group, v, range, u);
+  format_double (lo, min);
+  format_double (hi, max);
+  g_warning (_("“%s”: “%s” in [%s] is %s, outside %s to %s; using %s."),
+             display, key, group, v, lo, hi, u);
 }
 
 static gboolean
@@ -527,15 +531,7 @@ read_params (GKeyFile    *key_file,
 
       used = CLAMP (value, p->min, p->max);
       if (used != value)
-        {
-          char lo[G_ASCII_DTOSTR_BUF_SIZE], hi[G_ASCII_DTOSTR_BUF_SIZE];
-          g_autofree char *range = NULL;
-
-          format_double (lo, p->min);
-          format_double (hi, p->max);
-          range = g_strdup_printf (_("%s to %s"), lo, hi);
-          warn_clamped (display, p->group, p->key, value, used, range);
-        }
+        warn_clamped (display, p->group, p->key, value, used, p->min, p->max);
       *param_field (edit, p) = used;
       edit->mask |= ottica_edit_param_mask (p);
     }
@@ -569,8 +565,9 @@ read_look (GKeyFile    *key_file,
     return TRUE;
   id = g_strstrip (g_key_file_get_value (key_file, GROUP_LOOK, "id", NULL));
   if (!valid_look_id (id))
-    return invalid (error, display, _("the look id “%s” in [%s] is not a look’s name."),
-                    id, GROUP_LOOK);
+    return invalid (error, _("“%s” is not a valid Ottica edit file: the look id “%s” in [%s] "
+                             "is not a look’s name."),
+                    display, id, GROUP_LOOK);
   ottica_edit_set_look (edit, id);
   edit->mask |= OTTICA_EDIT_MASK_LOOK_ID;
   return TRUE;
@@ -593,8 +590,9 @@ read_boolean (GKeyFile    *key_file,
   else if (g_strcmp0 (text, "false") == 0 || g_strcmp0 (text, "0") == 0)
     *value = FALSE;
   else
-    return invalid (error, display, _("“%s” in [%s] is “%s”, which is neither true nor false."),
-                    key, GROUP_GEOMETRY, text);
+    return invalid (error, _("“%s” is not a valid Ottica edit file: “%s” in [%s] is “%s”, "
+                             "which is neither true nor false."),
+                    display, key, GROUP_GEOMETRY, text);
   return TRUE;
 }
 
@@ -614,8 +612,13 @@ read_geometry (GKeyFile    *key_file,
       quarters = (int) fmod (round (fmod (value, 360.0) / 90.0) + 4.0, 4.0);
       edit->rotation = quarters * 90;
       if (fmod (value, 90.0) != 0.0 || value < 0.0 || value >= 360.0)
-        warn_clamped (display, GROUP_GEOMETRY, "rotation", value, edit->rotation,
-                      _("0, 90, 180 or 270"));
+        {
+          char v[G_ASCII_DTOSTR_BUF_SIZE];
+
+          format_double (v, value);
+          g_warning (_("“%s”: “rotation” in [%s] is %s, not 0, 90, 180 or 270; using %d."),
+                     display, GROUP_GEOMETRY, v, edit->rotation);
+        }
     }
 
   if (!read_boolean (key_file, display, "flip-horizontal", &edit->flip_horizontal, error)
@@ -634,10 +637,10 @@ read_geometry (GKeyFile    *key_file,
         n = 4;
       if (n != 4 || !parse_double (parts[0], &v[0]) || !parse_double (parts[1], &v[1])
           || !parse_double (parts[2], &v[2]) || !parse_double (parts[3], &v[3]))
-        return invalid (error, display,
-                        _("“crop” in [%s] is “%s”, not four numbers "
-                          "(left;top;width;height as fractions of the photo)."),
-                        GROUP_GEOMETRY, text);
+        return invalid (error,
+                        _("“%s” is not a valid Ottica edit file: “crop” in [%s] is “%s”, not "
+                          "four numbers (left;top;width;height as fractions of the photo)."),
+                        display, GROUP_GEOMETRY, text);
 
       c[0] = CLAMP (v[0], 0.0, 1.0 - MIN_CROP);
       c[1] = CLAMP (v[1], 0.0, 1.0 - MIN_CROP);
@@ -729,7 +732,7 @@ ottica_edit_from_data_as (const char      *data,
 
   if (!g_utf8_validate_len (data, length, NULL))
     {
-      invalid (error, display, _("it is not text."));
+      invalid (error, _("“%s” is not a valid Ottica edit file: it is not text."), display);
       return NULL;
     }
 
@@ -744,26 +747,30 @@ ottica_edit_from_data_as (const char      *data,
   key_file = g_key_file_new ();
   if (!g_key_file_load_from_data (key_file, data, length, G_KEY_FILE_NONE, &local_error))
     {
-      invalid (error, display, "%s", local_error->message);
+      invalid (error, _("“%s” is not a valid Ottica edit file: %s"), display, local_error->message);
       return NULL;
     }
 
   if (!g_key_file_has_group (key_file, GROUP_HEADER))
     {
-      invalid (error, display, _("it has no [%s] header."), GROUP_HEADER);
+      invalid (error, _("“%s” is not a valid Ottica edit file: it has no [%s] header."),
+               display, GROUP_HEADER);
       return NULL;
     }
   version_text = g_key_file_get_value (key_file, GROUP_HEADER, "version", NULL);
   if (version_text == NULL)
     {
-      invalid (error, display, _("its [%s] header has no format version."), GROUP_HEADER);
+      invalid (error, _("“%s” is not a valid Ottica edit file: its [%s] header has no format "
+                        "version."),
+               display, GROUP_HEADER);
       return NULL;
     }
   if (!parse_double (version_text, &version) || version != floor (version)
       || version < 0 || version > G_MAXINT)
     {
-      invalid (error, display, _("the format version “%s” is not a whole number."),
-               g_strstrip (version_text));
+      invalid (error, _("“%s” is not a valid Ottica edit file: the format version “%s” is not "
+                        "a whole number."),
+               display, g_strstrip (version_text));
       return NULL;
     }
   if (version > OTTICA_EDIT_FORMAT_VERSION)
@@ -789,8 +796,9 @@ ottica_edit_from_data_as (const char      *data,
     found = OTTICA_EDIT_KIND_PRESET;
   else
     {
-      invalid (error, display, _("its kind is “%s”; Ottica reads kind=edit and kind=preset."),
-               kind_text);
+      invalid (error, _("“%s” is not a valid Ottica edit file: its kind is “%s”; Ottica reads "
+                        "kind=edit and kind=preset."),
+               display, kind_text);
       return NULL;
     }
   if (kind != OTTICA_EDIT_KIND_ANY && kind != found)

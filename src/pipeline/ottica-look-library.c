@@ -25,43 +25,44 @@
 
 /* The built-in looks' names and descriptions as they appear in
  * the files in data/looks, listed here so that xgettext finds them; the files
- * carry the English text and ottica_look_get_name() translates it. The
+ * carry the English text and ottica_look_get_name() translates it, names in
+ * the context "look name" ("Neutral" is a look here, not a colour). The
  * library reports a built-in look whose strings are missing here, and
  * test-looks fails on that report. */
 static const char * const builtin_strings[] = {
-  N_("Analog Warm"),
+  NC_("look name", "Analog Warm"),
   N_("Warm and gently faded, with washed blacks and soft colour, like a print from a film negative."),
-  N_("Blue Tone"),
+  NC_("look name", "Blue Tone"),
   N_("Black and white with a cool blue toning through the midtones."),
-  N_("Blue Tone Strong"),
+  NC_("look name", "Blue Tone Strong"),
   N_("Black and white with a deep blue toning through the midtones."),
-  N_("Bright Street"),
+  NC_("look name", "Bright Street"),
   N_("Lifted shadows, vivid but skin-safe colour and crisp detail, for everyday street scenes."),
-  N_("Documentary"),
+  NC_("look name", "Documentary"),
   N_("Deep blacks, a soft highlight roll-off, natural slightly warm colour and strong lens falloff."),
-  N_("Faded Cinema"),
+  NC_("look name", "Faded Cinema"),
   N_("Faded blacks and muted colour, with cool shadows and warm highlights."),
-  N_("Hard Mono"),
+  NC_("look name", "Hard Mono"),
   N_("Hard black and white through a red filter: dark skies, deep blacks, bright skin."),
-  N_("Modern Portrait"),
+  NC_("look name", "Modern Portrait"),
   N_("Bright shadows, natural colour and gently warm skin, for portraits."),
-  N_("Neutral"),
+  NC_("look name", "Neutral"),
   N_("Faithful colour and a touch of contrast, close to a camera’s standard setting."),
-  N_("Selenium Tone"),
+  NC_("look name", "Selenium Tone"),
   N_("Black and white with deeper blacks and a cool purple-brown selenium toning in the shadows."),
-  N_("Selenium Tone Strong"),
+  NC_("look name", "Selenium Tone Strong"),
   N_("Black and white with deep blacks and a strong purple-brown selenium toning in the shadows."),
-  N_("Sepia Tone"),
+  NC_("look name", "Sepia Tone"),
   N_("Black and white with a light warm-brown sepia toning."),
-  N_("Sepia Tone Strong"),
+  NC_("look name", "Sepia Tone Strong"),
   N_("Black and white with a rich warm-brown sepia toning."),
-  N_("Silver Mono"),
+  NC_("look name", "Silver Mono"),
   N_("Even black and white with natural grey tones, a soft shoulder and fine grain."),
-  N_("Slide Film"),
+  NC_("look name", "Slide Film"),
   N_("Firm contrast, dense saturated colour and rich blues, like a colour slide."),
-  N_("Soft Natural"),
+  NC_("look name", "Soft Natural"),
   N_("Gentle contrast and softer colour that flatter skin and keep detail in the shadows."),
-  N_("Vivid"),
+  NC_("look name", "Vivid"),
   N_("Punchy contrast and saturated colour, with livelier blues and greens."),
   NULL
 };

@@ -19,8 +19,8 @@
  *   slope=1.2                  # values: numbers, true/false, enum nicks
  *
  * Built-in looks are translated through gettext instead of name[xx] keys:
- * their English name and description are listed for xgettext in
- * ottica-look-library.c.
+ * their English name (in the context "look name") and description are
+ * listed for xgettext in ottica-look-library.c.
  *
  * Validation uses the operations' real GParamSpecs: an unknown group or
  * operation, an unknown key, a value of the wrong type, NaN or infinity
@@ -939,7 +939,7 @@ const char *
 ottica_look_get_name (const OtticaLook *look)
 {
   g_return_val_if_fail (look != NULL, NULL);
-  return look->builtin ? g_dgettext (GETTEXT_PACKAGE, look->name) : look->name;
+  return look->builtin ? g_dpgettext2 (GETTEXT_PACKAGE, "look name", look->name) : look->name;
 }
 
 const char *
@@ -1156,6 +1156,14 @@ ottica_look_get_param (const OtticaLook *look,
         }
     }
   return FALSE;
+}
+
+char *
+ottica_look_dup_digest (const OtticaLook *look)
+{
+  g_return_val_if_fail (look != NULL, NULL);
+
+  return g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, look->bytes);
 }
 
 gboolean

@@ -101,6 +101,12 @@ gboolean            ottica_look_get_param       (const OtticaLook *look,
                                                  const char       *key,
                                                  GValue           *value);
 
+/* The lowercase hex SHA-256 of the look's file bytes (what
+ * ottica_look_get_bytes() returns), which is all that determines how it
+ * renders: a user look edited in place under the same id gets a new
+ * digest. For batch manifests. Free with g_free(). */
+char               *ottica_look_dup_digest      (const OtticaLook *look);
+
 /* Writes the look to @path as one file (its bytes as read, atomically),
  * which ottica_look_load() and ottica_look_library_import() read back.
  * Fails with OTTICA_ERROR_EXISTS when @path exists and !@overwrite. */

@@ -520,7 +520,7 @@ ottica_pipeline_new_for_image (const OtticaImage *image)
   g_return_val_if_fail (GEGL_IS_BUFFER (image->buffer), NULL);
 
   self = ottica_pipeline_new (image->buffer, image->scale > 0.0 ? image->scale : 1.0);
-  if (image->kind == OTTICA_IMAGE_KIND_RAW)
+  if (ottica_image_is_scene_linear (image))
     ottica_pipeline_set_raw_baseline (self, TRUE,
                                       ottica_pipeline_raw_baseline_exposure (image->path));
   return self;
