@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <glib/gstdio.h>
+#include <string.h>
 
 #include "ottica-atomic-file.h"
 #include "ottica-engine.h"
@@ -43,6 +44,98 @@ START_TEST (test_engine_working_format_is_linear_rec2020)
   white[0] = white[1] = white[2] = 0.5f;
   babl_process (babl_fish (format, babl_format ("RGBA float")), white, out, 1);
   ck_assert_float_eq_tol (out[0], 0.5f, 1e-4f);
+}
+END_TEST
+
+/* GEGL's folder of modules, as the engine finds it, or NULL. */
+static char *
+gegl_module_dir (void)
+{
+  const char *candidates[] = { "/usr/lib/x86_64-linux-gnu/gegl-0.4", "/usr/lib/aarch64-linux-gnu/gegl-0.4",
+                               "/usr/lib64/gegl-0.4", "/usr/lib/gegl-0.4" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (candidates); i++)
+    if (g_file_test (candidates[i], G_FILE_TEST_IS_DIR))
+      return g_strdup (candidates[i]);
+  return NULL;
+}
+
+/* The engine loads GEGL's operation collections and the PNG, TIFF and
+ * JPEG modules, not the loaders whose libraries cost a start 0.15 s
+ * (FFmpeg, Poppler…); through a folder of links in the user's cache,
+ * without leaving GEGL_PATH set for programs it starts. */
+START_TEST (test_engine_loads_only_its_modules)
+{
+  g_autofree char *gegl_dir = gegl_module_dir ();
+  g_autofree char *cache = g_build_filename (ottica_test_scratch_dir (), "cache", NULL);
+  g_autofree char *links = g_build_filename (cache, "ottica", "gegl-modules", NULL);
+  g_autofree char *ff_load = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+  int n_folders = 0;
+
+  if (gegl_dir == NULL)
+    {
+      ottica_test_skip ("GEGL's module folder is not where Debian puts it");
+      return;
+    }
+  g_setenv ("XDG_CACHE_HOME", cache, TRUE);
+  g_unsetenv ("GEGL_PATH");
+  g_unsetenv ("OTTICA_GEGL_ALL_MODULES");
+  ck_assert_msg (ottica_engine_init (1, &error), "%s", error ? error->message : "?");
+
+  for (const char * const *op = ottica_engine_required_operations (); *op; op++)
+    ck_assert_msg (gegl_has_operation (*op), "%s missing", *op);
+  /* What the tests and looks use besides. */
+  ck_assert (gegl_has_operation ("gegl:gaussian-blur"));
+  ck_assert (gegl_has_operation ("gegl:png-save"));
+  ck_assert (gegl_has_operation ("gegl:jpg-save"));
+  ck_assert (gegl_has_operation ("gegl:tiff-save"));
+  ck_assert (gegl_has_operation ("gegl:exposure"));
+  ck_assert (gegl_has_operation ("gegl:bloom"));
+  ff_load = g_build_filename (gegl_dir, "ff-load.so", NULL);
+  if (g_file_test (ff_load, G_FILE_TEST_EXISTS))
+    ck_assert (!gegl_has_operation ("gegl:ff-load"));
+  ck_assert_ptr_null (g_getenv ("GEGL_PATH"));
+
+  dir = g_dir_open (links, 0, NULL);
+  ck_assert_ptr_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *folder = g_build_filename (links, name, NULL);
+      g_autofree char *core = g_build_filename (folder, "gegl-core.so", NULL);
+
+      ck_assert_msg (name[0] != '.', "temporary folder %s left behind", name);
+      ck_assert (g_file_test (core, G_FILE_TEST_IS_SYMLINK));
+      n_folders++;
+    }
+  ck_assert_int_eq (n_folders, 1);
+}
+END_TEST
+
+/* OTTICA_GEGL_ALL_MODULES=1 (or a GEGL_PATH of one's own) gives GEGL's
+ * usual loading back. */
+START_TEST (test_engine_all_modules_on_request)
+{
+  g_autofree char *gegl_dir = gegl_module_dir ();
+  g_autofree char *ff_load = NULL;
+  g_autofree char *cache = g_build_filename (ottica_test_scratch_dir (), "cache", NULL);
+  g_autofree char *links = g_build_filename (cache, "ottica", NULL);
+  g_autoptr(GError) error = NULL;
+
+  ff_load = gegl_dir != NULL ? g_build_filename (gegl_dir, "ff-load.so", NULL) : NULL;
+  if (ff_load == NULL || !g_file_test (ff_load, G_FILE_TEST_EXISTS))
+    {
+      ottica_test_skip ("GEGL's FFmpeg loader is not installed");
+      return;
+    }
+  g_setenv ("XDG_CACHE_HOME", cache, TRUE);
+  g_unsetenv ("GEGL_PATH");
+  g_setenv ("OTTICA_GEGL_ALL_MODULES", "1", TRUE);
+  ck_assert_msg (ottica_engine_init (1, &error), "%s", error ? error->message : "?");
+  ck_assert (gegl_has_operation ("gegl:ff-load"));
+  ck_assert (!g_file_test (links, G_FILE_TEST_EXISTS));
 }
 END_TEST
 
@@ -126,11 +219,17 @@ main (void)
   Suite *suite = suite_create ("core");
   TCase *engine = ottica_test_case ("engine");
   TCase *atomic = ottica_test_case ("atomic-file");
+  /* These set the environment up before initialising the engine. */
+  TCase *modules = ottica_test_plain_case ("engine-modules");
 
   tcase_add_test (engine, test_engine_registers_ottica_ops);
   tcase_add_test (engine, test_engine_init_is_idempotent);
   tcase_add_test (engine, test_engine_working_format_is_linear_rec2020);
   suite_add_tcase (suite, engine);
+
+  tcase_add_test (modules, test_engine_loads_only_its_modules);
+  tcase_add_test (modules, test_engine_all_modules_on_request);
+  suite_add_tcase (suite, modules);
 
   tcase_add_test (atomic, test_atomic_write_creates_file);
   tcase_add_test (atomic, test_atomic_write_refuses_to_overwrite);

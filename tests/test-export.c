@@ -879,6 +879,108 @@ START_TEST (test_export_sharpening_matches_gegl)
 }
 END_TEST
 
+/* gegl:gaussian-blur with a FIR kernel (its IIR filter, the default for
+ * a σ over 1, reads whole columns), which reads about 3 σ around what it
+ * makes. */
+static GeglNode *
+fir_blur (GeglNode *graph, double std_dev_x, double std_dev_y)
+{
+  GeglNode *blur = gegl_node_new_child (graph, "operation", "gegl:gaussian-blur",
+                                        "std-dev-x", std_dev_x, "std-dev-y", std_dev_y, NULL);
+  GParamSpec *pspec = gegl_node_find_property (blur, "filter");
+  GEnumValue *fir;
+
+  ck_assert_ptr_nonnull (pspec);
+  fir = g_enum_get_value_by_nick (G_PARAM_SPEC_ENUM (pspec)->enum_class, "fir");
+  ck_assert_ptr_nonnull (fir);
+  gegl_node_set (blur, "filter", fir->value, NULL);
+  return blur;
+}
+
+/* A flat colour over @width × @height pixels, blurred by @std_dev, with
+ * no pixels in memory until rendered. */
+static GeglNode *
+blurred_colour (GeglNode *graph, int width, int height, double std_dev)
+{
+  GeglNode *colour = gegl_node_new_child (graph, "operation", "gegl:color", NULL);
+  GeglNode *crop = gegl_node_new_child (graph, "operation", "gegl:crop",
+                                        "width", (double) width, "height", (double) height,
+                                        NULL);
+  GeglNode *blur = fir_blur (graph, std_dev, std_dev);
+
+  gegl_node_link_many (colour, crop, blur, NULL);
+  return blur;
+}
+
+/* Strips grow with the rows of context the graph's area filters read
+ * (to twice that, so a strip re-renders at most half as much again), and
+ * shrink back within the memory budget on wide images. */
+START_TEST (test_export_strip_rows)
+{
+  g_autoptr(GeglNode) graph = gegl_node_new ();
+  GeglNode *point = gegl_node_new_child (graph, "operation", "gegl:gamma", "value", 1.2, NULL);
+  GeglNode *small = blurred_colour (graph, 3000, 4000, 2.0);
+  GeglNode *large = blurred_colour (graph, 3000, 4000, 60.0);
+  GeglNode *wide = blurred_colour (graph, 20000, 4000, 60.0);
+  int rows;
+
+  gegl_node_link (gradient_source (graph, 300, 2000), point);
+  ck_assert_int_eq (ottica_jpeg_export_strip_rows (point), 256);
+  ck_assert_int_eq (ottica_jpeg_export_strip_rows (small), 256);
+
+  /* σ 60 reads at least 2 × 150 rows around a strip. */
+  rows = ottica_jpeg_export_strip_rows (large);
+  ck_assert_msg (rows >= 600 && rows <= 1024 && rows % 64 == 0,
+                 "strips of %d rows for a σ 60 blur, 3000 px wide", rows);
+  /* 20000 px wide, tall strips would take too much memory. */
+  rows = ottica_jpeg_export_strip_rows (wide);
+  ck_assert_msg (rows >= 256 && rows < 300, "strips of %d rows 20000 px wide", rows);
+}
+END_TEST
+
+/* Tall strips (several, the last one short) give the same pixels as
+ * rendering the whole image at once. */
+START_TEST (test_export_tall_strips_seamless)
+{
+  const Babl *srgb = babl_space ("sRGB");
+  g_autoptr(GeglNode) graph = gegl_node_new ();
+  GeglNode *source = make_source (graph, 160, 1500, "sRGB", fill_texture, NULL);
+  GeglNode *blur = fir_blur (graph, 2.0, 40.0);
+  GeglRectangle all = { 0, 0, 160, 1500 };
+  g_autofree guint8 *expected = g_malloc (160 * 1500 * 3);
+  g_autofree char *path = ottica_test_scratch_file ("tall.jpg");
+  g_autoptr(Decoded) d = NULL;
+  OtticaExportOptions o;
+  double total = 0;
+  int worst = 0, rows;
+
+  gegl_node_link (source, blur);
+  rows = ottica_jpeg_export_strip_rows (blur);
+  ck_assert_msg (rows > 256 && rows < 1500, "strips of %d rows for a σ 40 blur", rows);
+  gegl_node_blit (blur, 1.0, &all, babl_format_with_space ("R'G'B' u8", srgb), expected,
+                  GEGL_AUTO_ROWSTRIDE, GEGL_BLIT_DEFAULT);
+
+  ottica_export_options_init (&o);
+  o.quality = 100;
+  o.chroma = OTTICA_CHROMA_444;
+  export_ok (blur, NULL, path, &o);
+  d = decode_jpeg (path);
+  ck_assert_int_eq (d->width, 160);
+  ck_assert_int_eq (d->height, 1500);
+  for (gsize i = 0; i < 160 * 1500 * 3; i++)
+    {
+      worst = MAX (worst, abs (d->pixels[i] - expected[i]));
+      total += abs (d->pixels[i] - expected[i]);
+    }
+  total /= 160 * 1500 * 3;
+  /* Only the JPEG's rounding separates them (on this texture, up to 4
+   * levels at q100 4:4:4); strips misplaced or cut short would not. */
+  ck_assert_msg (worst <= 5 && total < 0.6,
+                 "differs from the whole-image render by up to %d levels, %.3f on average",
+                 worst, total);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Colour                                                              */
 
@@ -1602,6 +1704,8 @@ main (void)
   tcase_add_test (tc, test_export_downscale_quality);
   tcase_add_test (tc, test_export_sharpening);
   tcase_add_test (tc, test_export_sharpening_matches_gegl);
+  tcase_add_test (tc, test_export_strip_rows);
+  tcase_add_test (tc, test_export_tall_strips_seamless);
   tcase_add_test (tc, test_export_real_photo);
   tcase_add_test (tc, test_export_loaded_raw);
   suite_add_tcase (suite, tc);

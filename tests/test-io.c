@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ottica-error.h"
@@ -1238,6 +1239,279 @@ START_TEST (test_raw_flip)
 }
 END_TEST
 
+/* ---- embedded RAW previews ---------------------------------------------- */
+
+static double
+thread_cpu_seconds (void)
+{
+  struct timespec t;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &t);
+  return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+static OtticaImage *
+load_preview (const char *path,
+              guint       max_size)
+{
+  OtticaLoadOptions options = { .max_size = max_size, .allow_embedded_preview = TRUE };
+  g_autoptr(GError) error = NULL;
+  OtticaImage *image = ottica_image_load (path, &options, NULL, &error);
+
+  ck_assert_msg (image != NULL, "loading %s failed: %s", path, error ? error->message : "?");
+  return image;
+}
+
+#define GRID_X 24
+#define GRID_Y 16
+
+/* Mean linear-light colour (sRGB primaries) of each cell of a
+ * GRID_X × GRID_Y grid over the buffer, as CIE Lab after scaling the
+ * whole grid so its mean luminance is 0.18. */
+static void
+grid_lab (GeglBuffer *buffer,
+          float       lab[GRID_Y][GRID_X][3])
+{
+  const GeglRectangle *e = gegl_buffer_get_extent (buffer);
+  g_autofree float *rgb = g_new (float, (gsize) e->width * e->height * 3);
+  double cells[GRID_Y][GRID_X][3] = { { { 0 } } };
+  float linear[GRID_Y][GRID_X][3];
+  double luminance = 0;
+
+  gegl_buffer_get (buffer, e, 1.0, babl_format_with_space ("RGB float", babl_space ("sRGB")), rgb,
+                   GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
+  for (int y = 0; y < e->height; y++)
+    for (int x = 0; x < e->width; x++)
+      for (int c = 0; c < 3; c++)
+        cells[y * GRID_Y / e->height][x * GRID_X / e->width][c] += rgb[((gsize) y * e->width + x) * 3 + c];
+  for (int y = 0; y < GRID_Y; y++)
+    for (int x = 0; x < GRID_X; x++)
+      luminance += 0.2126 * cells[y][x][0] + 0.7152 * cells[y][x][1] + 0.0722 * cells[y][x][2];
+  for (int y = 0; y < GRID_Y; y++)
+    for (int x = 0; x < GRID_X; x++)
+      for (int c = 0; c < 3; c++)
+        linear[y][x][c] = (float) (cells[y][x][c] * 0.18 * GRID_X * GRID_Y / luminance);
+  babl_process (babl_fish (babl_format_with_space ("RGB float", babl_space ("sRGB")),
+                           babl_format ("CIE Lab float")),
+                linear, lab, GRID_X * GRID_Y);
+}
+
+/* How a preview compares with the half-size decode of the same RAW: mean
+ * CIE76 ΔE over the grid (exposure matched) and the correlation of L*. */
+static void
+compare_with_decode (GeglBuffer *preview,
+                     GeglBuffer *decode,
+                     double     *mean_delta_e,
+                     double     *correlation)
+{
+  float a[GRID_Y][GRID_X][3], b[GRID_Y][GRID_X][3];
+  double sum = 0, sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+  int n = GRID_X * GRID_Y;
+
+  grid_lab (preview, a);
+  grid_lab (decode, b);
+  for (int y = 0; y < GRID_Y; y++)
+    for (int x = 0; x < GRID_X; x++)
+      {
+        double la = a[y][x][0], lb = b[y][x][0];
+
+        sum += ottica_test_delta_e (a[y][x], b[y][x]);
+        sa += la;
+        sb += lb;
+        saa += la * la;
+        sbb += lb * lb;
+        sab += la * lb;
+      }
+  *mean_delta_e = sum / n;
+  *correlation = (sab - sa * sb / n) / sqrt ((saa - sa * sa / n) * (sbb - sb * sb / n));
+}
+
+/* Bounds for compare_with_decode. The preview is the camera's own
+ * rendering (its white balance, tone curve and saturation), the decode is
+ * linear with the white balance libraw reads: even with exposure matched
+ * they differ by a camera's S-curve and more. Measured: the CR2 6.5, the
+ * G2 7.4, the D30 17.4 (a tungsten-lit scene the camera rendered warmer
+ * and harder); the same previews turned 180° give 34-39 and an L*
+ * correlation below 0; the right frame correlates above 0.99. */
+#define PREVIEW_MAX_MEAN_DELTA_E 25.0
+#define PREVIEW_MIN_CORRELATION  0.9
+
+START_TEST (test_raw_embedded_preview)
+{
+  const char *cr2 = ottica_test_canon_cr2 ();
+  g_autoptr(OtticaImage) small = NULL;
+  g_autoptr(OtticaImage) large = NULL;
+  g_autoptr(OtticaImage) too_large = NULL;
+  g_autoptr(OtticaImage) half = NULL;
+  g_autoptr(OtticaImage) zero = NULL;
+  OtticaLoadOptions no_size = { .allow_embedded_preview = TRUE };
+  double delta_e, correlation;
+  double start, preview_time, decode_time;
+
+  if (cr2 == NULL)
+    {
+      ottica_test_skip ("Debian's rawtran-doc Canon CR2 is not installed");
+      return;
+    }
+
+  /* The CR2 holds a 1728 × 1152 JPEG: a quarter of it in the DCT reaches
+   * 400 pixels, an eighth would not. */
+  start = thread_cpu_seconds ();
+  small = load_preview (cr2, 400);
+  preview_time = thread_cpu_seconds () - start;
+  ck_assert (small->embedded_preview);
+  ck_assert (!ottica_image_is_scene_linear (small));
+  ck_assert_int_eq (small->kind, OTTICA_IMAGE_KIND_RAW);
+  ck_assert_str_eq (small->format_name, "Canon CR2 RAW");
+  ck_assert_str_eq (small->camera, "Canon EOS 30D");
+  ck_assert_int_eq (extent_of (small)->width, 432);
+  ck_assert_int_eq (extent_of (small)->height, 288);
+  ck_assert_int_eq (small->full_width, 3522);
+  ck_assert_int_eq (small->full_height, 2348);
+  ck_assert_int_eq (small->orientation, 1);
+  ck_assert_double_eq_tol (small->scale, 432.0 / 3522.0, 1e-9);
+  ck_assert_ptr_eq (gegl_buffer_get_format (small->buffer),
+                    babl_format_with_space ("R'G'B' u8", babl_space ("sRGB")));
+
+  large = load_preview (cr2, 1000);
+  ck_assert (large->embedded_preview);
+  ck_assert_int_eq (extent_of (large)->width, 1728);
+  ck_assert_int_eq (extent_of (large)->height, 1152);
+  ck_assert_double_eq_tol (large->scale, 1728.0 / 3522.0, 1e-9);
+
+  /* Beyond the preview's size: the half-size decode, as without the flag. */
+  start = thread_cpu_seconds ();
+  too_large = load_preview (cr2, 1729);
+  decode_time = thread_cpu_seconds () - start;
+  ck_assert (!too_large->embedded_preview);
+  ck_assert (ottica_image_is_scene_linear (too_large));
+  ck_assert_int_eq (extent_of (too_large)->width, 1761);
+  ck_assert_ptr_eq (gegl_buffer_get_format (too_large->buffer),
+                    babl_format_with_space ("RGB u16", babl_space ("ProPhoto")));
+  /* Decoding the preview skips unpacking the sensor data at all (CPU
+   * time of this thread: libraw unpacks here, 0.2 s on this CR2). */
+  ck_assert_msg (preview_time * 4 < decode_time, "preview %.3f s, decode %.3f s of CPU time",
+                 preview_time, decode_time);
+
+  /* Without a size the flag means nothing: a full-resolution decode is
+   * what exports need. (Checked on the header only: no decode.) */
+  zero = ottica_image_load (ottica_test_canon_cr2 (), &no_size, NULL, NULL);
+  ck_assert_ptr_nonnull (zero);
+  ck_assert (!zero->embedded_preview);
+  ck_assert_int_eq (extent_of (zero)->width, 3522);
+
+  half = load_ok (cr2, 1000);
+  ck_assert (!half->embedded_preview);
+  compare_with_decode (large->buffer, half->buffer, &delta_e, &correlation);
+  ck_assert_msg (delta_e < PREVIEW_MAX_MEAN_DELTA_E && correlation > PREVIEW_MIN_CORRELATION,
+                 "preview vs decode: mean ΔE %.2f, L* correlation %.3f", delta_e, correlation);
+  g_print ("CR2 preview vs half-size decode: mean delta E %.2f, L* correlation %.3f; "
+           "preview %.1f ms, decode %.1f ms of CPU time\n", delta_e, correlation,
+           preview_time * 1000.0, decode_time * 1000.0);
+}
+END_TEST
+
+/* The preview is turned as the RAW is, whatever the JPEG says. */
+START_TEST (test_raw_embedded_preview_turned)
+{
+  const char *cr2 = ottica_test_canon_cr2 ();
+  const int orientations[] = { 2, 3, 6, 8 };
+  g_autoptr(OtticaImage) plain = NULL;
+
+  if (cr2 == NULL)
+    {
+      ottica_test_skip ("Debian's rawtran-doc Canon CR2 is not installed");
+      return;
+    }
+  plain = load_preview (cr2, 400);
+  ck_assert (plain->embedded_preview);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (orientations); i++)
+    {
+      int orientation = orientations[i];
+      g_autofree char *name = g_strdup_printf ("turned-%d.cr2", orientation);
+      g_autofree char *path = ottica_test_scratch_file (name);
+      g_autoptr(OtticaImage) turned = NULL;
+      g_autoptr(GeglBuffer) expected = NULL;
+      const GeglRectangle *e;
+      gsize size;
+      g_autofree guint8 *want = NULL;
+      g_autofree guint8 *got = NULL;
+
+      copy_file (cr2, path);
+      set_orientation (path, orientation);
+      turned = load_preview (path, 400);
+      ck_assert (turned->embedded_preview);
+      ck_assert_int_eq (turned->orientation, orientation);
+      ck_assert_int_eq (turned->full_width, orientation >= 5 ? 2348 : 3522);
+      ck_assert_int_eq (turned->full_height, orientation >= 5 ? 3522 : 2348);
+      ck_assert_double_eq_tol (turned->scale, 432.0 / 3522.0, 1e-9);
+
+      expected = ottica_orientation_apply (plain->buffer, orientation);
+      e = gegl_buffer_get_extent (expected);
+      ck_assert_int_eq (extent_of (turned)->width, e->width);
+      ck_assert_int_eq (extent_of (turned)->height, e->height);
+      size = (gsize) e->width * e->height * 3;
+      want = g_new (guint8, size);
+      got = g_new (guint8, size);
+      gegl_buffer_get (expected, e, 1.0, babl_format ("R'G'B' u8"), want, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
+      gegl_buffer_get (turned->buffer, e, 1.0, babl_format ("R'G'B' u8"), got, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
+      ck_assert_msg (memcmp (want, got, size) == 0, "orientation %d differs", orientation);
+    }
+}
+END_TEST
+
+/* Which shared samples hold a JPEG preview of the whole frame, and how
+ * big (raw-identify's "Thumb size"). */
+static const struct
+{
+  const char *file;
+  int         preview_long_side;   /* 0: none usable */
+} preview_samples[] = {
+  { "raw/canon_eos_d30.crw", 1440 },
+  { "raw/canon_powershot_g2.crw", 640 },
+  { "raw/kodak_dc50.kdc", 0 },
+  { "raw/canon_eos_550d_magiclantern_colorchecker.dng", 0 },
+  { "raw/kodak_c330.raw", 0 },
+};
+
+START_TEST (test_raw_embedded_preview_samples)
+{
+  g_autofree char *path = ottica_test_sample (preview_samples[_i].file);
+  g_autoptr(OtticaImage) preview = NULL;
+  g_autoptr(OtticaImage) half = NULL;
+  int expected = preview_samples[_i].preview_long_side;
+  double delta_e, correlation;
+
+  if (path == NULL)
+    {
+      ottica_test_skip ("sample %s absent", preview_samples[_i].file);
+      return;
+    }
+  preview = load_preview (path, 320);
+  half = load_ok (path, 320);
+  ck_assert_int_eq (preview->full_width, half->full_width);
+  ck_assert_int_eq (preview->full_height, half->full_height);
+  ck_assert_int_eq (preview->orientation, half->orientation);
+  ck_assert_str_eq (preview->camera, half->camera);
+  if (expected == 0)
+    {
+      ck_assert (!preview->embedded_preview);
+      ck_assert_int_eq (extent_of (preview)->width, extent_of (half)->width);
+      return;
+    }
+  ck_assert (preview->embedded_preview);
+  ck_assert_int_ge (MAX (extent_of (preview)->width, extent_of (preview)->height), 320);
+  ck_assert_int_lt (MAX (extent_of (preview)->width, extent_of (preview)->height), 640);
+  ck_assert_double_eq_tol (preview->scale, (double) extent_of (preview)->width / preview->full_width, 1e-9);
+  compare_with_decode (preview->buffer, half->buffer, &delta_e, &correlation);
+  g_print ("%s preview vs half-size decode: mean delta E %.2f, L* correlation %.3f\n",
+           preview_samples[_i].file, delta_e, correlation);
+  ck_assert_msg (delta_e < PREVIEW_MAX_MEAN_DELTA_E && correlation > PREVIEW_MIN_CORRELATION,
+                 "%s: mean ΔE %.2f, L* correlation %.3f", preview_samples[_i].file, delta_e, correlation);
+}
+END_TEST
+
 /* Output sizes as raw-identify reports them. */
 static const struct
 {
@@ -1303,38 +1577,6 @@ START_TEST (test_jpeg_samples)
 }
 END_TEST
 
-/* Decodes @path with libjpeg alone, as stored (no orientation). */
-static guint8 *
-decode_stored (const char *path,
-               int        *width,
-               int        *height)
-{
-  struct jpeg_decompress_struct cinfo;
-  struct jpeg_error_mgr jerr;
-  FILE *file = g_fopen (path, "rb");
-  guint8 *pixels;
-
-  cinfo.err = jpeg_std_error (&jerr);
-  jpeg_create_decompress (&cinfo);
-  jpeg_stdio_src (&cinfo, file);
-  jpeg_read_header (&cinfo, TRUE);
-  cinfo.out_color_space = JCS_RGB;
-  jpeg_start_decompress (&cinfo);
-  *width = (int) cinfo.output_width;
-  *height = (int) cinfo.output_height;
-  pixels = g_malloc ((gsize) *width * *height * 3);
-  while (cinfo.output_scanline < cinfo.output_height)
-    {
-      JSAMPROW row = pixels + (gsize) cinfo.output_scanline * *width * 3;
-
-      jpeg_read_scanlines (&cinfo, &row, 1);
-    }
-  jpeg_finish_decompress (&cinfo);
-  jpeg_destroy_decompress (&cinfo);
-  fclose (file);
-  return pixels;
-}
-
 START_TEST (test_pixel_sample_rotated)
 {
   g_autofree char *path = ottica_test_sample ("jpeg/pixel_hdrplus_12mp_srgb_v4icc.jpg");
@@ -1355,7 +1597,7 @@ START_TEST (test_pixel_sample_rotated)
   ck_assert_int_eq (image->full_height, 4032);
 
   /* Rotate 90 CW: upright (x, y) is stored (y, H - 1 - x). */
-  stored = decode_stored (path, &width, &height);
+  stored = ottica_test_decode_jpeg (path, &width, &height);
   ck_assert_int_eq (width, 4032);
   ck_assert_int_eq (height, 3024);
   for (int i = 0; i < 50; i++)
@@ -1492,6 +1734,100 @@ START_TEST (test_parallel_loads)
                          jobs[i].path);
         }
     }
+}
+END_TEST
+
+/* ---- prefetch ------------------------------------------------------------ */
+
+/* A prefetched RAW is decoded in the prefetch's thread: the load that
+ * takes it spends almost no CPU time of its own (libraw's unpacking alone
+ * is 0.2 s on this CR2), and gives the same pixels. */
+START_TEST (test_prefetch_is_taken)
+{
+  const char *cr2 = ottica_test_canon_cr2 ();
+  OtticaLoadOptions options = { .max_size = 1000 };
+  g_autoptr(OtticaImage) plain = NULL;
+  g_autoptr(OtticaImage) fetched = NULL;
+  double start, plain_cpu, fetched_cpu;
+
+  if (cr2 == NULL)
+    {
+      ottica_test_skip ("Debian's rawtran-doc Canon CR2 is not installed");
+      return;
+    }
+  start = thread_cpu_seconds ();
+  plain = load_ok (cr2, 1000);
+  plain_cpu = thread_cpu_seconds () - start;
+
+  ottica_image_prefetch (cr2, &options);
+  start = thread_cpu_seconds ();
+  fetched = load_ok (cr2, 1000);
+  fetched_cpu = thread_cpu_seconds () - start;
+
+  ck_assert_msg (fetched_cpu * 4 < plain_cpu, "the load decoded again: %.3f s CPU, %.3f s without "
+                 "a prefetch", fetched_cpu, plain_cpu);
+  ck_assert_int_eq (fetched->kind, OTTICA_IMAGE_KIND_RAW);
+  ck_assert_str_eq (fetched->camera, plain->camera);
+  ck_assert_str_eq (fetched->format_name, plain->format_name);
+  ck_assert_int_eq (fetched->full_width, plain->full_width);
+  ck_assert_double_eq (fetched->scale, plain->scale);
+  ck_assert (buffer_checksum (fetched->buffer) == buffer_checksum (plain->buffer));
+
+  /* Taken once: the next load decodes. */
+  start = thread_cpu_seconds ();
+  g_clear_pointer (&fetched, ottica_image_free);
+  fetched = load_ok (cr2, 1000);
+  ck_assert (thread_cpu_seconds () - start > fetched_cpu * 4);
+}
+END_TEST
+
+/* Other options, another file in the same place, or a cleared prefetch:
+ * the load decodes what it is asked for, as without a prefetch. */
+START_TEST (test_prefetch_not_taken)
+{
+  const char *cr2 = ottica_test_canon_cr2 ();
+  g_autofree char *crw = ottica_test_sample ("raw/canon_eos_d30.crw");
+  g_autofree char *path = ottica_test_scratch_file ("photo.raw");
+  g_autofree char *photo = ottica_test_bundled_photo ();
+  OtticaLoadOptions small = { .max_size = 1000 };
+  g_autoptr(OtticaImage) image = NULL;
+  g_autofree char *contents = NULL;
+  gsize length;
+
+  if (cr2 == NULL || crw == NULL)
+    {
+      ottica_test_skip ("the CR2 or the shared samples are absent");
+      return;
+    }
+
+  /* Asked at half size, loaded at a size where libraw decodes at full. */
+  ottica_image_prefetch (cr2, &small);
+  image = load_ok (cr2, 2000);
+  ck_assert_int_eq (extent_of (image)->width, 3522);
+  g_clear_pointer (&image, ottica_image_free);
+  ottica_image_prefetch_clear ();
+
+  /* The file replaced while it was being decoded. */
+  copy_file (cr2, path);
+  ottica_image_prefetch (path, &small);
+  ck_assert (g_file_get_contents (crw, &contents, &length, NULL));
+  ck_assert (g_file_set_contents (path, contents, (gssize) length, NULL));
+  image = load_ok (path, 1000);
+  ck_assert_str_eq (image->camera, "Canon EOS D30");
+  ck_assert_int_eq (image->full_width, 2176);
+  g_clear_pointer (&image, ottica_image_free);
+
+  /* Not a RAW: nothing decoded ahead, the JPEG loads as ever. */
+  ottica_image_prefetch (photo, NULL);
+  image = load_ok (photo, 0);
+  ck_assert_int_eq (image->kind, OTTICA_IMAGE_KIND_JPEG);
+  g_clear_pointer (&image, ottica_image_free);
+
+  /* Cleared before anyone took it. */
+  ottica_image_prefetch (cr2, &small);
+  ottica_image_prefetch_clear ();
+  image = load_ok (cr2, 1000);
+  ck_assert_int_eq (extent_of (image)->width, 1761);
 }
 END_TEST
 
@@ -1801,9 +2137,14 @@ main (void)
   tcase_add_test (raw, test_raw_highlights_white);
   tcase_add_test (raw, test_raw_flip);
   tcase_add_test (raw, test_parallel_loads);
+  tcase_add_test (raw, test_raw_embedded_preview);
+  tcase_add_test (raw, test_raw_embedded_preview_turned);
+  tcase_add_test (raw, test_prefetch_is_taken);
+  tcase_add_test (raw, test_prefetch_not_taken);
   suite_add_tcase (suite, raw);
 
   tcase_add_loop_test (samples, test_raw_samples, 0, G_N_ELEMENTS (raw_samples));
+  tcase_add_loop_test (samples, test_raw_embedded_preview_samples, 0, G_N_ELEMENTS (preview_samples));
   tcase_add_test (samples, test_jpeg_samples);
   tcase_add_test (samples, test_pixel_sample_rotated);
   tcase_add_test (samples, test_display_p3_sample);

@@ -2,7 +2,12 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#define _GNU_SOURCE /* dladdr() */
+#include <dlfcn.h>
+#include <errno.h>
 #include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "ottica-engine.h"
@@ -77,11 +82,168 @@ ottica_engine_warm_up (void)
     }
 }
 
+/* GEGL's own module folder (LIBDIR/gegl-0.4 beside libgegl), or NULL. */
+static char *
+find_gegl_module_dir (void)
+{
+  Dl_info info = { 0 };
+  g_autofree char *lib_dir = NULL;
+  char *module_dir;
+
+  if (dladdr ((void *) gegl_init, &info) == 0 || info.dli_fname == NULL
+      || !g_path_is_absolute (info.dli_fname))
+    return NULL;
+  lib_dir = g_path_get_dirname (info.dli_fname);
+  module_dir = g_build_filename (lib_dir, "gegl-0.4", NULL);
+  if (!g_file_test (module_dir, G_FILE_TEST_IS_DIR))
+    g_clear_pointer (&module_dir, g_free);
+  return module_dir;
+}
+
+/* The modules Ottica needs: GEGL's operation collections (gegl-core,
+ * gegl-common*, gegl-generated, transformops, with their per-CPU
+ * variants such as gegl-common-x86_64-v3.so) and the PNG, TIFF and JPEG
+ * loaders and savers (Ottica reads PNG and TIFF through GEGL, the tests
+ * write all three); not the other file loaders and savers, whose
+ * libraries (FFmpeg, Poppler, librsvg, OpenEXR, Pango…) cost 0.15 s of
+ * CPU time in the dynamic linker at every start. */
+static gboolean
+is_wanted_module (const char *name)
+{
+  g_autofree char *stem = NULL;
+  const char *arch;
+
+  if (!g_str_has_suffix (name, "." G_MODULE_SUFFIX))
+    return FALSE;
+  stem = g_strndup (name, strlen (name) - strlen ("." G_MODULE_SUFFIX));
+  /* "gegl-common-x86_64-v3" is a variant of "gegl-common". */
+  if ((arch = strstr (stem, "-x86_64-")) != NULL || (arch = strstr (stem, "-aarch64-")) != NULL
+      || (arch = strstr (stem, "-arm-")) != NULL)
+    stem[arch - stem] = '\0';
+  return g_str_has_prefix (stem, "gegl-") || strcmp (stem, "transformops") == 0
+         || g_str_has_prefix (stem, "png-") || g_str_has_prefix (stem, "tiff-")
+         || g_str_has_prefix (stem, "jpg-");
+}
+
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+static gboolean
+links_resolve (const char         *folder,
+               const char * const *names)
+{
+  for (; *names != NULL; names++)
+    {
+      g_autofree char *path = g_build_filename (folder, *names, NULL);
+
+      if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+remove_link_folder (const char *folder)
+{
+  g_autoptr(GDir) dir = g_dir_open (folder, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (folder, name, NULL);
+
+      g_unlink (path);
+    }
+  g_rmdir (folder);
+}
+
+/* A folder of links to the wanted modules of @gegl_dir, for GEGL_PATH:
+ * made once in the user's cache (named after the set of modules, so a
+ * GEGL upgrade that changes it makes a new one) and reused after. NULL
+ * where it cannot be made: GEGL then loads everything, as it would. */
+static char *
+ensure_module_links (const char *gegl_dir)
+{
+  g_autoptr(GDir) dir = g_dir_open (gegl_dir, 0, NULL);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GString) key = g_string_new (gegl_dir);
+  g_autofree char *digest = NULL;
+  g_autofree char *parent = NULL;
+  g_autofree char *folder = NULL;
+  g_autofree char *temp = NULL;
+  const char *name;
+
+  if (dir == NULL)
+    return NULL;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    if (is_wanted_module (name))
+      g_ptr_array_add (names, g_strdup (name));
+  if (names->len == 0)
+    return NULL;
+  g_ptr_array_sort (names, compare_names);
+  for (guint i = 0; i < names->len; i++)
+    g_string_append_printf (key, "\n%s", (const char *) g_ptr_array_index (names, i));
+  g_ptr_array_add (names, NULL);
+
+  digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, key->str, (gssize) key->len);
+  digest[16] = '\0';
+  parent = g_build_filename (g_get_user_cache_dir (), "ottica", "gegl-modules", NULL);
+  folder = g_build_filename (parent, digest, NULL);
+  if (links_resolve (folder, (const char * const *) names->pdata))
+    return g_steal_pointer (&folder);
+
+  /* Made aside and renamed into place, so that a process starting at the
+   * same time never sees half a folder. */
+  if (g_mkdir_with_parents (parent, 0700) != 0)
+    return NULL;
+  temp = g_build_filename (parent, ".new-XXXXXX", NULL);
+  if (g_mkdtemp (temp) == NULL)
+    return NULL;
+  for (guint i = 0; i + 1 < names->len; i++)
+    {
+      const char *module = g_ptr_array_index (names, i);
+      g_autofree char *target = g_build_filename (gegl_dir, module, NULL);
+      g_autofree char *link = g_build_filename (temp, module, NULL);
+
+      if (symlink (target, link) != 0)
+        {
+          remove_link_folder (temp);
+          return NULL;
+        }
+    }
+  if (g_rename (temp, folder) != 0)
+    {
+      /* Another process won the race, or a stale folder is in the way. */
+      remove_link_folder (temp);
+      if (!links_resolve (folder, (const char * const *) names->pdata))
+        {
+          remove_link_folder (folder);
+          return NULL;
+        }
+    }
+  return g_steal_pointer (&folder);
+}
+
+static gboolean
+check_operations (void)
+{
+  for (const char * const *op = required_operations; *op; op++)
+    if (!gegl_has_operation (*op))
+      return FALSE;
+  return TRUE;
+}
+
 gboolean
 ottica_engine_init (guint threads, GError **error)
 {
   GeglConfig *config;
   gboolean swap_in_ram;
+  g_autofree char *gegl_dir = NULL;
+  g_autofree char *module_links = NULL;
 
   if (threads == 0)
     threads = default_thread_count ();
@@ -98,7 +260,24 @@ ottica_engine_init (guint threads, GError **error)
       if (swap_in_ram)
         g_unsetenv ("GEGL_SWAP");
 
+      /* Only the modules Ottica uses, unless the caller chose GEGL_PATH
+       * (or OTTICA_GEGL_ALL_MODULES=1 asks for all of them). */
+      if (g_getenv ("GEGL_PATH") == NULL && g_strcmp0 (g_getenv ("OTTICA_GEGL_ALL_MODULES"), "1") != 0)
+        {
+          gegl_dir = find_gegl_module_dir ();
+          if (gegl_dir != NULL)
+            module_links = ensure_module_links (gegl_dir);
+        }
+      if (module_links != NULL)
+        g_setenv ("GEGL_PATH", module_links, TRUE);
+      /* Ours first: when our GEGL module is installed too (for gegl and
+       * GIMP), it sees our types and stands aside rather than registering
+       * the same operations twice. */
+      ottica_ops_register ();
       gegl_init (NULL, NULL);
+      /* Programs we start (the gegl CLI in tests) keep GEGL's default. */
+      if (module_links != NULL)
+        g_unsetenv ("GEGL_PATH");
       config = gegl_config ();
 
       /* GEGL's default 512 MiB tile cache swaps a 45 MP float frame to
@@ -114,7 +293,12 @@ ottica_engine_init (guint threads, GError **error)
       if (swap_in_ram)
         g_object_set (config, "swap", NULL, NULL);
 
-      ottica_ops_register ();
+      /* A GEGL whose modules moved ops around: load them all after all. */
+      if (module_links != NULL && !check_operations ())
+        {
+          g_debug ("an operation is missing from %s; loading every GEGL module", module_links);
+          gegl_load_module_directory (gegl_dir);
+        }
 
       for (const char * const *op = required_operations; *op; op++)
         {

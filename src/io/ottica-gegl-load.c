@@ -633,6 +633,8 @@ apply_profile (OtticaImage *image,
   if (icc_error != NULL)
     {
       /* Like Lightroom and darktable: open the photo as sRGB and say so. */
+      /* Translators: %s is a whole sentence saying what is wrong with the
+       * photo's colour profile. */
       set_warning (image, g_strdup_printf (_("%s The photo is shown as sRGB."), icc_error->message));
       space = babl_space ("sRGB");
       image->color_space = g_strdup ("sRGB");

@@ -88,33 +88,92 @@ sniff (const guint8 *head,
   return SNIFF_UNKNOWN;
 }
 
-/* Formats people meet that Ottica does not read, for a clearer message. */
-static const char *
+/* Formats people meet that Ottica does not read, each with its own
+ * sentence (articles and genders differ between the names). */
+typedef enum
+{
+  OTHER_NONE,
+  OTHER_GIF,
+  OTHER_WEBP,
+  OTHER_AVIF,
+  OTHER_HEIF,
+  OTHER_JPEG_2000,
+  OTHER_JPEG_XL,
+  OTHER_PHOTOSHOP,
+  OTHER_PDF,
+} OtherFormat;
+
+static OtherFormat
 recognise_other (const guint8 *head,
                  gsize         length)
 {
   if (length >= 6 && (memcmp (head, "GIF87a", 6) == 0 || memcmp (head, "GIF89a", 6) == 0))
-    return "GIF";
+    return OTHER_GIF;
   if (length >= 12 && memcmp (head, "RIFF", 4) == 0 && memcmp (head + 8, "WEBP", 4) == 0)
-    return "WebP";
+    return OTHER_WEBP;
   if (length >= 12 && memcmp (head + 4, "ftyp", 4) == 0)
     {
       if (memcmp (head + 8, "avif", 4) == 0 || memcmp (head + 8, "avis", 4) == 0)
-        return "AVIF";
+        return OTHER_AVIF;
       if (memcmp (head + 8, "heic", 4) == 0 || memcmp (head + 8, "heix", 4) == 0
           || memcmp (head + 8, "mif1", 4) == 0 || memcmp (head + 8, "msf1", 4) == 0)
-        return "HEIF";
+        return OTHER_HEIF;
     }
   if (length >= 12 && memcmp (head, "\0\0\0\x0cjP  ", 8) == 0)
-    return "JPEG 2000";
+    return OTHER_JPEG_2000;
   if (length >= 12 && (memcmp (head, "\xff\x0a", 2) == 0
                        || memcmp (head, "\0\0\0\x0cJXL ", 8) == 0))
-    return "JPEG XL";
+    return OTHER_JPEG_XL;
   if (length >= 4 && memcmp (head, "8BPS", 4) == 0)
-    return "Photoshop";
+    return OTHER_PHOTOSHOP;
   if (length >= 5 && memcmp (head, "%PDF-", 5) == 0)
-    return "PDF";
-  return NULL;
+    return OTHER_PDF;
+  return OTHER_NONE;
+}
+
+static void
+set_other_format_error (OtherFormat   other,
+                        const char   *name,
+                        GError      **error)
+{
+  switch (other)
+    {
+    case OTHER_GIF:
+      g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_UNSUPPORTED,
+                   _("“%s” is a GIF image, which Ottica does not open."), name);
+      break;
+    case OTHER_WEBP:
+      g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_UNSUPPORTED,
+                   _("“%s” is a WebP image, which Ottica does not open."), name);
+      break;
+    case OTHER_AVIF:
+      g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_UNSUPPORTED,
+                   _("“%s” is an AVIF image, which Ottica does not open."), name);
+      break;
+    case OTHER_HEIF:
+      g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_UNSUPPORTED,
+                   _("“%s” is a HEIF image, which Ottica does not open."), name);
+      break;
+    case OTHER_JPEG_2000:
+      g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_UNSUPPORTED,
+                   _("“%s” is a JPEG 2000 image, which Ottica does not open."), name);
+      break;
+    case OTHER_JPEG_XL:
+      g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_UNSUPPORTED,
+                   _("“%s” is a JPEG XL image, which Ottica does not open."), name);
+      break;
+    case OTHER_PHOTOSHOP:
+      g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_UNSUPPORTED,
+                   _("“%s” is a Photoshop document, which Ottica does not open."), name);
+      break;
+    case OTHER_PDF:
+      g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_UNSUPPORTED,
+                   _("“%s” is a PDF document, which Ottica does not open."), name);
+      break;
+    case OTHER_NONE:
+    default:
+      g_assert_not_reached ();
+    }
 }
 
 static gboolean
@@ -175,24 +234,22 @@ set_not_an_image (const char    *path,
                   gsize          length,
                   GError       **error)
 {
-  const char *other = recognise_other (head, length);
+  OtherFormat other = recognise_other (head, length);
   const char *extension = name_extension (path);
 
-  if (other != NULL)
-    g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_UNSUPPORTED,
-                 _("“%s” is a %s file, which Ottica does not open."), name, other);
+  if (other != OTHER_NONE)
+    set_other_format_error (other, name, error);
   else if (looks_like_text (head, length))
     g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_UNSUPPORTED,
                  _("“%s” is a text file, not an image."), name);
   else if (extension != NULL && ottica_image_is_supported_name (path))
     {
-      g_autofree char *upper = g_ascii_strup (extension, -1);
-
       /* Named like a photo but nothing in it is one: damaged, most likely. */
       g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_CORRUPT,
-                   _("“%s” is damaged or not really a %s file: its contents are not an image "
-                     "Ottica can read."),
-                   name, upper);
+                   /* Translators: the second %s is the file name's extension, e.g. "jpg". */
+                   _("“%s” is damaged or misnamed: its name ends in “.%s”, but its contents are "
+                     "not an image Ottica can read."),
+                   name, extension);
     }
   else
     g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_UNSUPPORTED,
@@ -200,6 +257,151 @@ set_not_an_image (const char    *path,
                    "camera RAW file."),
                  name);
   return FALSE;
+}
+
+/* ---- prefetch ------------------------------------------------------------ */
+
+/* One photo decoded ahead, in a thread, by ottica_image_prefetch(). */
+typedef struct
+{
+  char            *path;
+  guint            max_size;
+  GStatBuf         st;          /* the file as the decode found it */
+  GCancellable    *cancellable;
+  GThread         *thread;
+  OtticaRawDecode *decode;      /* the thread's result, or NULL */
+} Prefetch;
+
+static GMutex prefetch_lock;
+static Prefetch *prefetch;
+
+static void
+prefetch_free (Prefetch *fetch)
+{
+  if (fetch == NULL)
+    return;
+  g_cancellable_cancel (fetch->cancellable);
+  if (fetch->thread != NULL)
+    g_thread_join (fetch->thread);
+  ottica_raw_decode_free (fetch->decode);
+  g_object_unref (fetch->cancellable);
+  g_free (fetch->path);
+  g_free (fetch);
+}
+
+static gboolean
+same_file (const GStatBuf *a,
+           const GStatBuf *b)
+{
+  return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size
+         && a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec
+         && a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+static gpointer
+prefetch_thread (gpointer data)
+{
+  Prefetch *fetch = data;
+  guint8 head[SNIFF_BYTES];
+  gsize length = 0;
+  Sniff kind;
+
+  /* Only what ottica_image_load() would hand to libraw: the checks on
+   * the way there are repeated by the load that takes the result. */
+  if (!read_head (fetch->path, "", head, &length, NULL))
+    return NULL;
+  kind = sniff (head, length);
+  if ((kind == SNIFF_TIFF || kind == SNIFF_UNKNOWN) && ottica_raw_can_load (fetch->path))
+    fetch->decode = ottica_raw_decode (fetch->path, fetch->max_size, fetch->cancellable, NULL);
+  return NULL;
+}
+
+void
+ottica_image_prefetch (const char              *path,
+                       const OtticaLoadOptions *options)
+{
+  Prefetch *fetch;
+  Prefetch *old;
+
+  g_return_if_fail (path != NULL);
+
+  /* Embedded previews are quick, and need GEGL: nothing to gain. With
+   * the non-thread-safe libraw a decode waiting to be taken would hold
+   * the lock every other RAW load needs. */
+  if ((options != NULL && options->max_size > 0 && options->allow_embedded_preview)
+      || !ottica_raw_is_thread_safe ())
+    return;
+
+  fetch = g_new0 (Prefetch, 1);
+  if (g_stat (path, &fetch->st) != 0 || !S_ISREG (fetch->st.st_mode) || fetch->st.st_size == 0
+      || (double) fetch->st.st_size > OTTICA_MAX_INPUT_BYTES)
+    {
+      g_free (fetch);
+      return;
+    }
+  fetch->path = g_strdup (path);
+  fetch->max_size = options != NULL ? options->max_size : 0;
+  fetch->cancellable = g_cancellable_new ();
+  fetch->thread = g_thread_new ("ottica-prefetch", prefetch_thread, fetch);
+
+  g_mutex_lock (&prefetch_lock);
+  old = prefetch;
+  prefetch = fetch;
+  g_mutex_unlock (&prefetch_lock);
+  prefetch_free (old);
+}
+
+void
+ottica_image_prefetch_clear (void)
+{
+  Prefetch *old;
+
+  g_mutex_lock (&prefetch_lock);
+  old = g_steal_pointer (&prefetch);
+  g_mutex_unlock (&prefetch_lock);
+  prefetch_free (old);
+}
+
+static void
+on_load_cancelled (GCancellable *cancellable,
+                   gpointer      data)
+{
+  g_cancellable_cancel (data);
+}
+
+/* The prefetched decode of @path (already stat()ed as @st) for these
+ * options, waiting for it to finish; NULL when there is none. */
+static OtticaRawDecode *
+take_prefetch (const char              *path,
+               const GStatBuf          *st,
+               const OtticaLoadOptions *options,
+               GCancellable            *cancellable)
+{
+  Prefetch *fetch = NULL;
+  OtticaRawDecode *decode = NULL;
+  guint max_size = options != NULL ? options->max_size : 0;
+  gulong handler = 0;
+
+  g_mutex_lock (&prefetch_lock);
+  if (prefetch != NULL && strcmp (prefetch->path, path) == 0 && prefetch->max_size == max_size
+      && !(max_size > 0 && options->allow_embedded_preview))
+    fetch = g_steal_pointer (&prefetch);
+  g_mutex_unlock (&prefetch_lock);
+  if (fetch == NULL)
+    return NULL;
+
+  /* Cancelling this load cancels the decode it waits for. */
+  if (cancellable != NULL)
+    handler = g_cancellable_connect (cancellable, G_CALLBACK (on_load_cancelled),
+                                     g_object_ref (fetch->cancellable), g_object_unref);
+  g_thread_join (g_steal_pointer (&fetch->thread));
+  g_cancellable_disconnect (cancellable, handler);
+
+  /* A file replaced since the decode started is decoded again. */
+  if (same_file (&fetch->st, st) && !g_cancellable_is_cancelled (fetch->cancellable))
+    decode = g_steal_pointer (&fetch->decode);
+  prefetch_free (fetch);
+  return decode;
 }
 
 static OtticaImage *
@@ -221,6 +423,7 @@ ottica_image_load (const char               *path,
 {
   g_autofree char *name = NULL;
   g_autoptr(OtticaImage) image = NULL;
+  g_autoptr(OtticaRawDecode) decode = NULL;
   GStatBuf st;
   guint8 head[SNIFF_BYTES];
   gsize length = 0;
@@ -275,6 +478,7 @@ ottica_image_load (const char               *path,
     return NULL;
 
   image = image_new (path);
+  decode = take_prefetch (path, &st, options, cancellable);
 
   switch (sniff (head, length))
     {
@@ -289,7 +493,9 @@ ottica_image_load (const char               *path,
     case SNIFF_TIFF:
       /* CR2, NEF, DNG, ARW, PEF, KDC… are TIFF inside; libraw's identify
        * reads only the directories and refuses plain RGB and gray TIFFs. */
-      if (ottica_raw_can_load (path))
+      if (decode != NULL)
+        ok = ottica_raw_decode_finish (decode, image, error);
+      else if (ottica_raw_can_load (path))
         ok = ottica_raw_load (image, options, cancellable, error);
       else
         ok = ottica_gegl_load (image, options, cancellable, error);
@@ -299,7 +505,9 @@ ottica_image_load (const char               *path,
     default:
       /* CRW, RAF, ORF, RW2, CR3, MRW, X3F and headerless RAWs known by
        * their size: libraw knows them when they are real. */
-      if (ottica_raw_can_load (path))
+      if (decode != NULL)
+        ok = ottica_raw_decode_finish (decode, image, error);
+      else if (ottica_raw_can_load (path))
         ok = ottica_raw_load (image, options, cancellable, error);
       else
         ok = set_not_an_image (path, name, head, length, error);
@@ -314,6 +522,14 @@ ottica_image_load (const char               *path,
 
   g_assert (image->buffer != NULL);
   return g_steal_pointer (&image);
+}
+
+gboolean
+ottica_image_is_scene_linear (const OtticaImage *image)
+{
+  g_return_val_if_fail (image != NULL, FALSE);
+
+  return image->kind == OTTICA_IMAGE_KIND_RAW && !image->embedded_preview;
 }
 
 void

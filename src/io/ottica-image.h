@@ -30,6 +30,16 @@ typedef struct
    * decoders may take their fast paths (libjpeg-turbo DCT scaling, libraw
    * half-size), so the buffer can be smaller than the photo. */
   guint max_size;
+  /* With max_size > 0: a camera RAW whose embedded JPEG preview reaches
+   * max_size on its longer side gives that preview (DCT-scaled, oriented
+   * like the RAW, full_width/full_height as a full decode) in a few
+   * milliseconds instead of a half-size decode (a few hundred). It is the
+   * camera's own rendering, display-referred (see embedded_preview): a
+   * pipeline made for it must leave the RAW baseline off, which is what
+   * ottica_image_is_scene_linear() says. Where the RAW has no such preview
+   * the usual decode runs. For thumbnails and quick first previews, never
+   * for exports. */
+  gboolean allow_embedded_preview;
 } OtticaLoadOptions;
 
 typedef struct
@@ -47,6 +57,9 @@ typedef struct
   char            *camera;        /* "Canon EOS 350D", NULL when unknown */
   char            *warning;       /* a problem the photo opened despite, for people
                                    * (a damaged colour profile read as sRGB), or NULL */
+  gboolean         embedded_preview; /* kind RAW, but the pixels are the camera's
+                                      * embedded JPEG ("R'G'B' u8", display-referred),
+                                      * not the linear decode: no RAW baseline */
 } OtticaImage;
 
 /* Loads @path, choosing the decoder from the file's content, not its
@@ -70,6 +83,26 @@ OtticaImage *ottica_image_load        (const char               *path,
                                        const OtticaLoadOptions  *options,
                                        GCancellable             *cancellable,
                                        GError                  **error);
+
+/* Starts decoding @path in a thread, for a program that will load it with
+ * ottica_image_load() and these @options soon: that load then takes the
+ * result (waiting for it if need be) instead of decoding again. Callable
+ * before ottica_engine_init(): only work that needs no GEGL runs ahead
+ * (for a camera RAW, all of libraw's unpacking and demosaicing), so
+ * ottica-cli decodes its first photo while GEGL initialises. Nothing
+ * happens for other formats, embedded previews, or where libraw is not the
+ * thread-safe build. One prefetch at a time:
+ * a new one drops the old; a file changed in between is decoded again. */
+void         ottica_image_prefetch       (const char              *path,
+                                          const OtticaLoadOptions *options);
+/* Cancels and frees a prefetch no load took. */
+void         ottica_image_prefetch_clear (void);
+
+/* TRUE when @image holds a camera RAW's linear decode (sensor white at
+ * 1.0), which needs the RAW baseline rendering (ottica-pipeline.h); FALSE
+ * for display-referred pixels: JPEG, PNG, TIFF and a RAW's embedded
+ * preview. */
+gboolean     ottica_image_is_scene_linear (const OtticaImage *image);
 
 /* TRUE when the name's extension is one Ottica opens (for folder scans). */
 gboolean     ottica_image_is_supported_name (const char *path);

@@ -50,8 +50,22 @@
  * is 24 MB). Measured on 2 cores, 24 MP, export alone: with point ops only,
  * 64/128/256/512 rows took 0.71/0.71/0.75/1.00 s (45 MP: 1.21/1.03/1.16/
  * 1.45 s); with local contrast and glow, 128/256/512 took 2.7/2.35/2.0 s
- * with 234/277/360 MB peaks. 256 is never far from the best of either. */
-#define STRIP_ROWS 256
+ * with 234/277/360 MB peaks. So 256 rows, unless the graph's area filters
+ * reach far: then the strip grows towards the rows of context it needs
+ * (see choose_strip_rows()), within a memory budget. */
+#define STRIP_ROWS_MIN    256
+#define STRIP_ROWS_MAX    1024
+/* Context rows (above and below, together) from which taller strips pay. */
+#define STRIP_CONTEXT_TALL 128
+/* What one strip row of a 1 pixel wide image may cost: the strip's own
+ * float rows and the intermediate buffers of the nodes, each RGBA float.
+ * analog-warm (glow, a point chain, local contrast, grain) peaked at
+ * 258/344/498 MB with 256/512/1024 rows at 6000 px, about 56 bytes per
+ * pixel of strip; 200 MB of strip keeps a 24 MP export under 400 MB. */
+#define STRIP_BYTES_PER_PIXEL 56
+#define STRIP_BUDGET_BYTES    ((gsize) 200 << 20)
+/* Sharpening keeps up to two strips of perceptual float rows besides. */
+#define SHARPEN_BYTES_PER_PIXEL (2 * 4 * sizeof (float))
 /* Strips in flight between the render thread and the encoder. Rendering
  * the next strip while encoding this one (serial, 0.1-0.2 s at 24 MP)
  * took the 24 MP export from 0.76 to 0.74 s with GEGL on both cores and
@@ -157,7 +171,8 @@ typedef struct
   const Babl    *in_format;   /* RGBA float, linear, output primaries */
   int            out_w, out_h;
   Taps           h, v;
-  float         *in_strip;    /* STRIP_ROWS full-width input rows */
+  int            strip_rows;  /* rows per blit */
+  float         *in_strip;    /* strip_rows full-width input rows */
   float         *ring;        /* horizontally reduced rows */
   int            ring_rows;
   int            next_in;     /* next input row to render */
@@ -168,7 +183,7 @@ typedef struct
 
 static void
 reducer_init (Reducer *r, GeglNode *node, const GeglRectangle *in_rect,
-              const Babl *space, int out_w, int out_h)
+              const Babl *space, int out_w, int out_h, int strip_rows)
 {
   memset (r, 0, sizeof *r);
   r->node = node;
@@ -178,8 +193,9 @@ reducer_init (Reducer *r, GeglNode *node, const GeglRectangle *in_rect,
   r->out_h = out_h;
   taps_init (&r->h, in_rect->width, out_w);
   taps_init (&r->v, in_rect->height, out_h);
-  r->in_strip = g_malloc ((gsize) in_rect->width * STRIP_ROWS * 4 * sizeof (float));
-  r->ring_rows = r->v.max_taps + STRIP_ROWS;
+  r->strip_rows = strip_rows;
+  r->in_strip = g_malloc ((gsize) in_rect->width * strip_rows * 4 * sizeof (float));
+  r->ring_rows = r->v.max_taps + strip_rows;
   r->ring = g_malloc ((gsize) out_w * r->ring_rows * 4 * sizeof (float));
 }
 
@@ -225,7 +241,7 @@ reducer_feed (Reducer *r, int o)
 
   while (r->next_in < need_end)
     {
-      int n = MIN (STRIP_ROWS, r->in_rect.height - r->next_in);
+      int n = MIN (r->strip_rows, r->in_rect.height - r->next_in);
       GeglRectangle rect = { r->in_rect.x, r->in_rect.y + r->next_in, r->in_rect.width, n };
 
       gegl_node_blit (r->node, 1.0, &rect, r->in_format, r->in_strip,
@@ -326,6 +342,7 @@ typedef struct
   int                        window_count;
 
   /* strips between the threads */
+  int                        strip_rows;      /* output rows per strip */
   int                        n_strips;
   Slot                       slots[N_SLOTS];
   GMutex                     mutex;
@@ -515,7 +532,7 @@ sharpen_init (Export *ex)
   for (int i = 0; i < length; i++)
     ex->sharpen_kernel[i] /= (float) sum;
 
-  ex->window_capacity = 2 * STRIP_ROWS + 2 * ex->sharpen_radius;
+  ex->window_capacity = 2 * ex->strip_rows + 2 * ex->sharpen_radius;
   ex->window = g_malloc ((gsize) ex->window_capacity * ex->width * 4 * sizeof (float));
   ex->window_first = 0;
   ex->window_count = 0;
@@ -592,7 +609,7 @@ sharpen_strip (Export *ex, int y0, int rows, guint8 *out)
    * tall. */
   while (ex->window_first + ex->window_count < need)
     {
-      int n = MIN (STRIP_ROWS, ex->height - (ex->window_first + ex->window_count));
+      int n = MIN (ex->strip_rows, ex->height - (ex->window_first + ex->window_count));
 
       g_assert (ex->window_count + n <= ex->window_capacity);
       next_perceptual_rows (ex, n, ex->window + ex->window_count * row_floats);
@@ -653,7 +670,7 @@ render_thread (gpointer data)
   for (int s = 0; s < ex->n_strips; s++)
     {
       Slot *slot = &ex->slots[s % N_SLOTS];
-      int y0 = s * STRIP_ROWS;
+      int y0 = s * ex->strip_rows;
       gboolean stop;
 
       g_mutex_lock (&ex->mutex);
@@ -664,7 +681,7 @@ render_thread (gpointer data)
       if (stop)
         break;
 
-      produce_strip (ex, y0, MIN (STRIP_ROWS, ex->height - y0), slot->pixels);
+      produce_strip (ex, y0, MIN (ex->strip_rows, ex->height - y0), slot->pixels);
 
       g_mutex_lock (&ex->mutex);
       slot->full = TRUE;
@@ -796,14 +813,14 @@ set_up_compressor (Export *ex)
 static gboolean
 encode_strips (Export *ex, GError **error)
 {
-  JSAMPROW *rows = g_newa (JSAMPROW, STRIP_ROWS);
+  JSAMPROW *rows = g_newa (JSAMPROW, ex->strip_rows);
   const gsize stride = (gsize) ex->width * 3;
 
   for (int s = 0; s < ex->n_strips; s++)
     {
       Slot *slot = &ex->slots[s % N_SLOTS];
-      int y0 = s * STRIP_ROWS;
-      int n = MIN (STRIP_ROWS, ex->height - y0);
+      int y0 = s * ex->strip_rows;
+      int n = MIN (ex->strip_rows, ex->height - y0);
 
       if (g_cancellable_set_error_if_cancelled (ex->cancellable, error))
         return FALSE;
@@ -912,6 +929,100 @@ export_clear (Export *ex)
     g_clear_pointer (&ex->slots[i].pixels, g_free);
   g_mutex_clear (&ex->mutex);
   g_cond_clear (&ex->cond);
+}
+
+/* How far above and below @strip the sources of @node are read, given
+ * that @roi of it is asked for: the rows the graph renders beyond a strip,
+ * for its area filters. Follows every input of every node on the way
+ * (into meta operations by their output proxy), asking each operation
+ * what it needs for what is asked of it; @seen holds the region already
+ * followed from each node, so that shared inputs are walked once. */
+static int
+context_rows (GeglNode            *node,
+              const GeglRectangle *roi,
+              const GeglRectangle *strip,
+              GHashTable          *seen)
+{
+  GeglOperation *operation;
+  GeglRectangle *before;
+  int reach, upstream;
+  g_auto (GStrv) pads = NULL;
+
+  if (node == NULL || gegl_rectangle_is_empty (roi))
+    return 0;
+  before = g_hash_table_lookup (seen, node);
+  if (before != NULL && gegl_rectangle_contains (before, roi))
+    return 0;
+  if (before == NULL)
+    {
+      before = g_new (GeglRectangle, 1);
+      *before = *roi;
+      g_hash_table_insert (seen, node, before);
+    }
+  else
+    gegl_rectangle_bounding_box (before, before, roi);
+
+  reach = MAX (0, strip->y - roi->y) + MAX (0, (roi->y + roi->height)
+                                              - (strip->y + strip->height));
+  operation = gegl_node_get_gegl_operation (node);
+  if (operation != NULL && GEGL_IS_OPERATION_META (operation))
+    {
+      upstream = context_rows (gegl_node_get_output_proxy (node, "output"), roi, strip, seen);
+      return MAX (reach, upstream);
+    }
+
+  pads = gegl_node_list_input_pads (node);
+  for (int i = 0; pads != NULL && pads[i] != NULL; i++)
+    {
+      GeglNode *producer = gegl_node_get_producer (node, pads[i], NULL);
+      GeglRectangle need = *roi;
+
+      if (producer == NULL)
+        continue;
+      if (operation != NULL)
+        need = gegl_operation_get_required_for_output (operation, pads[i], roi);
+      upstream = context_rows (producer, &need, strip, seen);
+      reach = MAX (reach, upstream);
+    }
+  return reach;
+}
+
+/* Rows per strip for rendering @node @width pixels wide, when each pixel
+ * of a strip costs @extra_bytes besides: STRIP_ROWS_MIN,
+ * or when its area filters read many rows around each strip (each strip
+ * then re-renders what is upstream of them over those rows), twice as
+ * tall as that context, so that upstream of them is rendered at most 1.5
+ * times over, within the memory budget. */
+static int
+choose_strip_rows (GeglNode *node, const GeglRectangle *bbox, int width, gsize extra_bytes)
+{
+  GeglRectangle strip = { bbox->x, bbox->y + bbox->height / 2 - STRIP_ROWS_MIN / 2,
+                          bbox->width, STRIP_ROWS_MIN };
+  g_autoptr (GHashTable) seen = NULL;
+  int context, rows, budget_rows;
+
+  gegl_rectangle_intersect (&strip, &strip, bbox);
+  seen = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  context = context_rows (node, &strip, &strip, seen);
+  if (context < STRIP_CONTEXT_TALL)
+    return STRIP_ROWS_MIN;
+  budget_rows = (int) MIN ((gsize) STRIP_ROWS_MAX,
+                           STRIP_BUDGET_BYTES / ((gsize) MAX (width, 1)
+                                                 * (STRIP_BYTES_PER_PIXEL + extra_bytes)));
+  rows = (2 * context + 63) / 64 * 64;
+  rows = MIN (rows, budget_rows / 64 * 64);
+  return CLAMP (rows, STRIP_ROWS_MIN, STRIP_ROWS_MAX);
+}
+
+int
+ottica_jpeg_export_strip_rows (GeglNode *node)
+{
+  GeglRectangle bbox;
+
+  g_return_val_if_fail (GEGL_IS_NODE (node), STRIP_ROWS_MIN);
+
+  bbox = gegl_node_get_bounding_box (node);
+  return choose_strip_rows (node, &bbox, bbox.width, 0);
 }
 
 /* A node that already gives 8-bit pixels in the output space (a decoded
@@ -1049,22 +1160,28 @@ ottica_jpeg_export (GeglNode                  *node,
     ex.path = PATH_REDUCE;
   else
     ex.path = PATH_DIRECT;
+  /* Output rows map to input rows one to one unless reduced, where the
+   * reducer blits input strips of its own. */
+  ex.strip_rows = ex.resize ? STRIP_ROWS_MIN
+                            : choose_strip_rows (node, &ex.bbox, ex.width,
+                                                 ex.path == PATH_SHARPEN ? SHARPEN_BYTES_PER_PIXEL : 0);
   if (ex.path == PATH_DIRECT)
     {
       ex.blit_8bit = node_gives_8bit (node, ex.space);
       if (!ex.blit_8bit)
-        ex.strip_linear = g_malloc ((gsize) ex.width * STRIP_ROWS * 4 * sizeof (float));
+        ex.strip_linear = g_malloc ((gsize) ex.width * ex.strip_rows * 4 * sizeof (float));
     }
   if (ex.resize)
     {
-      reducer_init (&ex.reducer, node, &ex.bbox, ex.space, ex.width, ex.height);
+      reducer_init (&ex.reducer, node, &ex.bbox, ex.space, ex.width, ex.height,
+                    choose_strip_rows (node, &ex.bbox, ex.bbox.width, 0));
       ex.row_linear = g_malloc ((gsize) ex.width * 4 * sizeof (float));
     }
   if (ex.path == PATH_SHARPEN)
     sharpen_init (&ex);
 
-  ex.n_strips = (ex.height + STRIP_ROWS - 1) / STRIP_ROWS;
-  slot_bytes = (gsize) ex.width * 3 * STRIP_ROWS;
+  ex.n_strips = (ex.height + ex.strip_rows - 1) / ex.strip_rows;
+  slot_bytes = (gsize) ex.width * 3 * ex.strip_rows;
   for (int i = 0; i < N_SLOTS; i++)
     ex.slots[i].pixels = g_malloc (slot_bytes);
   ex.dest.buffer = g_malloc (DEST_BUFFER_BYTES);

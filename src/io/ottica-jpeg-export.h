@@ -43,4 +43,11 @@ gboolean ottica_jpeg_export (GeglNode                  *node,
                              GCancellable              *cancellable,
                              GError                   **error);
 
+/* The rows of each strip ottica_jpeg_export() renders @node in at full
+ * size: 256, or more when the graph's area filters read far above and
+ * below a strip (twice those rows of context, so that each strip
+ * re-renders at most half as much again upstream of them), within a
+ * memory budget for its width. For tests and benchmarks. */
+int      ottica_jpeg_export_strip_rows (GeglNode *node);
+
 G_END_DECLS

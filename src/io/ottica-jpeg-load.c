@@ -57,8 +57,10 @@ typedef struct
   char                           message[JMSG_LENGTH_MAX];
 
   char                          *name;       /* display name for messages */
-  char                          *contents;
+  char                          *contents;   /* the file, when we read it */
+  const guint8                  *data;       /* the JPEG: contents, or borrowed */
   gsize                          length;
+  int                            orientation; /* 0: from the JPEG's EXIF */
 
   guint8                        *pixels;     /* the upright image, becomes the buffer */
   guint8                        *batch;      /* decoded rows before placing/converting */
@@ -226,6 +228,8 @@ choose_color (JpegLoad     *load,
       && !ottica_icc_validate (image->icc_profile, load->name, &model, &description, &icc_error))
     {
       /* Like Lightroom and darktable: open the photo as sRGB and say so. */
+      /* Translators: %s is a whole sentence saying what is wrong with the
+       * photo's colour profile. */
       set_warning (image, g_strdup_printf (_("%s The photo is shown as sRGB."), icc_error->message));
       g_clear_pointer (&image->icc_profile, g_bytes_unref);
       g_clear_error (&icc_error);
@@ -283,6 +287,8 @@ choose_color (JpegLoad     *load,
                                               load->name, &icc_error);
   if (load->transform == NULL)
     {
+      /* Translators: %s is a whole sentence saying what is wrong with the
+       * photo's colour profile. */
       set_warning (image, g_strdup_printf (_("%s The photo is shown as sRGB."), icc_error->message));
       g_clear_pointer (&image->icc_profile, g_bytes_unref);
       g_free (image->color_space);
@@ -302,11 +308,11 @@ choose_color (JpegLoad     *load,
 /* Everything libjpeg may longjmp out of; its locals live in this frame,
  * below the setjmp in decode(), so none is left indeterminate. */
 static G_GNUC_NO_INLINE gboolean
-decode_body (JpegLoad                 *load,
-             OtticaImage              *image,
-             const OtticaLoadOptions  *options,
-             GCancellable             *cancellable,
-             GError                  **error)
+decode_body (JpegLoad      *load,
+             OtticaImage   *image,
+             guint          max_size,
+             GCancellable  *cancellable,
+             GError       **error)
 {
   j_decompress_ptr cinfo = &load->cinfo;
   const guint8 *exif;
@@ -327,7 +333,7 @@ decode_body (JpegLoad                 *load,
   jpeg_create_decompress (cinfo);
   load->created = TRUE;
 
-  jpeg_mem_src (cinfo, (const unsigned char *) load->contents, (unsigned long) load->length);
+  jpeg_mem_src (cinfo, load->data, (unsigned long) load->length);
   jpeg_save_markers (cinfo, EXIF_MARKER, 0xFFFF);
   jpeg_save_markers (cinfo, ICC_MARKER, 0xFFFF);
 
@@ -349,18 +355,21 @@ decode_body (JpegLoad                 *load,
     }
 
   exif = find_exif (cinfo, &exif_length);
-  orientation = ottica_orientation_from_exif (exif, exif_length);
+  orientation = load->orientation != 0 ? load->orientation
+                                       : ottica_orientation_from_exif (exif, exif_length);
+  g_free (image->camera);
   image->camera = ottica_exif_camera (exif, exif_length);
 
+  g_clear_pointer (&image->icc_profile, g_bytes_unref);
   if (jpeg_read_icc_profile (cinfo, &icc, &icc_length) && icc != NULL)
     image->icc_profile = g_bytes_new_with_free_func (icc, icc_length, free, icc);
 
+  g_clear_pointer (&image->color_space, g_free);
   if (!choose_color (load, image, &conversion, &format, error))
     return FALSE;
 
   cinfo->scale_num = 1;
-  cinfo->scale_denom = pick_scale_denom (cinfo->image_width, cinfo->image_height,
-                                         options != NULL ? options->max_size : 0);
+  cinfo->scale_denom = pick_scale_denom (cinfo->image_width, cinfo->image_height, max_size);
 
   jpeg_start_decompress (cinfo);
 
@@ -449,15 +458,15 @@ decode_body (JpegLoad                 *load,
 }
 
 static gboolean
-decode (JpegLoad                 *load,
-        OtticaImage              *image,
-        const OtticaLoadOptions  *options,
-        GCancellable             *cancellable,
-        GError                  **error)
+decode (JpegLoad      *load,
+        OtticaImage   *image,
+        guint          max_size,
+        GCancellable  *cancellable,
+        GError       **error)
 {
   if (setjmp (load->jump))
     return set_problem_error (load, error);
-  return decode_body (load, image, options, cancellable, error);
+  return decode_body (load, image, max_size, cancellable, error);
 }
 
 gboolean
@@ -491,12 +500,50 @@ ottica_jpeg_load (OtticaImage              *image,
       g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_CORRUPT, _("“%s” is empty."), load->name);
       return FALSE;
     }
+  load->data = (const guint8 *) load->contents;
 
   image->kind = OTTICA_IMAGE_KIND_JPEG;
   g_free (image->format_name);
   image->format_name = g_strdup ("JPEG");
 
-  if (!decode (load, image, options, cancellable, error))
+  if (!decode (load, image, options != NULL ? options->max_size : 0, cancellable, error))
+    {
+      g_clear_object (&image->buffer);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+ottica_jpeg_load_data (OtticaImage    *image,
+                       const guint8   *data,
+                       gsize           length,
+                       int             orientation,
+                       guint           max_size,
+                       GCancellable   *cancellable,
+                       GError        **error)
+{
+  g_autoptr(JpegLoad) load = NULL;
+
+  g_return_val_if_fail (image != NULL && image->path != NULL, FALSE);
+  g_return_val_if_fail (data != NULL || length == 0, FALSE);
+  g_return_val_if_fail (orientation >= 0 && orientation <= 8, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  load = g_new0 (JpegLoad, 1);
+  load->name = g_filename_display_basename (image->path);
+  load->data = data;
+  load->length = length;
+  load->orientation = orientation;
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  if (length == 0)
+    {
+      g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_CORRUPT, _("“%s” is empty."), load->name);
+      return FALSE;
+    }
+  if (!decode (load, image, max_size, cancellable, error))
     {
       g_clear_object (&image->buffer);
       return FALSE;

@@ -17,4 +17,19 @@ gboolean ottica_jpeg_load (OtticaImage              *image,
                            GCancellable             *cancellable,
                            GError                  **error);
 
+/* Decodes the JPEG in @data (@length bytes, borrowed for the call) into
+ * @image, as ottica_jpeg_load() does a file: for a camera RAW's embedded
+ * preview. @orientation (1..8) is applied in place of the JPEG's own EXIF
+ * orientation, or 0 to use that; @max_size as in OtticaLoadOptions. Sets
+ * the buffer, orientation, sizes, scale and colour fields (full_width and
+ * full_height are the JPEG's), not kind or format_name. Messages name
+ * @image->path's file. */
+gboolean ottica_jpeg_load_data (OtticaImage    *image,
+                                const guint8   *data,
+                                gsize           length,
+                                int             orientation,
+                                guint           max_size,
+                                GCancellable   *cancellable,
+                                GError        **error);
+
 G_END_DECLS

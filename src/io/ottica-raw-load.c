@@ -27,11 +27,16 @@
 #pragma GCC diagnostic pop
 
 #include "ottica-error.h"
+#include "ottica-jpeg-load.h"
 #include "ottica-limits.h"
 #include "ottica-orientation.h"
 #include "ottica-raw-load.h"
 
-/* libraw's user_qual values. */
+/* libraw's user_qual values. AHD: Debian's LibRaw 0.20 runs its
+ * interpolation on OpenMP threads (0.6 s of CPU time on the 8 MP CR2, 0.3 s
+ * on 2 cores); DHT, at least as good, took 1.6 s of CPU time there and
+ * AAHD more still, so neither is faster in this LibRaw. Unpacking (0.22 s
+ * on the CR2's lossless JPEG) runs on one thread. */
 #define LIBRAW_QUALITY_AHD 3
 /* libraw's output_color for ProPhoto RGB. */
 #define LIBRAW_OUTPUT_PROPHOTO 4
@@ -64,6 +69,12 @@ libraw_is_thread_safe (void)
   return safe;
 }
 
+gboolean
+ottica_raw_is_thread_safe (void)
+{
+  return libraw_is_thread_safe ();
+}
+
 typedef struct
 {
   GCancellable *cancellable;
@@ -78,6 +89,8 @@ typedef struct
   Callbacks      callbacks;
   char          *name;
   gboolean       locked;
+  int            header_width;   /* sizes.width/height before processing */
+  int            header_height;
 } RawLoad;
 
 static void
@@ -85,6 +98,7 @@ raw_load_free (RawLoad *load)
 {
   if (load->raw != NULL)
     libraw_close (load->raw);
+  g_clear_object (&load->callbacks.cancellable);
   if (load->locked)
     g_mutex_unlock (&unsafe_libraw_lock);
   g_free (load->name);
@@ -230,8 +244,12 @@ describe_format (libraw_data_t *raw,
   if (dot != NULL && strchr (dot, G_DIR_SEPARATOR) == NULL && dot[1] != '\0')
     extension = g_ascii_strup (dot + 1, -1);
   if (extension == NULL || g_ascii_strcasecmp (extension, "RAW") == 0)
+    /* Translators: a file format, %s is the camera maker: "Canon RAW". */
     return *make ? g_strdup_printf (_("%s RAW"), make) : g_strdup (_("Camera RAW"));
+  /* Translators: a file format: the camera maker and the file name's
+   * extension, "Canon CR2 RAW"; "%2$s %1$s" swaps them. */
   return *make ? g_strdup_printf (_("%s %s RAW"), make, extension)
+               /* Translators: a file format, %s is the file name's extension: "CR2 RAW". */
                : g_strdup_printf (_("%s RAW"), extension);
 }
 
@@ -310,31 +328,112 @@ pack_pixels (libraw_data_t *raw,
   gegl_parallel_distribute_range (n_batches, 8.0, pack_batches, &pack);
 }
 
-gboolean
-ottica_raw_load (OtticaImage              *image,
-                 const OtticaLoadOptions  *options,
-                 GCancellable             *cancellable,
-                 GError                  **error)
+/* The embedded JPEG preview in place of a decode, where it is big enough
+ * and shows the same frame. TRUE with @image filled; FALSE to decode
+ * instead (no usable preview), with @error set only for cancellation. */
+static gboolean
+load_embedded_preview (RawLoad       *load,
+                       OtticaImage   *image,
+                       guint          max_size,
+                       GCancellable  *cancellable,
+                       GError       **error)
 {
-  g_autoptr(RawLoad) load = NULL;
+  libraw_data_t *raw = load->raw;
+  libraw_thumbnail_t *thumb = &raw->thumbnail;
+  g_autoptr(GError) local_error = NULL;
+  int orientation, full_width, full_height, code;
+  const GeglRectangle *extent;
+  double full_aspect, preview_aspect;
+
+  /* The full decode's size is known without decoding only where libraw
+   * neither turns (Fuji) nor stretches (non-square pixels) the frame. */
+  if (raw->rawdata.ioparams.fuji_width != 0 || fabs (raw->sizes.pixel_aspect - 1.0) >= 0.005)
+    return FALSE;
+  /* The size comes from the headers; the format only from unpacking. */
+  if (MAX (thumb->twidth, thumb->theight) < max_size)
+    return FALSE;
+
+  code = libraw_unpack_thumb (raw);
+  if (code != LIBRAW_SUCCESS || thumb->tformat != LIBRAW_THUMBNAIL_JPEG || thumb->thumb == NULL
+      || thumb->tlength < 4)
+    {
+      g_debug ("%s: no usable embedded preview (%s)", load->name, libraw_strerror (code));
+      return FALSE;
+    }
+
+  /* Previews carry no orientation of their own that cameras agree on:
+   * they are stored as the sensor saw the scene, like the RAW. */
+  orientation = orientation_from_flip (raw->sizes.flip);
+  if (!ottica_jpeg_load_data (image, (const guint8 *) thumb->thumb, thumb->tlength, orientation,
+                              max_size, cancellable, &local_error))
+    {
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      g_debug ("%s: embedded preview unreadable: %s", load->name, local_error->message);
+      return FALSE;
+    }
+
+  ottica_orientation_size (orientation, raw->sizes.width, raw->sizes.height,
+                           &full_width, &full_height);
+  extent = gegl_buffer_get_extent (image->buffer);
+  full_aspect = (double) full_width / full_height;
+  preview_aspect = (double) extent->width / extent->height;
+  /* A preview of another frame (letterboxed, cropped to another ratio, a
+   * small thumbnail where the header promised a big one) is no preview. */
+  if (fabs (preview_aspect / full_aspect - 1.0) > 0.02
+      || (guint) MAX (extent->width, extent->height) < max_size)
+    {
+      g_debug ("%s: embedded preview %d × %d does not match the photo's %d × %d", load->name,
+               extent->width, extent->height, full_width, full_height);
+      g_clear_object (&image->buffer);
+      g_clear_pointer (&image->icc_profile, g_bytes_unref);
+      g_clear_pointer (&image->color_space, g_free);
+      g_clear_pointer (&image->warning, g_free);
+      g_clear_pointer (&image->camera, g_free);
+      image->orientation = 1;
+      image->scale = 1.0;
+      return FALSE;
+    }
+
+  image->full_width = full_width;
+  image->full_height = full_height;
+  image->scale = (double) extent->width / full_width;
+  image->embedded_preview = TRUE;
+  return TRUE;
+}
+
+static void
+describe_raw (RawLoad       *load,
+              OtticaImage   *image)
+{
+  libraw_data_t *raw = load->raw;
+
+  image->kind = OTTICA_IMAGE_KIND_RAW;
+  g_free (image->format_name);
+  image->format_name = describe_format (raw, image->path);
+  g_free (image->camera);
+  image->camera = ottica_camera_name (raw->idata.make, raw->idata.model);
+}
+
+/* Opens @path with libraw and checks its header: the first stage of a
+ * load, which needs no GEGL. */
+static RawLoad *
+raw_open (const char    *path,
+          GCancellable  *cancellable,
+          GError       **error)
+{
+  g_autoptr(RawLoad) load = g_new0 (RawLoad, 1);
   libraw_data_t *raw;
-  guint max_size = options != NULL ? options->max_size : 0;
-  int code, flip, orientation, width, height, out_width, out_height, channels;
-  int full_width, full_height, header_width, header_height;
-  gsize dest_stride;
-  guint16 *pixels;
-  const Babl *format;
-  GeglRectangle extent;
+  int code;
 
-  g_return_val_if_fail (image != NULL && image->path != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  load = g_new0 (RawLoad, 1);
-  load->name = g_filename_display_basename (image->path);
-  load->callbacks.cancellable = cancellable;
+  load->name = g_filename_display_basename (path);
+  load->callbacks.cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
-    return FALSE;
+    return NULL;
 
   if (!libraw_is_thread_safe ())
     {
@@ -346,12 +445,15 @@ ottica_raw_load (OtticaImage              *image,
     {
       g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_FAILED,
                    _("“%s” cannot be decoded: the RAW decoder could not start."), load->name);
-      return FALSE;
+      return NULL;
     }
 
-  code = libraw_open_file (raw, image->path);
+  code = libraw_open_file (raw, path);
   if (code != LIBRAW_SUCCESS)
-    return set_libraw_error (load, code, error);
+    {
+      set_libraw_error (load, code, error);
+      return NULL;
+    }
 
   /* Sizes from the headers, before libraw allocates anything for pixels. */
   if (raw->sizes.raw_width > OTTICA_MAX_IMAGE_SIDE || raw->sizes.raw_height > OTTICA_MAX_IMAGE_SIDE
@@ -361,17 +463,29 @@ ottica_raw_load (OtticaImage              *image,
       g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_TOO_LARGE,
                    _("“%s” is too large: %u × %u pixels is more than Ottica opens."),
                    load->name, raw->sizes.raw_width, raw->sizes.raw_height);
-      return FALSE;
+      return NULL;
     }
   if (raw->sizes.width < 1 || raw->sizes.height < 1)
     {
       g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_CORRUPT,
                    _("“%s” is damaged: its header gives the image no size."), load->name);
-      return FALSE;
+      return NULL;
     }
 
-  header_width = raw->sizes.width;
-  header_height = raw->sizes.height;
+  load->header_width = raw->sizes.width;
+  load->header_height = raw->sizes.height;
+  return g_steal_pointer (&load);
+}
+
+/* libraw's unpacking and processing: the second stage, the long one,
+ * which needs no GEGL either. */
+static gboolean
+raw_develop (RawLoad  *load,
+             guint     max_size,
+             GError  **error)
+{
+  libraw_data_t *raw = load->raw;
+  int code;
 
   raw->params.use_camera_wb = 1;
   raw->params.output_bps = 16;
@@ -396,8 +510,24 @@ ottica_raw_load (OtticaImage              *image,
   if (raw->image == NULL)
     return set_libraw_error (load, LIBRAW_DATA_ERROR, error);
 
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+  if (g_cancellable_set_error_if_cancelled (load->callbacks.cancellable, error))
     return FALSE;
+  return TRUE;
+}
+
+/* The last stage: libraw's pixels into @image's buffer, upright. */
+static gboolean
+raw_finish (RawLoad      *load,
+            OtticaImage  *image,
+            GError      **error)
+{
+  libraw_data_t *raw = load->raw;
+  int flip, orientation, width, height, out_width, out_height, channels;
+  int full_width, full_height;
+  gsize dest_stride;
+  guint16 *pixels;
+  const Babl *format;
+  GeglRectangle extent;
 
   /* After processing, sizes.width/height describe imgdata.image (halved,
    * Fuji-rotated or stretched as it was). */
@@ -416,6 +546,7 @@ ottica_raw_load (OtticaImage              *image,
 
   format = babl_format_with_space (channels == 3 ? "RGB u16" : "Y u16", babl_space ("ProPhoto"));
   extent = (GeglRectangle) { 0, 0, out_width, out_height };
+  g_clear_object (&image->buffer);
   image->buffer = gegl_buffer_linear_new_from_data (pixels, format, &extent, (int) dest_stride,
                                                     g_free, pixels);
 
@@ -428,8 +559,8 @@ ottica_raw_load (OtticaImage              *image,
     }
   else if (raw->rawdata.ioparams.fuji_width == 0 && fabs (raw->sizes.pixel_aspect - 1.0) < 0.005)
     {
-      full_width = header_width;
-      full_height = header_height;
+      full_width = load->header_width;
+      full_height = load->header_height;
     }
   else
     {
@@ -439,17 +570,90 @@ ottica_raw_load (OtticaImage              *image,
   ottica_orientation_size (orientation, full_width, full_height,
                            &image->full_width, &image->full_height);
 
-  image->kind = OTTICA_IMAGE_KIND_RAW;
-  g_free (image->format_name);
-  image->format_name = describe_format (raw, image->path);
+  describe_raw (load, image);
   image->scale = (double) out_width / image->full_width;
   image->orientation = orientation;
+  image->embedded_preview = FALSE;
+  g_free (image->color_space);
   image->color_space = g_strdup (_("ProPhoto RGB (linear, from the camera’s colour matrix)"));
-  image->camera = ottica_camera_name (raw->idata.make, raw->idata.model);
 
   if (load->callbacks.damaged)
-    image->warning = g_strdup_printf (_("“%s” has damaged image data near byte %d; parts of the "
-                                        "photo may look wrong."),
-                                      load->name, load->callbacks.damage_offset);
+    {
+      g_free (image->warning);
+      image->warning = g_strdup_printf (_("“%s” has damaged image data near byte %d; parts of the "
+                                          "photo may look wrong."),
+                                        load->name, load->callbacks.damage_offset);
+    }
   return TRUE;
+}
+
+gboolean
+ottica_raw_load (OtticaImage              *image,
+                 const OtticaLoadOptions  *options,
+                 GCancellable             *cancellable,
+                 GError                  **error)
+{
+  g_autoptr(RawLoad) load = NULL;
+  guint max_size = options != NULL ? options->max_size : 0;
+
+  g_return_val_if_fail (image != NULL && image->path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  load = raw_open (image->path, cancellable, error);
+  if (load == NULL)
+    return FALSE;
+
+  if (max_size > 0 && options->allow_embedded_preview)
+    {
+      g_autoptr(GError) preview_error = NULL;
+
+      if (load_embedded_preview (load, image, max_size, cancellable, &preview_error))
+        {
+          describe_raw (load, image);
+          return TRUE;
+        }
+      if (preview_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&preview_error));
+          return FALSE;
+        }
+    }
+
+  return raw_develop (load, max_size, error) && raw_finish (load, image, error);
+}
+
+OtticaRawDecode *
+ottica_raw_decode (const char    *path,
+                   guint          max_size,
+                   GCancellable  *cancellable,
+                   GError       **error)
+{
+  g_autoptr(RawLoad) load = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  load = raw_open (path, cancellable, error);
+  if (load == NULL || !raw_develop (load, max_size, error))
+    return NULL;
+  return (OtticaRawDecode *) g_steal_pointer (&load);
+}
+
+gboolean
+ottica_raw_decode_finish (OtticaRawDecode  *decode,
+                          OtticaImage      *image,
+                          GError          **error)
+{
+  g_return_val_if_fail (decode != NULL, FALSE);
+  g_return_val_if_fail (image != NULL && image->path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return raw_finish ((RawLoad *) decode, image, error);
+}
+
+void
+ottica_raw_decode_free (OtticaRawDecode *decode)
+{
+  if (decode != NULL)
+    raw_load_free ((RawLoad *) decode);
 }

@@ -21,4 +21,26 @@ gboolean ottica_raw_load     (OtticaImage              *image,
                               GCancellable             *cancellable,
                               GError                  **error);
 
+/* FALSE where the build linked the non-thread-safe libraw: RAW decodes
+ * then run one at a time, each holding a lock from open to free. */
+gboolean ottica_raw_is_thread_safe (void);
+
+/* The same load in two stages, so the long one can start before GEGL is
+ * initialised (ottica_image_prefetch()): ottica_raw_decode() does all of
+ * libraw's work (no embedded preview; GEGL and babl untouched),
+ * ottica_raw_decode_finish() puts the pixels into @image's buffer (needs
+ * ottica_engine_init()). @cancellable is kept for the decode's lifetime. */
+typedef struct _OtticaRawDecode OtticaRawDecode;
+
+OtticaRawDecode *ottica_raw_decode        (const char        *path,
+                                           guint              max_size,
+                                           GCancellable      *cancellable,
+                                           GError           **error);
+gboolean         ottica_raw_decode_finish (OtticaRawDecode   *decode,
+                                           OtticaImage       *image,
+                                           GError           **error);
+void             ottica_raw_decode_free   (OtticaRawDecode   *decode);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OtticaRawDecode, ottica_raw_decode_free)
+
 G_END_DECLS
