@@ -339,7 +339,9 @@ START_TEST (test_batch_with_broken_file_exits_1)
 
     ck_assert_msg (run.status == 1, "exit %d: %s", run.status, run.err);
     ck_assert_msg (strstr (run.err, line) != NULL, "no “%s” in: %s", line, run.err);
-    ck_assert_msg (strstr (run.err, "1 of 3 photos failed") != NULL, "%s", run.err);
+    /* The plural follows the count, not the total. */
+    ck_assert_msg (strstr (run.err, "1 photo out of 3 failed.") != NULL, "%s", run.err);
+    ck_assert_msg (strstr (run.err, "Exported 2 photos in ") != NULL, "%s", run.err);
     ck_assert (g_file_test (out_a, G_FILE_TEST_IS_REGULAR));
     ck_assert (g_file_test (out_c, G_FILE_TEST_IS_REGULAR));
     ck_assert (!g_file_test (out_broken, G_FILE_TEST_EXISTS));
@@ -943,6 +945,127 @@ START_TEST (test_shards_at_once_cover_inputs_once)
 }
 END_TEST
 
+/* A small user look with its tone curve's slope at @slope. */
+static void
+write_user_look (const char *path, const char *slope)
+{
+  g_autofree char *text = g_strdup_printf ("[Look]\n"
+                                           "version=1\n"
+                                           "id=my-look\n"
+                                           "name=My look\n"
+                                           "kind=color\n"
+                                           "\n"
+                                           "[ottica:tone-curve]\n"
+                                           "slope=%s\n",
+                                           slope);
+
+  ck_assert (g_file_set_contents (path, text, -1, NULL));
+}
+
+START_TEST (test_changed_user_look_exports_again)
+{
+  const char *root = ottica_test_scratch_dir ();
+  g_autofree char *in = make_dir (root, "in");
+  g_autofree char *out = g_build_filename (root, "out", NULL);
+  g_autofree char *data_home = make_dir (root, "data");
+  g_autofree char *looks = g_build_filename (data_home, "ottica", "looks", NULL);
+  g_autofree char *look = g_build_filename (looks, "my-look.look", NULL);
+  g_autofree char *photo = g_build_filename (in, "a.png", NULL);
+  g_autofree char *output = g_build_filename (out, "a.jpg", NULL);
+  g_auto(GStrv) env = g_environ_setenv (g_get_environ (), "XDG_DATA_HOME", data_home, TRUE);
+  const char *args[] = { "export", "--look", "my-look", "-o", out, photo, NULL };
+  g_autofree char *first = NULL, *second = NULL;
+  gsize first_length = 0, second_length = 0;
+  gint64 mtime;
+
+  ck_assert_int_eq (g_mkdir_with_parents (looks, 0755), 0);
+  ottica_test_write_ramp (photo, 60, 40);
+  write_user_look (look, "1.2");
+
+  {
+    g_auto(Run) run = run_cli_env (NULL, env, args);
+
+    ck_assert_msg (run.status == 0, "exit %d: %s", run.status, run.err);
+    ck_assert_msg (strstr (run.err, "Exported 1 photo in") != NULL, "%s", run.err);
+  }
+  ck_assert (g_file_get_contents (output, &first, &first_length, NULL));
+  mtime = mtime_ns_of (output);
+  g_usleep (20000);
+
+  /* The look file as it was: nothing to do. */
+  {
+    g_auto(Run) run = run_cli_env (NULL, env, args);
+
+    ck_assert_msg (run.status == 0, "exit %d: %s", run.status, run.err);
+    ck_assert_msg (strstr (run.err, "1 photo was up to date") != NULL, "%s", run.err);
+  }
+  ck_assert (mtime_ns_of (output) == mtime);
+
+  /* The same id, other contents: the output is out of date. */
+  write_user_look (look, "1.6");
+  {
+    g_auto(Run) run = run_cli_env (NULL, env, args);
+
+    ck_assert_msg (run.status == 0, "exit %d: %s", run.status, run.err);
+    ck_assert_msg (strstr (run.err, "Exported 1 photo in") != NULL, "%s", run.err);
+    ck_assert_msg (strstr (run.err, "up to date") == NULL, "%s", run.err);
+  }
+  ck_assert (mtime_ns_of (output) != mtime);
+  ck_assert (g_file_get_contents (output, &second, &second_length, NULL));
+  ck_assert_msg (first_length != second_length || memcmp (first, second, first_length) != 0,
+                 "the changed look gave the same file");
+  {
+    g_auto(Run) run = run_cli_env (NULL, env, args);
+
+    ck_assert_msg (run.status == 0, "exit %d: %s", run.status, run.err);
+    ck_assert_msg (strstr (run.err, "1 photo was up to date") != NULL, "%s", run.err);
+  }
+}
+END_TEST
+
+START_TEST (test_shards_number_photos_as_one_run)
+{
+  const char *root = ottica_test_scratch_dir ();
+  g_autofree char *in = make_dir (root, "in");
+  g_autofree char *whole = g_build_filename (root, "whole", NULL);
+  g_autofree char *sharded = g_build_filename (root, "sharded", NULL);
+  const guint n_photos = 6;
+
+  for (guint i = 0; i < n_photos; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("p%u.png", i);
+      g_autofree char *path = g_build_filename (in, name, NULL);
+
+      ottica_test_write_ramp (path, 30, 20);
+    }
+  {
+    g_auto(Run) run = run_cli ("export", "--template", "{seq:2}-{name}", "-o", whole, in);
+
+    ck_assert_msg (run.status == 0, "exit %d: %s", run.status, run.err);
+  }
+  for (guint k = 1; k <= 3; k++)
+    {
+      g_autofree char *shard = g_strdup_printf ("%u/3", k);
+      g_auto(Run) run = run_cli ("export", "--template", "{seq:2}-{name}", "--shard", shard,
+                                 "-o", sharded, in);
+
+      ck_assert_msg (run.status == 0, "shard %s: exit %d: %s", shard, run.status, run.err);
+    }
+  /* {seq} is the position in the whole list: the same names either way. */
+  for (guint i = 0; i < n_photos; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("%02u-p%u.jpg", i + 1, i);
+      g_autofree char *a = g_build_filename (whole, name, NULL);
+      g_autofree char *b = g_build_filename (sharded, name, NULL);
+
+      ck_assert_msg (g_file_test (a, G_FILE_TEST_IS_REGULAR), "%s missing", a);
+      ck_assert_msg (g_file_test (b, G_FILE_TEST_IS_REGULAR),
+                     "%s missing: the shards numbered their photos on their own", b);
+    }
+  ck_assert_uint_eq (count_jpegs (sharded), n_photos);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -966,6 +1089,8 @@ main (void)
   tcase_add_test (export, test_kill_9_then_resume);
   tcase_add_test (export, test_recipes_from_one_decode_and_target_size);
   tcase_add_test (export, test_shards_at_once_cover_inputs_once);
+  tcase_add_test (export, test_shards_number_photos_as_one_run);
+  tcase_add_test (export, test_changed_user_look_exports_again);
   suite_add_tcase (suite, export);
 
   tcase_add_test (other, test_info_prints_camera);

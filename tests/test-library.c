@@ -3,6 +3,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <glib/gstdio.h>
+#include <math.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <utime.h>
@@ -20,6 +22,8 @@
 #include "ottica-scan.h"
 #include "ottica-sidecar.h"
 #include "ottica-test.h"
+
+#include <jpeglib.h>
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                             */
@@ -961,7 +965,7 @@ manifest_key (const char *photo, const char *look, int quality)
   ottica_edit_set_look (edit, look);
   key.input = ottica_manifest_hash_input (photo, &error);
   ck_assert_msg (key.input != NULL, "%s", error ? error->message : "");
-  key.edit = ottica_manifest_hash_edit (edit);
+  key.edit = ottica_manifest_hash_edit (edit, NULL);
   key.recipe = ottica_manifest_hash_recipe (&options, 0);
   return key;
 }
@@ -1351,6 +1355,300 @@ START_TEST (test_batch_two_recipes_one_decode)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* Target size, shards, progress                                       */
+
+/* A photo with detail at every scale (fine stripes, a checker, colour
+ * edges), where scalers and sharpeners differ visibly. */
+static char *
+make_detailed_photo (const char *dir, const char *name, int width, int height)
+{
+  char *path = g_build_filename (dir, name, NULL);
+  GeglRectangle extent = { 0, 0, width, height };
+  g_autoptr(GeglBuffer) buffer = gegl_buffer_new (&extent, babl_format ("R'G'B' u8"));
+  g_autofree guint8 *pixels = g_malloc ((gsize) width * height * 3);
+  g_autoptr(GeglNode) graph = gegl_node_new ();
+  GeglNode *source, *save;
+
+  for (int y = 0; y < height; y++)
+    for (int x = 0; x < width; x++)
+      {
+        guint8 *p = pixels + ((gsize) y * width + x) * 3;
+        int period = 2 + (x * 9) / width;        /* stripes from 2 to 10 px */
+        gboolean stripe = (y / (period / 2 + 1)) & 1;
+        gboolean check = ((x / 3) + (y / 3)) & 1;
+
+        p[0] = (guint8) (x < width / 2 ? (stripe ? 220 : 30) : 128 + (check ? 60 : -60));
+        p[1] = (guint8) (y * 255 / height);
+        p[2] = (guint8) (((x / 17) & 1) ? 200 : 40);
+      }
+  gegl_buffer_set (buffer, &extent, 0, babl_format ("R'G'B' u8"), pixels, GEGL_AUTO_ROWSTRIDE);
+  source = gegl_node_new_child (graph, "operation", "gegl:buffer-source", "buffer", buffer, NULL);
+  save = gegl_node_new_child (graph, "operation", "gegl:png-save", "path", path, NULL);
+  gegl_node_link (source, save);
+  gegl_node_process (save);
+  return path;
+}
+
+/* Mean absolute difference in 8-bit levels; the largest in *@max. */
+static double
+mean_abs_difference (const guint8 *a, const guint8 *b, gsize n, int *max)
+{
+  double sum = 0;
+
+  *max = 0;
+  for (gsize i = 0; i < n; i++)
+    {
+      int d = abs ((int) a[i] - (int) b[i]);
+
+      sum += d;
+      *max = MAX (*max, d);
+    }
+  return sum / n;
+}
+
+static OtticaBatchResult *
+run_one_recipe (const char *out, const char *photo, const OtticaExportRecipe *output)
+{
+  const OtticaExportRecipe *outputs[] = { output, NULL };
+  const char *inputs[] = { photo, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OtticaBatch) batch = NULL;
+  OtticaBatchRecipe recipe;
+  OtticaBatchResult *result;
+
+  ottica_batch_recipe_init (&recipe);
+  recipe.output_folder = out;
+  recipe.jobs = 1;
+  recipe.outputs = outputs;
+  batch = ottica_batch_new (&recipe, &error);
+  ck_assert_msg (batch != NULL, "%s", error ? error->message : "");
+  result = ottica_batch_run (batch, inputs, NULL);
+  for (guint i = 0; i < result->items->len; i++)
+    {
+      OtticaBatchItem *item = g_ptr_array_index (result->items, i);
+
+      ck_assert_msg (item->error == NULL, "%s", item->error->message);
+    }
+  return result;
+}
+
+START_TEST (test_target_size_shares_the_exporters_pixels)
+{
+  const char *root = ottica_test_scratch_dir ();
+  g_autofree char *in = make_dir (root, "in");
+  g_autofree char *out = g_build_filename (root, "out", NULL);
+  g_autofree char *photo = make_detailed_photo (in, "detail.png", 900, 600);
+  g_autofree char *by_quality = g_build_filename (out, "q", "detail.jpg", NULL);
+  g_autofree char *by_size = g_build_filename (out, "size", "detail.jpg", NULL);
+  g_autofree char *by_quality_soft = g_build_filename (out, "q-soft", "detail.jpg", NULL);
+  g_autofree guint8 *a = NULL, *b = NULL, *c = NULL;
+  g_autoptr(OtticaExportRecipe) quality = ottica_export_recipe_new ();
+  g_autoptr(OtticaExportRecipe) size = NULL;
+  g_autoptr(OtticaExportRecipe) soft = NULL;
+  GStatBuf st;
+  int wa, ha, wb, hb, wc, hc, max_same, max_other;
+  double same, other;
+
+  /* Reduced 900 → 300 and sharpened: both depend on the scaler and the
+   * sharpener. */
+  quality->export_options.quality = 95;
+  quality->export_options.chroma = OTTICA_CHROMA_444;
+  quality->export_options.size_mode = OTTICA_SIZE_LONG_EDGE;
+  quality->export_options.size_value = 300;
+  quality->export_options.sharpen = OTTICA_SHARPEN_HIGH;
+  quality->export_options.metadata = OTTICA_METADATA_NONE;
+  size = ottica_export_recipe_copy (quality);
+  soft = ottica_export_recipe_copy (quality);
+  quality->subfolder = g_strdup ("q");
+  size->subfolder = g_strdup ("size");
+  soft->subfolder = g_strdup ("q-soft");
+  soft->export_options.sharpen = OTTICA_SHARPEN_LOW;
+
+  ottica_batch_result_free (run_one_recipe (out, photo, quality));
+  ck_assert_int_eq (g_stat (by_quality, &st), 0);
+  /* The same file size asked for: the search lands near quality 95. */
+  size->target_bytes = (guint64) st.st_size;
+  ottica_batch_result_free (run_one_recipe (out, photo, size));
+  ottica_batch_result_free (run_one_recipe (out, photo, soft));
+  ck_assert_int_eq (g_stat (by_size, &st), 0);
+  ck_assert_uint_le ((guint64) st.st_size, size->target_bytes);
+
+  a = ottica_test_decode_jpeg (by_quality, &wa, &ha);
+  b = ottica_test_decode_jpeg (by_size, &wb, &hb);
+  c = ottica_test_decode_jpeg (by_quality_soft, &wc, &hc);
+  ck_assert_int_eq (wa, 300);
+  ck_assert_int_eq (ha, 200);
+  ck_assert_int_eq (wb, wa);
+  ck_assert_int_eq (hb, ha);
+  ck_assert_int_eq (wc, wa);
+  same = mean_abs_difference (a, b, (gsize) wa * ha * 3, &max_same);
+  other = mean_abs_difference (a, c, (gsize) wa * ha * 3, &max_other);
+  g_debug ("target size vs quality: %.2f levels (max %d); other sharpening: %.2f (max %d)",
+           same, max_same, other, max_other);
+  /* Within the JPEG error of two encodes near quality 95 (about a level
+   * on average); another sharpening alone is already well beyond it. */
+  ck_assert_msg (same < 1.2, "target-size output differs by %.2f levels on average (max %d)",
+                 same, max_same);
+  ck_assert_msg (other > 2 * same && other > 1.5,
+                 "the check cannot tell sharpenings apart: %.2f vs %.2f", other, same);
+}
+END_TEST
+
+static int
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* Names of the JPEGs in @dir, sorted. */
+static GPtrArray *
+list_outputs (const char *dir)
+{
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (handle != NULL && (name = g_dir_read_name (handle)) != NULL)
+    if (g_str_has_suffix (name, ".jpg"))
+      g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, compare_names);
+  return names;
+}
+
+static void
+on_run_progress (OtticaBatch *batch, const OtticaBatchProgress *progress, gpointer data)
+{
+  GArray *seen = data;
+
+  g_array_append_val (seen, *progress);
+}
+
+START_TEST (test_batch_shards_number_over_the_whole_list)
+{
+  const char *root = ottica_test_scratch_dir ();
+  g_autofree char *in = make_dir (root, "in");
+  g_autofree char *whole = g_build_filename (root, "whole", NULL);
+  g_autofree char *sharded = g_build_filename (root, "sharded", NULL);
+  g_autoptr(GPtrArray) inputs = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) expected = NULL;
+  g_autoptr(GPtrArray) found = NULL;
+  const guint n_photos = 7, n_shards = 3;
+  guint total = 0;
+
+  for (guint i = 0; i < n_photos; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("p%u.png", i);
+
+      g_ptr_array_add (inputs, make_photo (in, name, 24, 16));
+    }
+  g_ptr_array_add (inputs, NULL);
+
+  for (guint k = 0; k <= n_shards; k++)
+    {
+      OtticaBatchRecipe recipe;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(OtticaBatch) batch = NULL;
+      g_autoptr(OtticaBatchResult) result = NULL;
+      g_autoptr(GArray) progress = g_array_new (FALSE, FALSE, sizeof (OtticaBatchProgress));
+      const OtticaBatchProgress *last;
+      guint n_selected;
+
+      ottica_batch_recipe_init (&recipe);
+      recipe.output_folder = k == 0 ? whole : sharded;
+      recipe.name_template = "{seq:2}-{name}";
+      recipe.jobs = 2;
+      recipe.shard_index = k;
+      recipe.shard_count = k == 0 ? 0 : n_shards;
+      batch = ottica_batch_new (&recipe, &error);
+      ck_assert_msg (batch != NULL, "%s", error ? error->message : "");
+      n_selected = ottica_batch_count_photos (batch, (const char * const *) inputs->pdata);
+      g_signal_connect (batch, "run-progress", G_CALLBACK (on_run_progress), progress);
+      result = ottica_batch_run (batch, (const char * const *) inputs->pdata, NULL);
+
+      ck_assert_uint_eq (result->items->len, n_selected);
+      ck_assert_uint_eq (result->n_exported, n_selected);
+      if (k == 0)
+        ck_assert_uint_eq (n_selected, n_photos);
+      else
+        total += n_selected;
+      /* The run's figures: counts, a fraction that ends at 1, no time
+       * left at the end. */
+      ck_assert_uint_ge (progress->len, 2);
+      last = &g_array_index (progress, OtticaBatchProgress, progress->len - 1);
+      ck_assert_uint_eq (last->n_photos, n_selected);
+      ck_assert_uint_eq (last->n_photos_done, n_selected);
+      ck_assert_uint_eq (last->n_exported, result->n_exported);
+      ck_assert_uint_eq (last->n_failed, result->n_failed);
+      ck_assert_double_eq_tol (last->fraction, 1.0, 1e-9);
+      ck_assert_double_eq_tol (last->seconds_left, 0.0, 1e-9);
+      for (guint i = 1; i < progress->len; i++)
+        ck_assert_double_ge (g_array_index (progress, OtticaBatchProgress, i).fraction,
+                             g_array_index (progress, OtticaBatchProgress, i - 1).fraction - 1e-9);
+      {
+        OtticaBatchProgress after;
+
+        ck_assert (!ottica_batch_get_progress (batch, &after));
+      }
+    }
+  ck_assert_uint_eq (total, n_photos);
+
+  /* Three shards run apart wrote exactly the files of one whole run. */
+  expected = list_outputs (whole);
+  found = list_outputs (sharded);
+  ck_assert_uint_eq (expected->len, n_photos);
+  ck_assert_uint_eq (found->len, expected->len);
+  for (guint i = 0; i < expected->len; i++)
+    ck_assert_str_eq (g_ptr_array_index (found, i), g_ptr_array_index (expected, i));
+  ck_assert_str_eq (g_ptr_array_index (expected, 0), "01-p0.jpg");
+  ck_assert_str_eq (g_ptr_array_index (expected, n_photos - 1), "07-p6.jpg");
+}
+END_TEST
+
+START_TEST (test_batch_progress_time_left)
+{
+  const char *root = ottica_test_scratch_dir ();
+  g_autofree char *in = make_dir (root, "in");
+  g_autofree char *out = g_build_filename (root, "out", NULL);
+  g_autoptr(GPtrArray) inputs = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) progress = g_array_new (FALSE, FALSE, sizeof (OtticaBatchProgress));
+  g_autoptr(OtticaBatch) batch = new_batch (out, NULL, 1, FALSE);
+  g_autoptr(OtticaBatchResult) result = NULL;
+  gboolean estimated = FALSE;
+
+  for (guint i = 0; i < 6; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("p%u.png", i);
+
+      g_ptr_array_add (inputs, make_detailed_photo (in, name, 1200, 800));
+    }
+  g_ptr_array_add (inputs, NULL);
+  g_signal_connect (batch, "run-progress", G_CALLBACK (on_run_progress), progress);
+  result = ottica_batch_run (batch, (const char * const *) inputs->pdata, NULL);
+  ck_assert_uint_eq (result->n_exported, 6);
+
+  /* Once there was something to go on, the estimate plus the time spent
+   * comes near the run's real length (the photos are alike). */
+  for (guint i = 0; i < progress->len; i++)
+    {
+      const OtticaBatchProgress *p = &g_array_index (progress, OtticaBatchProgress, i);
+
+      ck_assert_double_ge (p->fraction, 0.0);
+      ck_assert_double_le (p->fraction, 1.0);
+      if (p->seconds_left > 0 && p->fraction >= 0.3 && p->fraction <= 0.8)
+        {
+          double predicted = p->elapsed + p->seconds_left;
+
+          estimated = TRUE;
+          ck_assert_msg (predicted > 0.4 * result->seconds && predicted < 2.5 * result->seconds,
+                         "at %.0f %%: %.2f s predicted, %.2f s taken", p->fraction * 100,
+                         predicted, result->seconds);
+        }
+    }
+  ck_assert_msg (estimated, "no time-left estimate in %u updates", progress->len);
+}
+END_TEST
+
 START_TEST (test_scan_shards_cover_once)
 {
   const guint n_photos = 40, n = 3;
@@ -1442,6 +1740,9 @@ main (void)
   tcase_add_test (batch, test_batch_resumes_from_manifest);
   tcase_add_test (batch, test_batch_two_recipes_one_decode);
   tcase_add_test (batch, test_target_size_within_two_percent);
+  tcase_add_test (batch, test_target_size_shares_the_exporters_pixels);
+  tcase_add_test (batch, test_batch_shards_number_over_the_whole_list);
+  tcase_add_test (batch, test_batch_progress_time_left);
   suite_add_tcase (suite, batch);
 
   tcase_add_test (manifest, test_manifest_states);

@@ -295,10 +295,11 @@ ottica_cli_apply (int argc, char **argv)
 
   if (n_failed > 0)
     {
-      ottica_cli_error (g_dngettext (GETTEXT_PACKAGE,
-                                     "%u of %u photo failed.",
-                                     "%u of %u photos failed.",
-                                     photos->len),
+      /* The plural follows the number it counts, the first. */
+      ottica_cli_error (g_dngettext (NULL,
+                                     "%u photo out of %u failed.",
+                                     "%u photos out of %u failed.",
+                                     n_failed),
                         n_failed, photos->len);
       status = OTTICA_CLI_EXIT_FAILED;
     }

@@ -15,26 +15,27 @@
  * starts or ends. */
 #define REDRAW_INTERVAL (G_USEC_PER_SEC / 8)
 
+/* Indices are positions in the batch's whole input list (a shard's
+ * photos are a scattered few of them), hence tables rather than arrays. */
 struct _OtticaCliProgress
 {
   OtticaBatch *batch;
-  gulong       handlers[4];
-  guint        n_files;
+  gulong       handlers[5];
+  guint        n_files;      /* photos in this run */
   guint        n_outputs;    /* per photo: the run's recipes */
-  guint       *remaining;    /* per photo: outputs not finished yet */
   gboolean     quiet;
   gboolean     terminal;
 
-  guint        n_finished;
+  guint        n_finished;   /* photos with every output finished */
   guint        n_failed;
   guint        n_exists;     /* failures because the output existed */
-  double      *fractions;    /* per photo in flight, 0..1 */
-  char       **names;        /* per photo once started: display basename */
-  GHashTable  *in_flight;    /* index → TRUE */
+  GHashTable  *remaining;    /* index → outputs not finished yet */
+  GHashTable  *in_flight;    /* index → display basename */
   GHashTable  *up_to_date;   /* output path: skipped, output current */
+  OtticaBatchProgress run;   /* the batch's last "run-progress" */
+  gboolean     has_run;
   guint        current;      /* the photo shown on the line */
   gboolean     has_current;
-  gint64       start_time;
   gint64       last_draw;
   gboolean     line_shown;
 };
@@ -70,20 +71,6 @@ format_duration (double seconds)
   return g_strdup_printf ("%d:%02d", s / 60, s % 60);
 }
 
-/* Everything done so far as a fraction of the whole run. */
-static double
-overall_fraction (OtticaCliProgress *self)
-{
-  GHashTableIter iter;
-  gpointer key;
-  double done = self->n_finished;
-
-  g_hash_table_iter_init (&iter, self->in_flight);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    done += self->fractions[GPOINTER_TO_UINT (key)];  /* covers all its outputs */
-  return self->n_files > 0 ? done / self->n_files : 1.0;
-}
-
 static void
 draw (OtticaCliProgress *self, gboolean force)
 {
@@ -91,7 +78,7 @@ draw (OtticaCliProgress *self, gboolean force)
   g_autofree char *left = NULL;
   g_autofree char *name = NULL;
   gint64 now = g_get_monotonic_time ();
-  double fraction, elapsed;
+  double fraction = 0.0;
   int width, used, room;
 
   if (!self->terminal || self->quiet)
@@ -100,18 +87,23 @@ draw (OtticaCliProgress *self, gboolean force)
     return;
   self->last_draw = now;
 
-  fraction = overall_fraction (self);
-  elapsed = (now - self->start_time) / (double) G_USEC_PER_SEC;
-  /* An estimate needs a little progress to stand on. */
-  if (fraction > 0.02 && elapsed > 0.5)
+  /* The batch's own figures (the GUI shows the same). */
+  if (ottica_batch_get_progress (self->batch, &self->run))
+    self->has_run = TRUE;
+  if (self->has_run)
     {
-      g_autofree char *duration = format_duration (elapsed * (1.0 - fraction) / fraction);
+      fraction = self->run.fraction;
+      if (self->run.seconds_left >= 0)
+        {
+          g_autofree char *duration = format_duration (self->run.seconds_left);
 
-      left = g_strdup_printf (_("%s left"), duration);
+          /* TRANSLATORS: the time left in a batch export, as "1:05". */
+          left = g_strdup_printf (_("%s left"), duration);
+        }
     }
 
   if (self->has_current)
-    name = g_strdup (self->names[self->current]);
+    name = g_strdup (g_hash_table_lookup (self->in_flight, GUINT_TO_POINTER (self->current)));
 
   g_string_append_printf (line, "[%u/%u] %3d%%", MIN (self->n_finished + 1, self->n_files),
                           self->n_files, (int) (fraction * 100));
@@ -147,12 +139,8 @@ on_file_started (OtticaBatch *batch, guint index, const char *input, gpointer us
 {
   OtticaCliProgress *self = user_data;
 
-  if (index >= self->n_files)
-    return;
-  g_hash_table_add (self->in_flight, GUINT_TO_POINTER (index));
-  self->fractions[index] = 0.0;
-  g_free (self->names[index]);
-  self->names[index] = g_filename_display_basename (input);
+  g_hash_table_insert (self->in_flight, GUINT_TO_POINTER (index),
+                       g_filename_display_basename (input));
   self->current = index;
   self->has_current = TRUE;
   draw (self, TRUE);
@@ -163,9 +151,17 @@ on_file_progress (OtticaBatch *batch, guint index, double fraction, gpointer use
 {
   OtticaCliProgress *self = user_data;
 
-  if (index < self->n_files)
-    self->fractions[index] = fraction;
   draw (self, FALSE);
+}
+
+static void
+on_run_progress (OtticaBatch *batch, const OtticaBatchProgress *progress, gpointer user_data)
+{
+  OtticaCliProgress *self = user_data;
+
+  self->run = *progress;
+  self->has_run = TRUE;
+  self->n_files = progress->n_photos;
 }
 
 static void
@@ -190,11 +186,18 @@ on_file_finished (OtticaBatch  *batch,
 {
   OtticaCliProgress *self = user_data;
   g_autofree char *input_display = g_filename_display_name (input);
-  gboolean photo_done = TRUE;
+  gpointer key = GUINT_TO_POINTER (index);
+  guint remaining;
+  gboolean photo_done;
 
   /* One "file-finished" per output; the photo is done after its last. */
-  if (index < self->n_files && self->remaining[index] > 0)
-    photo_done = --self->remaining[index] == 0;
+  if (g_hash_table_contains (self->remaining, key))
+    remaining = GPOINTER_TO_UINT (g_hash_table_lookup (self->remaining, key));
+  else
+    remaining = self->n_outputs;
+  remaining = remaining > 0 ? remaining - 1 : 0;
+  g_hash_table_insert (self->remaining, key, GUINT_TO_POINTER (remaining));
+  photo_done = remaining == 0;
   if (photo_done)
     {
       g_hash_table_remove (self->in_flight, GUINT_TO_POINTER (index));
@@ -228,14 +231,14 @@ on_file_finished (OtticaBatch  *batch,
   if (photo_done && self->has_current && self->current == index)
     {
       GHashTableIter iter;
-      gpointer key;
+      gpointer other;
 
       /* Show another photo still in flight, if any. */
       self->has_current = FALSE;
       g_hash_table_iter_init (&iter, self->in_flight);
-      if (g_hash_table_iter_next (&iter, &key, NULL))
+      if (g_hash_table_iter_next (&iter, &other, NULL))
         {
-          self->current = GPOINTER_TO_UINT (key);
+          self->current = GPOINTER_TO_UINT (other);
           self->has_current = TRUE;
         }
     }
@@ -253,20 +256,16 @@ ottica_cli_progress_new (OtticaBatch *batch,
   self->n_files = n_files;
   self->quiet = quiet;
   self->terminal = isatty (STDERR_FILENO);
-  self->fractions = g_new0 (double, MAX (1u, n_files));
-  self->names = g_new0 (char *, MAX (1u, n_files) + 1);
-  self->in_flight = g_hash_table_new (NULL, NULL);
+  self->in_flight = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  self->remaining = g_hash_table_new (NULL, NULL);
   self->up_to_date = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->n_outputs = MAX (1u, ottica_batch_get_n_outputs (batch));
-  self->remaining = g_new (guint, MAX (1u, n_files));
-  for (guint i = 0; i < n_files; i++)
-    self->remaining[i] = self->n_outputs;
-  self->start_time = g_get_monotonic_time ();
 
   self->handlers[0] = g_signal_connect (batch, "file-started", G_CALLBACK (on_file_started), self);
   self->handlers[1] = g_signal_connect (batch, "file-progress", G_CALLBACK (on_file_progress), self);
   self->handlers[2] = g_signal_connect (batch, "file-finished", G_CALLBACK (on_file_finished), self);
   self->handlers[3] = g_signal_connect (batch, "file-up-to-date", G_CALLBACK (on_file_up_to_date), self);
+  self->handlers[4] = g_signal_connect (batch, "run-progress", G_CALLBACK (on_run_progress), self);
   return self;
 }
 
@@ -277,24 +276,25 @@ ottica_cli_progress_summary (OtticaCliProgress       *self,
 {
   guint total = result->items->len;
   g_autofree char *duration = format_duration (result->seconds);
-
-  clear_line (self);
-
   /* With several recipes each photo gives several files: count files. */
   gboolean files = self->n_outputs > 1;
 
+  clear_line (self);
+
+  /* Each plural follows the number it counts (the first); the total is
+   * in a place where no word has to agree with it. */
   if (result->cancelled)
     {
       fprintf (stderr,
                files
-               ? g_dngettext (GETTEXT_PACKAGE,
-                              "ottica-cli: interrupted; %u of %u file exported.\n",
-                              "ottica-cli: interrupted; %u of %u files exported.\n",
-                              total)
-               : g_dngettext (GETTEXT_PACKAGE,
-                              "ottica-cli: interrupted; %u of %u photo exported.\n",
-                              "ottica-cli: interrupted; %u of %u photos exported.\n",
-                              total),
+               ? g_dngettext (NULL,
+                              "ottica-cli: interrupted after exporting %u file out of %u.\n",
+                              "ottica-cli: interrupted after exporting %u files out of %u.\n",
+                              result->n_exported)
+               : g_dngettext (NULL,
+                              "ottica-cli: interrupted after exporting %u photo out of %u.\n",
+                              "ottica-cli: interrupted after exporting %u photos out of %u.\n",
+                              result->n_exported),
                result->n_exported, total);
       return;
     }
@@ -303,28 +303,29 @@ ottica_cli_progress_summary (OtticaCliProgress       *self,
     {
       fprintf (stderr,
                files
-               ? g_dngettext (GETTEXT_PACKAGE,
-                              "ottica-cli: %u of %u file failed; %u exported in %s.\n",
-                              "ottica-cli: %u of %u files failed; %u exported in %s.\n",
-                              total)
-               : g_dngettext (GETTEXT_PACKAGE,
-                              "ottica-cli: %u of %u photo failed; %u exported in %s.\n",
-                              "ottica-cli: %u of %u photos failed; %u exported in %s.\n",
-                              total),
-               result->n_failed, total, result->n_exported, duration);
+               ? g_dngettext (NULL,
+                              "ottica-cli: %u file out of %u failed.\n",
+                              "ottica-cli: %u files out of %u failed.\n",
+                              result->n_failed)
+               : g_dngettext (NULL,
+                              "ottica-cli: %u photo out of %u failed.\n",
+                              "ottica-cli: %u photos out of %u failed.\n",
+                              result->n_failed),
+               result->n_failed, total);
       if (self->n_exists > 0 && !overwrite)
         fprintf (stderr, _("ottica-cli: files that already existed were left as they are; "
                            "add --overwrite to replace them.\n"));
     }
-  else if (!self->quiet)
+  if (!self->quiet || result->n_failed > 0)
     {
+      /* TRANSLATORS: the second %s is a duration such as "1:05". */
       fprintf (stderr,
                files
-               ? g_dngettext (GETTEXT_PACKAGE,
+               ? g_dngettext (NULL,
                               "Exported %u file in %s.\n",
                               "Exported %u files in %s.\n",
                               result->n_exported)
-               : g_dngettext (GETTEXT_PACKAGE,
+               : g_dngettext (NULL,
                               "Exported %u photo in %s.\n",
                               "Exported %u photos in %s.\n",
                               result->n_exported),
@@ -335,11 +336,11 @@ ottica_cli_progress_summary (OtticaCliProgress       *self,
   if (result->n_up_to_date > 0 && !self->quiet)
     fprintf (stderr,
              files
-             ? g_dngettext (GETTEXT_PACKAGE,
+             ? g_dngettext (NULL,
                             "%u file was up to date and not exported again.\n",
                             "%u files were up to date and not exported again.\n",
                             result->n_up_to_date)
-             : g_dngettext (GETTEXT_PACKAGE,
+             : g_dngettext (NULL,
                             "%u photo was up to date and not exported again.\n",
                             "%u photos were up to date and not exported again.\n",
                             result->n_up_to_date),
@@ -356,11 +357,7 @@ ottica_cli_progress_free (OtticaCliProgress *self)
     g_clear_signal_handler (&self->handlers[i], self->batch);
   g_object_unref (self->batch);
   g_hash_table_unref (self->in_flight);
+  g_hash_table_unref (self->remaining);
   g_hash_table_unref (self->up_to_date);
-  g_free (self->remaining);
-  g_free (self->fractions);
-  for (guint i = 0; i < self->n_files; i++)
-    g_free (self->names[i]);
-  g_free (self->names);
   g_free (self);
 }

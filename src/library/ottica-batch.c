@@ -18,9 +18,11 @@
 #include "ottica-error.h"
 #include "ottica-image.h"
 #include "ottica-jpeg-export.h"
+#include "ottica-look-library.h"
 #include "ottica-manifest.h"
 #include "ottica-output-template.h"
 #include "ottica-pipeline.h"
+#include "ottica-scan.h"
 #include "ottica-sidecar.h"
 #include "ottica-target-size.h"
 
@@ -54,8 +56,11 @@ struct _OtticaBatch
   OtticaEdit           *preset;
   gboolean              use_sidecars;
   guint                 jobs;
+  guint                 shard_index;    /* 1-based; 0: no shards */
+  guint                 shard_count;
 
   gboolean              running;
+  struct _Run          *run;            /* while running; caller's thread */
 };
 
 G_DEFINE_FINAL_TYPE (OtticaBatch, ottica_batch, G_TYPE_OBJECT)
@@ -66,6 +71,7 @@ enum
   FILE_PROGRESS,
   FILE_FINISHED,
   FILE_UP_TO_DATE,
+  RUN_PROGRESS,
   N_SIGNALS
 };
 
@@ -93,6 +99,7 @@ typedef enum
   EVENT_PROGRESS,
   EVENT_FINISHED,
   EVENT_UP_TO_DATE,
+  EVENT_PLANNED,
   EVENT_DONE,
 } EventKind;
 
@@ -103,9 +110,10 @@ typedef struct
   double     fraction;
   char      *output;
   GError    *error;
+  gboolean   up_to_date;   /* EVENT_FINISHED: skipped as current */
 } Event;
 
-typedef struct
+typedef struct _Run
 {
   gatomicrefcount  ref_count;
   OtticaBatch     *batch;
@@ -116,15 +124,29 @@ typedef struct
 
   Job             *jobs;
   guint            n_jobs;        /* n_photos * batch->n_outputs */
-  guint            n_photos;
+  guint            n_photos;      /* every input, in the shard or not */
+  gboolean        *selected;      /* per photo: exported by this run (its shard) */
+  guint           *order;         /* the selected photos, in input order */
+  guint            n_selected;
   guint            n_workers;
-  gint             next_photo;    /* atomic */
+  gint             next_photo;    /* atomic: next position in order[] */
   gint             n_decoded;     /* atomic */
   gint64           start_time;
 
   GMutex           lock;
   GQueue           events;        /* Event*, under lock */
   gboolean         wake_pending;  /* under lock */
+
+  /* Progress, kept in run->context only (by dispatch_events). */
+  double          *fractions;     /* per photo: 0..1 once started */
+  guint           *outputs_left;  /* per photo: outputs not finished */
+  gboolean        *did_work;      /* per photo: some output was rendered or tried */
+  guint            n_photos_done;
+  guint            n_in_flight;
+  guint            n_exported;
+  guint            n_up_to_date;
+  guint            n_failed;
+  gint64           first_start;   /* the first "file-started", 0 before */
 } Run;
 
 /* Worker bookkeeping passed to the exporter's progress callback. */
@@ -171,6 +193,11 @@ run_unref (gpointer data)
       g_clear_error (&job->error);
     }
   g_free (run->jobs);
+  g_free (run->selected);
+  g_free (run->order);
+  g_free (run->fractions);
+  g_free (run->outputs_left);
+  g_free (run->did_work);
   g_queue_clear_full (&run->events, (GDestroyNotify) event_free);
   g_mutex_clear (&run->lock);
   g_clear_object (&run->cancellable);
@@ -185,6 +212,102 @@ run_unref (gpointer data)
 
 static void run_finish (Run *run);
 
+/* The run's figures as they stand, in run->context. */
+static void
+run_get_progress (Run *run, OtticaBatchProgress *progress)
+{
+  gint64 now = g_get_monotonic_time ();
+  double in_flight = 0.0, work_done = 0.0;
+
+  memset (progress, 0, sizeof *progress);
+  progress->n_photos = run->n_selected;
+  progress->n_files = run->n_selected * run->batch->n_outputs;
+  progress->n_photos_done = run->n_photos_done;
+  progress->n_exported = run->n_exported;
+  progress->n_up_to_date = run->n_up_to_date;
+  progress->n_failed = run->n_failed;
+  progress->elapsed = (now - run->start_time) / (double) G_USEC_PER_SEC;
+
+  for (guint i = 0; i < run->n_selected; i++)
+    {
+      guint photo = run->order[i];
+
+      if (run->outputs_left[photo] == 0)
+        {
+          if (run->did_work[photo])
+            work_done += 1.0;
+        }
+      else if (run->fractions[photo] >= 0)
+        {
+          in_flight += run->fractions[photo];
+        }
+    }
+  work_done += in_flight;
+
+  progress->fraction = run->n_selected > 0
+                       ? MIN (1.0, (run->n_photos_done + in_flight) / run->n_selected)
+                       : 1.0;
+
+  /* Time left from the rate of real work since the first photo started:
+   * photos found up to date cost next to nothing and count for neither
+   * side. With several workers the rate is theirs together. */
+  progress->seconds_left = -1.0;
+  if (run->n_photos_done == run->n_selected)
+    {
+      progress->seconds_left = 0.0;
+    }
+  else if (run->first_start != 0 && work_done >= 0.1)
+    {
+      double active = (now - run->first_start) / (double) G_USEC_PER_SEC;
+      double remaining = run->n_selected - run->n_photos_done - in_flight;
+
+      /* half a second, or a whole photo, before the rate means much */
+      if (active >= 0.5 || work_done >= 1.0)
+        progress->seconds_left = MAX (0.0, remaining) * active / work_done;
+    }
+}
+
+static void
+emit_run_progress (Run *run)
+{
+  OtticaBatchProgress progress;
+
+  run_get_progress (run, &progress);
+  g_signal_emit (run->batch, signals[RUN_PROGRESS], 0, &progress);
+}
+
+/* Bookkeeping for one "file-finished", before it is emitted. */
+static void
+account_finished (Run *run, const Event *event)
+{
+  guint photo = run->jobs[event->index].photo;
+
+  if (event->error != NULL)
+    {
+      if (!g_error_matches (event->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        run->n_failed++;
+      /* A failure after the photo started cost its time. */
+      if (run->fractions[photo] >= 0)
+        run->did_work[photo] = TRUE;
+    }
+  else if (event->up_to_date)
+    {
+      run->n_up_to_date++;
+    }
+  else
+    {
+      run->n_exported++;
+      run->did_work[photo] = TRUE;
+    }
+
+  if (run->outputs_left[photo] > 0 && --run->outputs_left[photo] == 0)
+    {
+      run->n_photos_done++;
+      if (run->fractions[photo] >= 0)
+        run->n_in_flight--;
+    }
+}
+
 static gboolean
 dispatch_events (gpointer data)
 {
@@ -192,6 +315,7 @@ dispatch_events (gpointer data)
   GQueue events = G_QUEUE_INIT;
   Event *event;
   gboolean done = FALSE;
+  gboolean changed = FALSE;
 
   g_mutex_lock (&run->lock);
   events = run->events;
@@ -204,16 +328,29 @@ dispatch_events (gpointer data)
       switch (event->kind)
         {
         case EVENT_STARTED:
+          if (run->first_start == 0)
+            run->first_start = g_get_monotonic_time ();
+          run->fractions[event->index] = 0.0;
+          run->n_in_flight++;
+          changed = TRUE;
           g_signal_emit (run->batch, signals[FILE_STARTED], 0,
                          event->index, run->jobs[event->index * run->batch->n_outputs].input);
           break;
         case EVENT_PROGRESS:
+          if (run->fractions[event->index] >= 0)
+            run->fractions[event->index] = event->fraction;
+          changed = TRUE;
           g_signal_emit (run->batch, signals[FILE_PROGRESS], 0, event->index, event->fraction);
           break;
         case EVENT_FINISHED:
+          account_finished (run, event);
+          changed = TRUE;
           g_signal_emit (run->batch, signals[FILE_FINISHED], 0,
                          run->jobs[event->index].photo, run->jobs[event->index].input,
                          event->output, event->error);
+          break;
+        case EVENT_PLANNED:
+          changed = TRUE;
           break;
         case EVENT_UP_TO_DATE:
           g_signal_emit (run->batch, signals[FILE_UP_TO_DATE], 0,
@@ -229,6 +366,8 @@ dispatch_events (gpointer data)
       event_free (event);
     }
 
+  if (changed || done)
+    emit_run_progress (run);
   if (done)
     run_finish (run);
   return G_SOURCE_REMOVE;
@@ -298,6 +437,7 @@ finish_job (Run *run, guint index)
     }
   event->kind = EVENT_FINISHED;
   event->index = index;
+  event->up_to_date = job->up_to_date;
   if (job->error != NULL)
     event->error = g_error_copy (job->error);
   else
@@ -421,6 +561,8 @@ plan_job (Run         *run,
   look = job->edit->look_id != NULL && job->edit->look_amount > 0 ? job->edit->look_id : NULL;
   values.photo_path = job->input;
   values.look_id = look;
+  /* The position in the whole input list, shard or not: shards run apart
+   * name their files as one run would. */
   values.seq = job->photo + 1;
   job->relative = ottica_output_template_expand (output->name_template, &values, &error);
   if (job->relative == NULL)
@@ -479,7 +621,9 @@ plan_job (Run         *run,
 
 failed:
   job->error = g_steal_pointer (&error);
-  finish_job (run, index);
+  /* Photos of other shards are planned only for their names. */
+  if (run->selected[job->photo])
+    finish_job (run, index);
 }
 
 /* ------------------------------------------------------------------ */
@@ -493,6 +637,20 @@ on_export_progress (double fraction, gpointer user_data)
 
   push_simple (progress->run, EVENT_PROGRESS, progress->photo,
                LOAD_SHARE + (1.0 - LOAD_SHARE) * within);
+}
+
+/* The digest of the look @edit renders with, NULL when none. A look the
+ * library does not know (a user look since deleted) gets a fixed word, so
+ * that its coming back counts as a change. */
+static char *
+edit_look_digest (const OtticaEdit *edit)
+{
+  const OtticaLook *look;
+
+  if (edit->look_id == NULL || edit->look_amount <= 0)
+    return NULL;
+  look = ottica_look_library_find (edit->look_id);
+  return look != NULL ? ottica_look_dup_digest (look) : g_strdup ("unknown");
 }
 
 typedef enum
@@ -514,6 +672,7 @@ prepare_job (Run                  *run,
   OtticaBatch *self = run->batch;
   Job *job = &run->jobs[index];
   const Output *output = &self->outputs[job->recipe];
+  g_autofree char *look_digest = NULL;
 
   *options = output->export_options;
 
@@ -523,7 +682,8 @@ prepare_job (Run                  *run,
   key->input = ottica_manifest_hash_input (job->input, error);
   if (key->input == NULL)
     return PREPARE_FAILED;
-  key->edit = ottica_manifest_hash_edit (job->edit);
+  look_digest = edit_look_digest (job->edit);
+  key->edit = ottica_manifest_hash_edit (job->edit, look_digest);
   key->recipe = g_strdup (output->recipe_hash);
 
   switch (ottica_manifest_check (job->folder, job->relative, key))
@@ -580,7 +740,7 @@ export_job (Run                       *run,
 
   if (output->target_bytes != 0)
     ok = ottica_target_size_export (node, job->input, path, options, output->target_bytes,
-                                    run->cancellable, error);
+                                    on_export_progress, progress, run->cancellable, error);
   else
     ok = ottica_jpeg_export (node, job->input, path, options, on_export_progress, progress,
                              run->cancellable, error);
@@ -677,11 +837,13 @@ worker_main (gpointer data)
 
   for (;;)
     {
-      guint photo = (guint) g_atomic_int_add (&run->next_photo, 1);
+      guint position = (guint) g_atomic_int_add (&run->next_photo, 1);
       gboolean any = FALSE;
+      guint photo;
 
-      if (photo >= run->n_photos)
+      if (position >= run->n_selected)
         break;
+      photo = run->order[position];
       for (guint r = 0; r < n_outputs; r++)
         any |= run->jobs[photo * n_outputs + r].error == NULL;
       if (!any)
@@ -751,12 +913,15 @@ coordinator_main (gpointer data)
         }
     }
 
+  /* Every photo, in the shard or not: names and collisions are the whole
+   * list's. */
   for (guint i = 0; i < run->n_jobs; i++)
     {
       if (g_cancellable_is_cancelled (run->cancellable))
         break;
       plan_job (run, i, input_ids, taken);
     }
+  push_simple (run, EVENT_PLANNED, 0, 0.0);
 
   n_workers = run->n_workers;
   if (n_workers > 1)
@@ -794,8 +959,11 @@ run_finish (Run *run)
   for (guint i = 0; i < run->n_jobs; i++)
     {
       Job *job = &run->jobs[i];
-      OtticaBatchItem *item = g_new0 (OtticaBatchItem, 1);
+      OtticaBatchItem *item;
 
+      if (!run->selected[job->photo])
+        continue;
+      item = g_new0 (OtticaBatchItem, 1);
       item->input = g_strdup (job->input);
       item->output = g_strdup (job->output);
       item->recipe = job->recipe;
@@ -827,6 +995,7 @@ run_finish (Run *run)
   result->seconds = (g_get_monotonic_time () - run->start_time) / 1e6;
 
   run->batch->running = FALSE;
+  run->batch->run = NULL;
   g_task_return_pointer (task, result, (GDestroyNotify) ottica_batch_result_free);
 }
 
@@ -913,6 +1082,9 @@ ottica_batch_class_init (OtticaBatchClass *klass)
                   G_TYPE_UINT,
                   G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE,
                   G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
+  signals[RUN_PROGRESS] =
+    g_signal_new ("run-progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
 }
 
 static void
@@ -988,6 +1160,14 @@ ottica_batch_new (const OtticaBatchRecipe  *recipe,
                    recipe->jobs, MAX_JOBS);
       return NULL;
     }
+  if (recipe->shard_count > 0
+      && (recipe->shard_index < 1 || recipe->shard_index > recipe->shard_count))
+    {
+      g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_INVALID,
+                   _("Slice %u of %u does not exist; slices are numbered from 1 to %u."),
+                   recipe->shard_index, recipe->shard_count, recipe->shard_count);
+      return NULL;
+    }
   if (recipe->output_folder != NULL && recipe->output_folder[0] == '\0')
     {
       g_set_error_literal (error, OTTICA_ERROR, OTTICA_ERROR_INVALID,
@@ -1003,6 +1183,8 @@ ottica_batch_new (const OtticaBatchRecipe  *recipe,
   self->preset = recipe->preset != NULL ? ottica_edit_copy (recipe->preset) : NULL;
   self->use_sidecars = recipe->use_sidecars;
   self->jobs = recipe->jobs;
+  self->shard_index = recipe->shard_count > 1 ? recipe->shard_index : 0;
+  self->shard_count = recipe->shard_count > 1 ? recipe->shard_count : 0;
 
   return g_steal_pointer (&self);
 }
@@ -1013,6 +1195,55 @@ ottica_batch_get_n_outputs (OtticaBatch *self)
   g_return_val_if_fail (OTTICA_IS_BATCH (self), 1);
 
   return self->n_outputs;
+}
+
+/* Which of @inputs this batch exports: all, or its shard's. */
+static gboolean *
+select_photos (OtticaBatch *self, const char * const *inputs, guint n_photos)
+{
+  gboolean *selected;
+
+  if (self->shard_count > 1)
+    return ottica_scan_shard_mask (inputs, self->shard_index, self->shard_count);
+
+  selected = g_new (gboolean, MAX (1u, n_photos));
+  for (guint i = 0; i < n_photos; i++)
+    selected[i] = TRUE;
+  return selected;
+}
+
+guint
+ottica_batch_count_photos (OtticaBatch         *self,
+                           const char * const  *inputs)
+{
+  g_autofree gboolean *selected = NULL;
+  guint n_photos, count = 0;
+
+  g_return_val_if_fail (OTTICA_IS_BATCH (self), 0);
+  g_return_val_if_fail (inputs != NULL, 0);
+
+  n_photos = g_strv_length ((char **) inputs);
+  selected = select_photos (self, inputs, n_photos);
+  for (guint i = 0; i < n_photos; i++)
+    count += selected[i] ? 1 : 0;
+  return count;
+}
+
+gboolean
+ottica_batch_get_progress (OtticaBatch         *self,
+                           OtticaBatchProgress *progress)
+{
+  g_return_val_if_fail (OTTICA_IS_BATCH (self), FALSE);
+  g_return_val_if_fail (progress != NULL, FALSE);
+
+  if (self->run == NULL)
+    {
+      memset (progress, 0, sizeof *progress);
+      progress->seconds_left = -1.0;
+      return FALSE;
+    }
+  run_get_progress (self->run, progress);
+  return TRUE;
 }
 
 guint
@@ -1057,7 +1288,20 @@ ottica_batch_run_async (OtticaBatch          *self,
       run->jobs[i].recipe = i % self->n_outputs;
       run->jobs[i].input = g_strdup (inputs[i / self->n_outputs]);
     }
-  run->n_workers = ottica_batch_get_n_workers (self, run->n_photos);
+  run->selected = select_photos (self, inputs, run->n_photos);
+  run->order = g_new (guint, MAX (1u, run->n_photos));
+  for (guint i = 0; i < run->n_photos; i++)
+    if (run->selected[i])
+      run->order[run->n_selected++] = i;
+  run->fractions = g_new (double, MAX (1u, run->n_photos));
+  run->outputs_left = g_new (guint, MAX (1u, run->n_photos));
+  run->did_work = g_new0 (gboolean, MAX (1u, run->n_photos));
+  for (guint i = 0; i < run->n_photos; i++)
+    {
+      run->fractions[i] = -1.0;  /* not started */
+      run->outputs_left[i] = self->n_outputs;
+    }
+  run->n_workers = ottica_batch_get_n_workers (self, run->n_selected);
   run->start_time = g_get_monotonic_time ();
 
   run->task = g_task_new (self, cancellable, callback, user_data);
@@ -1069,6 +1313,7 @@ ottica_batch_run_async (OtticaBatch          *self,
   g_task_set_check_cancellable (run->task, FALSE);
 
   self->running = TRUE;
+  self->run = run;
   /* The initial reference is the coordinator thread's; run_finish()
    * drops it after joining the thread. */
   run->coordinator = g_thread_new ("ottica-batch", coordinator_main, run);

@@ -42,12 +42,31 @@
  *                   emitted just before "file-finished" (which then has
  *                   no error) for a photo that was not exported again
  *                   because its output is up to date (see below).
- * @index is the photo's position in the inputs (0-based).
+ *   "run-progress"  (const OtticaBatchProgress *progress): the whole run's
+ *                   figures (counts, overall fraction, time left), after
+ *                   every group of the signals above that changed them
+ *                   (at most once per main-loop iteration), once when the
+ *                   planning is done (counts known, nothing started) and
+ *                   a last time just before the GAsyncReadyCallback.
+ *                   @progress is valid during the emission only.
+ * @index is the photo's position in the inputs (0-based), also with a
+ * shard (see OtticaBatchRecipe.shard_index).
+ *
+ * For a progress window (the GUI): overall bar and time left from
+ * "run-progress" (or ottica_batch_get_progress() from a timer, e.g. once
+ * a second so that the time left keeps moving between photos), per-file
+ * bars from "file-started" / "file-progress" / "file-finished", cancel
+ * with the GCancellable, and the failures from the result's items
+ * (item->error; items with G_IO_ERROR_CANCELLED were not done, not
+ * failed). Every callback runs in the thread that called
+ * ottica_batch_run_async(), so widgets may be touched from them.
  *
  * Resuming: each output folder has a manifest (ottica-manifest.h) of the
  * outputs this code wrote, with hashes of the photo's identity, its
- * effective edit and the export settings. An output whose entry matches is
- * skipped ("file-up-to-date"); one of ours that is out of date (or gone) is
+ * effective edit (with the digest of the look file it uses, so that a
+ * user look changed under the same id re-exports) and the export
+ * settings. An output whose entry matches is skipped ("file-up-to-date");
+ * one of ours that is out of date (or gone) is
  * exported again, replacing it; an output file that no entry accounts for
  * is left alone and fails with OTTICA_ERROR_EXISTS unless the recipe's
  * export options say overwrite. Temporary files a killed run left for an
@@ -103,7 +122,32 @@ typedef struct
    * template and subfolder (inside the output folder) name its files.
    * export_options.overwrite above applies to all. Copied. */
   const OtticaExportRecipe * const *outputs;
+  /* Export only the shard_index-th (1-based) of shard_count slices of the
+   * inputs, chosen as ottica_scan_shard() does; shard_count 0 or 1: all.
+   * Every input is still planned: {seq} is the photo's position in the
+   * whole list and name collisions are found over the whole list, so N
+   * shards run apart (at once or not, on one machine or several) write
+   * exactly the files one run of the whole list writes. */
+  guint                shard_index;
+  guint                shard_count;
 } OtticaBatchRecipe;
+
+/* A run's figures, from "run-progress" or ottica_batch_get_progress(). */
+typedef struct
+{
+  guint   n_photos;       /* photos this run exports (its shard's) */
+  guint   n_files;        /* n_photos × the outputs per photo */
+  guint   n_photos_done;  /* photos with every output finished */
+  guint   n_exported;     /* files written so far */
+  guint   n_up_to_date;   /* files found current and not written again */
+  guint   n_failed;       /* files failed (cancelled ones not counted) */
+  double  fraction;       /* 0..1 of the run, photos in flight counted in part */
+  double  elapsed;        /* seconds since the run started */
+  /* Estimated seconds to the end, from the rate of real work so far
+   * (photos found up to date count as none); < 0 while there is too
+   * little to go on (the first tenth of a photo, or half a second). */
+  double  seconds_left;
+} OtticaBatchProgress;
 
 /* LOOK_FROM_EDIT, amount kept, sidecars used, jobs 0, the default export
  * options, the default folder and template. */
@@ -146,6 +190,17 @@ OtticaBatch       *ottica_batch_new         (const OtticaBatchRecipe  *recipe,
 
 /* The outputs each photo gets (the recipe's "outputs", or 1). */
 guint              ottica_batch_get_n_outputs (OtticaBatch *self);
+
+/* How many of @inputs (NULL-terminated) a run exports: all of them, or
+ * those of the recipe's shard. */
+guint              ottica_batch_count_photos (OtticaBatch         *self,
+                                              const char * const  *inputs);
+
+/* The running run's figures, as "run-progress" gives them; call it in the
+ * thread that started the run (its callbacks' thread). FALSE, with zeros
+ * and seconds_left -1, when no run is going. */
+gboolean           ottica_batch_get_progress (OtticaBatch         *self,
+                                              OtticaBatchProgress *progress);
 
 /* The number of worker threads a run of @n_inputs photos uses. */
 guint              ottica_batch_get_n_workers (OtticaBatch *self,

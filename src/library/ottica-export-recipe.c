@@ -82,15 +82,10 @@ ottica_parse_byte_size (const char *text,
   return *bytes > 0;
 }
 
-static gboolean
-invalid (GError **error, const char *path, const char *key, const char *value, const char *expected)
-{
-  g_autofree char *name = g_filename_display_basename (path);
-
-  g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_INVALID,
-               _("“%s”: %s must be %s, not “%s”."), name, key, expected, value);
-  return FALSE;
-}
+/* A bad value: each message is one whole sentence naming the recipe file
+ * (the first %s) and the value (the last), so translators see it whole. */
+#define INVALID(message, ...) \
+  (g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_INVALID, message, display, __VA_ARGS__), NULL)
 
 static gboolean
 safe_subfolder (const char *text)
@@ -178,13 +173,14 @@ ottica_export_recipe_load (const char                *path,
           gint64 quality = g_ascii_strtoll (value, &end, 10);
 
           if (end == value || *end != '\0' || quality < 1 || quality > 100)
-            return invalid (error, path, "quality", value, _("a number from 1 to 100")), NULL;
+            return INVALID (_("“%s”: quality must be a number from 1 to 100, not “%s”."), value);
           options->quality = (int) quality;
         }
       else if (strcmp (keys[i], "max-size") == 0)
         {
           if (!ottica_parse_byte_size (value, &recipe->target_bytes))
-            return invalid (error, path, "max-size", value, _("a file size such as 500K or 2M")), NULL;
+            return INVALID (_("“%s”: max-size must be a file size such as 500K or 2M, not “%s”."),
+                            value);
         }
       else if (strcmp (keys[i], "long-edge") == 0 || strcmp (keys[i], "width") == 0
                || strcmp (keys[i], "height") == 0)
@@ -192,7 +188,8 @@ ottica_export_recipe_load (const char                *path,
           gint64 pixels = g_ascii_strtoll (value, &end, 10);
 
           if (end == value || *end != '\0' || pixels < 1 || pixels > OTTICA_MAX_IMAGE_SIDE)
-            return invalid (error, path, keys[i], value, _("a number of pixels")), NULL;
+            /* TRANSLATORS: the second %s is the setting: long-edge, width or height. */
+            return INVALID (_("“%s”: %s must be a number of pixels, not “%s”."), keys[i], value);
           options->size_mode = strcmp (keys[i], "long-edge") == 0 ? OTTICA_SIZE_LONG_EDGE
                              : strcmp (keys[i], "width") == 0 ? OTTICA_SIZE_WIDTH
                              : OTTICA_SIZE_HEIGHT;
@@ -205,7 +202,7 @@ ottica_export_recipe_load (const char                *path,
 
           if (end == value || *end != '\0' || !isfinite (mp) || mp <= 0
               || mp > OTTICA_MAX_IMAGE_PIXELS / 1e6)
-            return invalid (error, path, "megapixels", value, _("a number above 0")), NULL;
+            return INVALID (_("“%s”: megapixels must be a number above 0, not “%s”."), value);
           options->size_mode = OTTICA_SIZE_MEGAPIXELS;
           options->size_value = mp;
           n_sizes++;
@@ -213,29 +210,33 @@ ottica_export_recipe_load (const char                *path,
       else if (strcmp (keys[i], "sharpen") == 0)
         {
           if (!ottica_sharpen_from_string (value, &options->sharpen))
-            return invalid (error, path, "sharpen", value, "off, low, standard, high"), NULL;
+            return INVALID (_("“%s”: sharpen must be off, low, standard or high, not “%s”."),
+                            value);
         }
       else if (strcmp (keys[i], "color-space") == 0)
         {
           if (!ottica_color_space_from_string (value, &options->color_space))
-            return invalid (error, path, "color-space", value, "srgb, display-p3, adobe-rgb"), NULL;
+            return INVALID (_("“%s”: color-space must be srgb, display-p3 or adobe-rgb, "
+                              "not “%s”."),
+                            value);
         }
       else if (strcmp (keys[i], "metadata") == 0)
         {
           if (!ottica_metadata_policy_from_string (value, &options->metadata))
-            return invalid (error, path, "metadata", value, "all, no-gps, none"), NULL;
+            return INVALID (_("“%s”: metadata must be all, no-gps or none, not “%s”."), value);
         }
       else if (strcmp (keys[i], "chroma") == 0)
         {
           if (!ottica_chroma_from_string (value, &options->chroma))
-            return invalid (error, path, "chroma", value, "4:4:4, 4:2:2, 4:2:0"), NULL;
+            return INVALID (_("“%s”: chroma must be 4:4:4, 4:2:2 or 4:2:0, not “%s”."), value);
         }
       else if (strcmp (keys[i], "progressive") == 0 || strcmp (keys[i], "optimize") == 0)
         {
           gboolean flag = g_key_file_get_boolean (file, GROUP, keys[i], &local_error);
 
           if (local_error != NULL)
-            return invalid (error, path, keys[i], value, "true, false"), NULL;
+            /* TRANSLATORS: the second %s is the setting: progressive or optimize. */
+            return INVALID (_("“%s”: %s must be true or false, not “%s”."), keys[i], value);
           if (strcmp (keys[i], "progressive") == 0)
             options->progressive = flag;
           else
@@ -249,8 +250,9 @@ ottica_export_recipe_load (const char                *path,
       else if (strcmp (keys[i], "subfolder") == 0)
         {
           if (!safe_subfolder (value))
-            return invalid (error, path, "subfolder", value,
-                            _("a folder name inside the output folder")), NULL;
+            return INVALID (_("“%s”: subfolder must be a folder name inside the output folder, "
+                              "not “%s”."),
+                            value);
           g_free (recipe->subfolder);
           recipe->subfolder = g_strdup (value);
         }

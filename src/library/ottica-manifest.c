@@ -99,15 +99,25 @@ ottica_manifest_hash_input (const char  *path,
 }
 
 char *
-ottica_manifest_hash_edit (const OtticaEdit *edit)
+ottica_manifest_hash_edit (const OtticaEdit *edit,
+                           const char       *look_digest)
 {
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
   g_autofree char *data = NULL;
   gsize length = 0;
 
   g_return_val_if_fail (edit != NULL, NULL);
 
   data = ottica_edit_to_data (edit, FALSE, &length);
-  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) data, length);
+  g_checksum_update (checksum, (const guchar *) data, length);
+  /* Without a digest the hash is the edit's alone, as before looks had
+   * digests: outputs written then stay up to date. */
+  if (look_digest != NULL)
+    {
+      g_checksum_update (checksum, (const guchar *) "\n# look-digest=", -1);
+      g_checksum_update (checksum, (const guchar *) look_digest, -1);
+    }
+  return g_strdup (g_checksum_get_string (checksum));
 }
 
 char *

@@ -25,7 +25,7 @@
  *           not 25 MB of RAW) and it survives copies that keep times
  *           (rsync -t) to another machine, unlike an inode number.
  *   edit    the effective edit (sidecar + preset + look) in its key-file
- *           form.
+ *           form, and the digest of the look file it uses.
  *   recipe  every export setting that changes the file's bytes (not the
  *           file name, which is the entry's key).
  *
@@ -63,7 +63,11 @@ typedef enum
  * be read. */
 char     *ottica_manifest_hash_input  (const char                *path,
                                        GError                   **error);
-char     *ottica_manifest_hash_edit   (const OtticaEdit          *edit);
+/* @look_digest: ottica_look_dup_digest() of the look @edit renders with
+ * (NULL when it has none), so that a user look file changed under the
+ * same id makes the outputs that used it out of date. */
+char     *ottica_manifest_hash_edit   (const OtticaEdit          *edit,
+                                       const char                *look_digest);
 /* @target_bytes: a target file size (0: none). */
 char     *ottica_manifest_hash_recipe (const OtticaExportOptions *options,
                                        guint64                    target_bytes);

@@ -5,7 +5,8 @@
  *   {name}    the photo's file name without its extension ("IMG_0001")
  *   {ext}     the photo's extension without the dot ("CR2")
  *   {look}    the look's id, or "original" when no look is applied
- *   {seq}     the photo's 1-based position in the batch, zero-padded to 4
+ *   {seq}     the photo's 1-based position in the batch's whole input
+ *             list (also with a shard: see OtticaBatchRecipe), zero-padded to 4
  *             digits; {seq:N} pads to N digits (1..9)
  *   {date}    capture date, YYYY-MM-DD (EXIF DateTimeOriginal, else
  *             DateTime, else the file's modification time)

@@ -329,23 +329,26 @@ ottica_scan_shard_of (const char *relative_path,
   return (guint) (hash % n);
 }
 
-void
-ottica_scan_shard (GPtrArray *photos,
-                   guint      k,
-                   guint      n)
+gboolean *
+ottica_scan_shard_mask (const char * const *photos,
+                        guint               k,
+                        guint               n)
 {
   g_autofree char *root = NULL;
+  gboolean *mask;
   gsize root_length;
-  guint kept = 0;
-  GDestroyNotify free_func = g_free;
+  guint n_photos;
 
-  g_return_if_fail (photos != NULL);
-  g_return_if_fail (n > 0 && k >= 1 && k <= n);
+  g_return_val_if_fail (photos != NULL, NULL);
+  g_return_val_if_fail (n > 0 && k >= 1 && k <= n, NULL);
+
+  n_photos = g_strv_length ((char **) photos);
+  mask = g_new0 (gboolean, MAX (1u, n_photos));
 
   /* The folder every photo is in, as absolute paths. */
-  for (guint i = 0; i < photos->len; i++)
+  for (guint i = 0; i < n_photos; i++)
     {
-      g_autofree char *absolute = g_canonicalize_filename (g_ptr_array_index (photos, i), NULL);
+      g_autofree char *absolute = g_canonicalize_filename (photos[i], NULL);
       g_autofree char *dir = g_path_get_dirname (absolute);
 
       if (root == NULL)
@@ -365,21 +368,43 @@ ottica_scan_shard (GPtrArray *photos,
     }
   root_length = root != NULL ? strlen (root) : 0;
 
-  for (guint i = 0; i < photos->len; i++)
+  for (guint i = 0; i < n_photos; i++)
     {
-      char *photo = g_ptr_array_index (photos, i);
-      g_autofree char *absolute = g_canonicalize_filename (photo, NULL);
+      g_autofree char *absolute = g_canonicalize_filename (photos[i], NULL);
       const char *relative = absolute + root_length;
 
       while (*relative == G_DIR_SEPARATOR)
         relative++;
-      if (ottica_scan_shard_of (relative, n) == k - 1)
+      mask[i] = ottica_scan_shard_of (relative, n) == k - 1;
+    }
+  return mask;
+}
+
+void
+ottica_scan_shard (GPtrArray *photos,
+                   guint      k,
+                   guint      n)
+{
+  g_autofree gboolean *mask = NULL;
+  guint kept = 0;
+
+  g_return_if_fail (photos != NULL);
+  g_return_if_fail (n > 0 && k >= 1 && k <= n);
+
+  g_ptr_array_add (photos, NULL);
+  mask = ottica_scan_shard_mask ((const char * const *) photos->pdata, k, n);
+  g_ptr_array_set_free_func (photos, NULL);
+  g_ptr_array_set_size (photos, photos->len - 1);
+  for (guint i = 0; i < photos->len; i++)
+    {
+      char *photo = g_ptr_array_index (photos, i);
+
+      if (mask[i])
         photos->pdata[kept++] = photo;
       else
-        free_func (photo);
+        g_free (photo);
     }
   /* Shrink without freeing what was kept. */
-  g_ptr_array_set_free_func (photos, NULL);
   g_ptr_array_set_size (photos, kept);
   g_ptr_array_set_free_func (photos, g_free);
 }

@@ -56,6 +56,14 @@ void       ottica_scan_shard (GPtrArray *photos,
                               guint      k,
                               guint      n);
 
+/* The same choice for @photos (NULL-terminated) without changing them:
+ * an array of one gboolean per photo, TRUE for those in the @k-th of @n
+ * slices (g_free() it). OtticaBatch uses it to export a slice while still
+ * numbering ({seq}) and naming photos over the whole list. */
+gboolean  *ottica_scan_shard_mask (const char * const *photos,
+                                   guint               k,
+                                   guint               n);
+
 /* The slice (0-based) @relative_path falls in among @n. */
 guint      ottica_scan_shard_of (const char *relative_path,
                                  guint       n);

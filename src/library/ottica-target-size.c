@@ -16,6 +16,7 @@
 
 #include "ottica-atomic-file.h"
 #include "ottica-error.h"
+#include "ottica-jpeg-export.h"
 #include "ottica-metadata.h"
 #include "ottica-output-profile.h"
 #include "ottica-target-size.h"
@@ -221,72 +222,133 @@ ottica_target_size_encode (const guint8              *rgb,
   }
 }
 
-static void
-sharpen_parameters (OtticaSharpen level, double *std_dev, double *amount)
+/* libjpeg errors while reading the intermediate frame. */
+typedef struct
 {
-  switch (level)
-    {
-    case OTTICA_SHARPEN_LOW:
-      *std_dev = 0.5, *amount = 0.4;
-      break;
-    case OTTICA_SHARPEN_HIGH:
-      *std_dev = 0.9, *amount = 0.9;
-      break;
-    case OTTICA_SHARPEN_STANDARD:
-    default:
-      *std_dev = 0.7, *amount = 0.6;
-      break;
-    }
+  struct jpeg_error_mgr pub;
+  jmp_buf               jump;
+  char                  message[JMSG_LENGTH_MAX];
+} ReadError;
+
+static void
+on_read_error (j_common_ptr cinfo)
+{
+  ReadError *err = (ReadError *) cinfo->err;
+
+  (*cinfo->err->format_message) (cinfo, err->message);
+  longjmp (err->jump, 1);
 }
 
-/* The frame at the output size in the output space's 8-bit RGB. */
+/* The 8-bit RGB rows of the JPEG in @data. */
+static guint8 *
+decode_frame (const guint8 *data, gsize length, int *width, int *height, char **why)
+{
+  struct jpeg_decompress_struct cinfo;
+  ReadError err;
+  guint8 *volatile pixels = NULL;
+
+  memset (&cinfo, 0, sizeof cinfo);
+  cinfo.err = jpeg_std_error (&err.pub);
+  err.pub.error_exit = on_read_error;
+  err.pub.output_message = on_jpeg_message;
+  if (setjmp (err.jump))
+    {
+      jpeg_destroy_decompress (&cinfo);
+      g_free (pixels);
+      *why = g_strdup (err.message);
+      return NULL;
+    }
+  jpeg_create_decompress (&cinfo);
+  jpeg_mem_src (&cinfo, data, (unsigned long) length);
+  jpeg_read_header (&cinfo, TRUE);
+  cinfo.out_color_space = JCS_RGB;
+  /* The accurate inverse DCT and upsampling: the exporter's rows back as
+   * they were, within a level. */
+  cinfo.dct_method = JDCT_ISLOW;
+  cinfo.do_fancy_upsampling = TRUE;
+  jpeg_start_decompress (&cinfo);
+  *width = (int) cinfo.output_width;
+  *height = (int) cinfo.output_height;
+  pixels = g_malloc ((gsize) *width * *height * 3);
+  while (cinfo.output_scanline < cinfo.output_height)
+    {
+      JSAMPROW row = pixels + (gsize) cinfo.output_scanline * *width * 3;
+
+      jpeg_read_scanlines (&cinfo, &row, 1);
+    }
+  jpeg_finish_decompress (&cinfo);
+  jpeg_destroy_decompress (&cinfo);
+  return pixels;
+}
+
+/* The frame at the output size in the output space's 8-bit RGB, made by
+ * the exporter itself, so that its reducer (in linear light) and its
+ * output sharpening are the only ones Ottica has: a target-size output
+ * and a quality output of the same recipe differ by the JPEG encoding
+ * alone. The exporter only writes files, so the frame goes through a
+ * private temporary JPEG at quality 100, 4:4:4 (every quantiser 1: within
+ * a level of the rows it encoded, far below the error of the encode the
+ * search then makes), and is read back. */
 static guint8 *
 render_frame (GeglNode                  *node,
               const OtticaExportOptions *options,
+              OtticaProgressFunc         progress,
+              gpointer                   progress_data,
+              GCancellable              *cancellable,
               int                       *width,
-              int                       *height)
+              int                       *height,
+              GError                   **error)
 {
-  GeglRectangle bbox = gegl_node_get_bounding_box (node);
-  const Babl *u8 = ottica_output_profile_u8_format (options->color_space);
-  GeglRectangle roi;
-  double scale;
-  guint8 *pixels;
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *data = NULL;
+  g_autofree char *why = NULL;
+  OtticaExportOptions frame_options = *options;
+  gsize length = 0;
+  guint8 *pixels = NULL;
+  gboolean ok;
 
-  if (bbox.width <= 0 || bbox.height <= 0)
+  dir = g_dir_make_tmp ("ottica-frame-XXXXXX", error);
+  if (dir == NULL)
     return NULL;
-  ottica_export_options_output_size (options, bbox.width, bbox.height, width, height);
-  scale = (double) *width / bbox.width;
-  roi = (GeglRectangle) { (int) floor (bbox.x * scale), (int) floor (bbox.y * scale), *width, *height };
-  pixels = g_malloc ((gsize) *width * *height * 3);
+  path = g_build_filename (dir, "frame.jpg", NULL);
 
-  if (options->sharpen == OTTICA_SHARPEN_OFF)
-    {
-      gegl_node_blit (node, scale, &roi, u8, pixels, (int) (*width * 3), GEGL_BLIT_DEFAULT);
-    }
-  else
-    {
-      const Babl *space = babl_format_get_space (u8);
-      const Babl *rgba = babl_format_with_space ("R'G'B'A float", space);
-      GeglRectangle extent = { 0, 0, *width, *height };
-      g_autoptr(GeglBuffer) frame = gegl_buffer_new (&extent, rgba);
-      g_autoptr(GeglNode) graph = gegl_node_new ();
-      GeglNode *source, *sharpen;
-      double std_dev, amount;
-      float *floats = g_malloc ((gsize) *width * *height * 4 * sizeof (float));
+  frame_options.quality = 100;
+  frame_options.chroma = OTTICA_CHROMA_444;
+  frame_options.progressive = FALSE;
+  frame_options.optimize_coding = FALSE;
+  frame_options.metadata = OTTICA_METADATA_NONE;
+  frame_options.overwrite = TRUE;
+  ok = ottica_jpeg_export (node, NULL, path, &frame_options, progress, progress_data,
+                           cancellable, error);
+  if (ok && !g_file_get_contents (path, &data, &length, error))
+    ok = FALSE;
+  g_unlink (path);
+  g_rmdir (dir);
+  if (!ok)
+    return NULL;
 
-      gegl_node_blit (node, scale, &roi, rgba, floats, (int) (*width * 4 * sizeof (float)),
-                      GEGL_BLIT_DEFAULT);
-      gegl_buffer_set (frame, &extent, 0, rgba, floats, GEGL_AUTO_ROWSTRIDE);
-      g_free (floats);
-
-      sharpen_parameters (options->sharpen, &std_dev, &amount);
-      source = gegl_node_new_child (graph, "operation", "gegl:buffer-source", "buffer", frame, NULL);
-      sharpen = gegl_node_new_child (graph, "operation", "gegl:unsharp-mask",
-                                     "std-dev", std_dev, "scale", amount, NULL);
-      gegl_node_link (source, sharpen);
-      gegl_node_blit (sharpen, 1.0, &extent, u8, pixels, (int) (*width * 3), GEGL_BLIT_DEFAULT);
-    }
+  pixels = decode_frame ((const guint8 *) data, length, width, height, &why);
+  if (pixels == NULL)
+    g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_FAILED,
+                 _("Could not read back the rendered frame: %s"), why);
   return pixels;
+}
+
+typedef struct
+{
+  OtticaProgressFunc progress;
+  gpointer           progress_data;
+} RenderProgress;
+
+#define RENDER_SHARE 0.8
+
+static void
+on_render_progress (double fraction, gpointer user_data)
+{
+  RenderProgress *render = user_data;
+
+  render->progress (RENDER_SHARE * fraction, render->progress_data);
 }
 
 static gboolean
@@ -312,6 +374,8 @@ ottica_target_size_export (GeglNode                  *node,
                            const char                *output_path,
                            const OtticaExportOptions *options,
                            guint64                    target_bytes,
+                           OtticaProgressFunc         progress,
+                           gpointer                   progress_data,
                            GCancellable              *cancellable,
                            GError                   **error)
 {
@@ -320,19 +384,31 @@ ottica_target_size_export (GeglNode                  *node,
   g_autoptr(GBytes) icc = NULL;
   guint64 budget = target_bytes;
   int width = 0, height = 0;
+  RenderProgress render = { NULL, NULL };
 
   g_return_val_if_fail (GEGL_IS_NODE (node), FALSE);
   g_return_val_if_fail (output_path != NULL && options != NULL, FALSE);
   g_return_val_if_fail (target_bytes > 0, FALSE);
 
   display = g_filename_display_basename (output_path);
-  pixels = render_frame (node, options, &width, &height);
-  if (pixels == NULL)
+  if (!ottica_export_options_validate (options, error))
+    return FALSE;
+  if (!options->overwrite && g_file_test (output_path, G_FILE_TEST_EXISTS))
     {
-      g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_INVALID,
-                   _("“%s” was not written: the image is empty."), display);
+      g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_EXISTS,
+                   _("“%s” already exists; it was left as it is "
+                     "(ask to overwrite to replace it)."),
+                   display);
       return FALSE;
     }
+
+  /* Rendering is most of the time; the search's encodes the rest. */
+  render.progress = progress;
+  render.progress_data = progress_data;
+  pixels = render_frame (node, options, progress != NULL ? on_render_progress : NULL, &render,
+                         cancellable, &width, &height, error);
+  if (pixels == NULL)
+    return FALSE;
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
   icc = ottica_output_profile_icc (options->color_space);
@@ -420,7 +496,11 @@ ottica_target_size_export (GeglNode                  *node,
           ottica_atomic_file_abandon (fd, temp_path);
           return FALSE;
         }
-      return ottica_atomic_file_commit (fd, temp_path, output_path, options->overwrite, error);
+      if (!ottica_atomic_file_commit (fd, temp_path, output_path, options->overwrite, error))
+        return FALSE;
+      if (progress != NULL)
+        progress (1.0, progress_data);
+      return TRUE;
     }
 
   g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_TOO_LARGE,

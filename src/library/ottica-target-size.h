@@ -1,11 +1,14 @@
 /* ottica-target-size.h: a JPEG of at most a given file size, for export
  * recipes with "max-size".
  *
- * The exporter (ottica-jpeg-export.h) streams strips into a file and has no
- * way to encode to memory, so this renders the 8-bit frame once at the
- * output size (GEGL's scaled blit, then gegl:unsharp-mask for output
- * sharpening; a web-size frame is a few MB) and encodes it into memory with
- * libjpeg-turbo (jpeg_mem_dest) at different compressions. The
+ * The frame is rendered once at the output size by the exporter itself
+ * (ottica-jpeg-export.h: its linear-light reducer and its output
+ * sharpening, so that a target-size output and a quality output of the
+ * same recipe share their pixels up to the JPEG error). The exporter only
+ * streams into files, so the frame comes back through a private temporary
+ * JPEG at quality 100, 4:4:4 (within a level of the rows it encoded); it
+ * is then encoded into memory with libjpeg-turbo (jpeg_mem_dest) at
+ * different compressions; a web-size frame is a few MB. The
  * compression is a continuous scale of the standard (Annex K) quantisation
  * tables rather than the integer quality, so the bisection can land within
  * 2 % under the target; it never goes over. The file then gets the output
@@ -19,17 +22,21 @@
 #include <gegl.h>
 #include <gio/gio.h>
 #include "ottica-export-options.h"
+#include "ottica-jpeg-export.h"
 
 G_BEGIN_DECLS
 
-/* As ottica_jpeg_export(), with @target_bytes instead of options->quality.
- * Fails with OTTICA_ERROR_TOO_LARGE when even the strongest compression
- * gives a file over @target_bytes. */
+/* As ottica_jpeg_export(), with @target_bytes instead of options->quality
+ * (@progress may be NULL; it is called from this thread and from the
+ * exporter's). Fails with OTTICA_ERROR_TOO_LARGE when even the strongest
+ * compression gives a file over @target_bytes. */
 gboolean ottica_target_size_export (GeglNode                  *node,
                                     const char                *metadata_source,
                                     const char                *output_path,
                                     const OtticaExportOptions *options,
                                     guint64                    target_bytes,
+                                    OtticaProgressFunc         progress,
+                                    gpointer                   progress_data,
                                     GCancellable              *cancellable,
                                     GError                   **error);
 
