@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
+#include <jpeglib.h>
 #include <unistd.h>
 
 #include "ottica-engine.h"
@@ -281,4 +282,49 @@ ottica_test_write_ramp (const char *path, int width, int height)
   save = gegl_node_new_child (graph, "operation", saver, "path", path, NULL);
   gegl_node_link (source, save);
   gegl_node_process (save);
+}
+
+guint8 *
+ottica_test_decode_jpeg (const char *path, int *width, int *height)
+{
+  struct jpeg_decompress_struct cinfo;
+  struct jpeg_error_mgr jerr;
+  FILE *file = g_fopen (path, "rb");
+  guint8 *pixels;
+
+  ck_assert_msg (file != NULL, "%s", path);
+  cinfo.err = jpeg_std_error (&jerr);
+  jpeg_create_decompress (&cinfo);
+  jpeg_stdio_src (&cinfo, file);
+  jpeg_read_header (&cinfo, TRUE);
+  cinfo.out_color_space = JCS_RGB;
+  jpeg_start_decompress (&cinfo);
+  *width = (int) cinfo.output_width;
+  *height = (int) cinfo.output_height;
+  pixels = g_malloc ((gsize) *width * *height * 3);
+  while (cinfo.output_scanline < cinfo.output_height)
+    {
+      JSAMPROW row = pixels + (gsize) cinfo.output_scanline * *width * 3;
+
+      jpeg_read_scanlines (&cinfo, &row, 1);
+    }
+  jpeg_finish_decompress (&cinfo);
+  jpeg_destroy_decompress (&cinfo);
+  fclose (file);
+  return pixels;
+}
+
+gboolean
+ottica_test_wait_for (gboolean (*done) (gpointer), gpointer data, double seconds)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
+
+  while (!done (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        return FALSE;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  return TRUE;
 }

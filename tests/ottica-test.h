@@ -60,4 +60,13 @@ double      ottica_test_delta_e         (const float *lab_a, const float *lab_b)
  * B constant 128) of @width × @height with GEGL's savers. */
 void        ottica_test_write_ramp      (const char *path, int width, int height);
 
+/* A JPEG's pixels as stored (no orientation applied), as libjpeg-turbo
+ * decodes them to 8-bit RGB; g_free() them. Fails the test when @path is
+ * not a JPEG. */
+guint8     *ottica_test_decode_jpeg     (const char *path, int *width, int *height);
+
+/* Spins the default main context until @done (@data) returns TRUE
+ * (then TRUE) or @seconds pass (then FALSE). */
+gboolean    ottica_test_wait_for        (gboolean (*done) (gpointer), gpointer data, double seconds);
+
 G_END_DECLS

@@ -5,45 +5,18 @@
 #include <adwaita.h>
 
 #include "ottica-application.h"
+#include "ottica-crop-overlay.h"
 #include "ottica-histogram.h"
 #include "ottica-look-library.h"
+#include "ottica-preset-store.h"
 #include "ottica-preferences-window.h"
 #include "ottica-settings.h"
 #include "ottica-sidecar.h"
 #include "ottica-split-paintable.h"
 #include "ottica-test.h"
+#include "ottica-test-gui.h"
+#include "ottica-library-view.h"
 #include "ottica-window.h"
-
-static GtkWidget *
-find_descendant (GtkWidget *widget, GType type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_descendant (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-/* Spins the main loop until @done returns TRUE or @seconds pass. */
-static gboolean
-wait_for (gboolean (*done) (gpointer), gpointer data, double seconds)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-
-  while (!done (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        return FALSE;
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-  return TRUE;
-}
 
 static gboolean
 never (gpointer data)
@@ -105,9 +78,9 @@ START_TEST (test_window_opens_the_sample_photo)
   gtk_window_present (GTK_WINDOW (window));
   ottica_window_open_file (window, file);
 
-  picture = GTK_PICTURE (find_descendant (GTK_WIDGET (window), GTK_TYPE_PICTURE));
+  picture = GTK_PICTURE (ottica_test_find_descendant (GTK_WIDGET (window), GTK_TYPE_PICTURE));
   ck_assert_ptr_nonnull (picture);
-  ck_assert_msg (wait_for (picture_has_paintable, picture, 60), "the photo was never shown");
+  ck_assert_msg (ottica_test_wait_for (picture_has_paintable, picture, 60), "the photo was never shown");
 
   paintable = gtk_picture_get_paintable (picture);
   width = gdk_paintable_get_intrinsic_width (paintable);
@@ -140,7 +113,7 @@ END_TEST
 static GtkWidget *
 find_toast (GtkWidget *window)
 {
-  GtkWidget *overlay = find_descendant (window, ADW_TYPE_TOAST_OVERLAY);
+  GtkWidget *overlay = ottica_test_find_descendant (window, ADW_TYPE_TOAST_OVERLAY);
 
   for (GtkWidget *child = gtk_widget_get_first_child (overlay); child; child = gtk_widget_get_next_sibling (child))
     if (g_str_equal (G_OBJECT_TYPE_NAME (child), "AdwToastWidget"))
@@ -168,8 +141,8 @@ START_TEST (test_window_reports_a_broken_file)
   window = new_window ();
   gtk_window_present (GTK_WINDOW (window));
   ottica_window_open_file (window, file);
-  ck_assert_msg (wait_for (toast_shown, window, 30), "no toast for a broken file");
-  label = GTK_LABEL (find_descendant (find_toast (GTK_WIDGET (window)), GTK_TYPE_LABEL));
+  ck_assert_msg (ottica_test_wait_for (toast_shown, window, 30), "no toast for a broken file");
+  label = GTK_LABEL (ottica_test_find_descendant (find_toast (GTK_WIDGET (window)), GTK_TYPE_LABEL));
   ck_assert_ptr_nonnull (label);
   ck_assert_msg (strstr (gtk_label_get_label (label), "broken.jpg") != NULL,
                  "the toast does not name the file: %s", gtk_label_get_label (label));
@@ -204,9 +177,9 @@ window_idle (gpointer data)
 static double
 shown_mean (OtticaWindow *window)
 {
-  GtkPicture *picture = GTK_PICTURE (find_descendant (GTK_WIDGET (window), GTK_TYPE_PICTURE));
+  GtkPicture *picture = GTK_PICTURE (ottica_test_find_descendant (GTK_WIDGET (window), GTK_TYPE_PICTURE));
 
-  ck_assert_msg (wait_for (window_idle, window, 60), "the render never finished");
+  ck_assert_msg (ottica_test_wait_for (window_idle, window, 60), "the render never finished");
   return paintable_mean (gtk_picture_get_paintable (picture));
 }
 
@@ -235,7 +208,7 @@ open_window_on (const char *path)
   window = new_window ();
   gtk_window_present (GTK_WINDOW (window));
   ottica_window_open_file (window, file);
-  ck_assert_msg (wait_for (window_idle, window, 60), "the photo never opened");
+  ck_assert_msg (ottica_test_wait_for (window_idle, window, 60), "the photo never opened");
   return window;
 }
 
@@ -274,7 +247,7 @@ START_TEST (test_slider_undo_before_after_and_sidecar)
   ck_assert_double_eq_tol (shown_mean (window), brighter, 0.01);
 
   /* the sidecar appears after the debounce, with the new value */
-  ck_assert_msg (wait_for (sidecar_exists, path, 10), "no sidecar was written");
+  ck_assert_msg (ottica_test_wait_for (sidecar_exists, path, 10), "no sidecar was written");
   saved = ottica_sidecar_load (path, &error);
   ck_assert_ptr_nonnull (saved);
   ck_assert_double_eq_tol (saved->exposure, 1.0, 1e-9);
@@ -337,7 +310,7 @@ START_TEST (test_copy_and_paste_an_edit)
   ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.reset-edit", NULL));
   ck_assert (!exposure_is (window));
   ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.paste-edit", NULL));
-  ck_assert_msg (wait_for (exposure_is, window, 10), "the pasted edit did not arrive");
+  ck_assert_msg (ottica_test_wait_for (exposure_is, window, 10), "the pasted edit did not arrive");
   ck_assert_double_eq_tol (gtk_adjustment_get_value (ottica_window_get_adjustment (window, "exposure")), 0.5, 1e-9);
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -361,14 +334,14 @@ START_TEST (test_looks_panel_sets_the_look)
 
   ck_assert_uint_gt (looks->len, 0);
   ck_assert_uint_eq (ottica_looks_panel_get_n_looks (panel), looks->len);
-  ck_assert_msg (wait_for (thumbnails_done, panel, 60), "thumbnails: %u of %u",
+  ck_assert_msg (ottica_test_wait_for (thumbnails_done, panel, 60), "thumbnails: %u of %u",
                  ottica_looks_panel_get_n_rendered (panel), looks->len + 1);
 
   /* a screenshot of the looks page, for people to look at */
   {
     g_autofree char *shot = g_build_filename (OTTICA_BUILD_DIR, "screenshot-looks.png", NULL);
 
-    adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (find_descendant (GTK_WIDGET (window), ADW_TYPE_VIEW_STACK)), "looks");
+    adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (gtk_widget_get_ancestor (GTK_WIDGET (panel), ADW_TYPE_VIEW_STACK)), "looks");
     for (int i = 0; i < 50; i++)
       g_main_context_iteration (NULL, FALSE);
     save_window_screenshot (GTK_WIDGET (window), shot);
@@ -385,7 +358,7 @@ START_TEST (test_looks_panel_sets_the_look)
   ck_assert_double_eq_tol (ottica_window_get_edit (window)->look_amount, 1.0, 1e-9);
   ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
   ck_assert_ptr_null (ottica_window_get_edit (window)->look_id);
-  ck_assert (wait_for (window_idle, window, 60));
+  ck_assert (ottica_test_wait_for (window_idle, window, 60));
   gtk_window_destroy (GTK_WINDOW (window));
 }
 END_TEST
@@ -394,7 +367,7 @@ START_TEST (test_zoom_actions)
 {
   g_autofree char *photo = ottica_test_bundled_photo ();
   OtticaWindow *window = open_window_on (photo);
-  GtkWidget *picture = find_descendant (GTK_WIDGET (window), GTK_TYPE_PICTURE);
+  GtkWidget *picture = ottica_test_find_descendant (GTK_WIDGET (window), GTK_TYPE_PICTURE);
   int width, height;
 
   ck_assert_double_eq (ottica_window_get_zoom (window), 0);
@@ -478,9 +451,9 @@ START_TEST (test_export_writes_a_jpeg)
   ottica_export_dialog_set_options (dialog, &options);
   ottica_export_dialog_set_folder (dialog, folder);
   ottica_export_dialog_start (dialog);
-  ck_assert_msg (wait_for (export_dialog_gone, window, 60), "the export never finished");
-  ck_assert_msg (wait_for (toast_shown, window, 5), "no toast after the export");
-  label = GTK_LABEL (find_descendant (find_toast (GTK_WIDGET (window)), GTK_TYPE_LABEL));
+  ck_assert_msg (ottica_test_wait_for (export_dialog_gone, window, 60), "the export never finished");
+  ck_assert_msg (ottica_test_wait_for (toast_shown, window, 5), "no toast after the export");
+  label = GTK_LABEL (ottica_test_find_descendant (find_toast (GTK_WIDGET (window)), GTK_TYPE_LABEL));
   ck_assert_msg (g_str_has_prefix (gtk_label_get_label (label), "Exported"), "toast: %s", gtk_label_get_label (label));
 
   output = find_jpeg (folder_path);
@@ -527,7 +500,7 @@ START_TEST (test_preferences_recent_and_shortcuts)
   adw_init ();
   window = new_window ();
   preferences = ottica_preferences_window_new (GTK_WINDOW (window), settings);
-  combo = find_descendant (GTK_WIDGET (preferences), ADW_TYPE_COMBO_ROW);
+  combo = ottica_test_find_descendant (GTK_WIDGET (preferences), ADW_TYPE_COMBO_ROW);
   ck_assert_ptr_nonnull (combo);
   /* the first combo row is the preview quality */
   adw_combo_row_set_selected (ADW_COMBO_ROW (combo), 0);
@@ -541,12 +514,12 @@ START_TEST (test_preferences_recent_and_shortcuts)
 
   /* a fast preview is a smaller proxy: 1024 pixels on the long side */
   window = open_window_on (path);
-  paintable = gtk_picture_get_paintable (GTK_PICTURE (find_descendant (GTK_WIDGET (window), GTK_TYPE_PICTURE)));
+  paintable = gtk_picture_get_paintable (GTK_PICTURE (ottica_test_find_descendant (GTK_WIDGET (window), GTK_TYPE_PICTURE)));
   ck_assert_int_le (gdk_paintable_get_intrinsic_height (paintable), 1024);
   ck_assert_int_ge (gdk_paintable_get_intrinsic_height (paintable), 1000);
 
   /* the photo is a recent file, its folder remembered */
-  ck_assert_msg (wait_for (recent_has, uri, 10), "the photo is not in the recent files");
+  ck_assert_msg (ottica_test_wait_for (recent_has, uri, 10), "the photo is not in the recent files");
   {
     g_autofree char *folder = g_settings_get_string (settings, "recent-folder");
     g_autofree char *expected = g_path_get_dirname (path);
@@ -611,7 +584,7 @@ START_TEST (test_double_click_resets_a_slider)
   g_signal_emit_by_name (click, "pressed", 2, 10.0, 5.0);
   ck_assert_double_eq_tol (gtk_adjustment_get_value (contrast), 0, 1e-9);
   ck_assert_double_eq_tol (ottica_window_get_edit (window)->contrast, 0, 1e-9);
-  ck_assert (wait_for (window_idle, window, 60));
+  ck_assert (ottica_test_wait_for (window_idle, window, 60));
   gtk_window_destroy (GTK_WINDOW (window));
 }
 END_TEST
@@ -637,7 +610,7 @@ START_TEST (test_split_view_shows_both)
 {
   g_autofree char *path = scratch_photo ("split.jpg");
   OtticaWindow *window = open_window_on (path);
-  GtkPicture *picture = GTK_PICTURE (find_descendant (GTK_WIDGET (window), GTK_TYPE_PICTURE));
+  GtkPicture *picture = GTK_PICTURE (ottica_test_find_descendant (GTK_WIDGET (window), GTK_TYPE_PICTURE));
   g_autoptr(GdkTexture) original = NULL;
   g_autoptr(GdkTexture) edited = NULL;
   g_autoptr(GdkTexture) split = NULL;
@@ -646,10 +619,10 @@ START_TEST (test_split_view_shows_both)
   g_autoptr(GskRenderNode) node = NULL;
   int width, height;
 
-  ck_assert (wait_for (window_idle, window, 60));
+  ck_assert (ottica_test_wait_for (window_idle, window, 60));
   original = g_object_ref (GDK_TEXTURE (gtk_picture_get_paintable (picture)));
   gtk_adjustment_set_value (ottica_window_get_adjustment (window, "exposure"), 1.0);
-  ck_assert (wait_for (window_idle, window, 60));
+  ck_assert (ottica_test_wait_for (window_idle, window, 60));
   edited = g_object_ref (GDK_TEXTURE (gtk_picture_get_paintable (picture)));
 
   ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.compare-split", NULL));
@@ -679,10 +652,10 @@ END_TEST
 static void
 shown_size (OtticaWindow *window, int *width, int *height)
 {
-  GtkPicture *picture = GTK_PICTURE (find_descendant (GTK_WIDGET (window), GTK_TYPE_PICTURE));
+  GtkPicture *picture = GTK_PICTURE (ottica_test_find_descendant (GTK_WIDGET (window), GTK_TYPE_PICTURE));
   GdkPaintable *paintable;
 
-  ck_assert_msg (wait_for (window_idle, window, 60), "the render never finished");
+  ck_assert_msg (ottica_test_wait_for (window_idle, window, 60), "the render never finished");
   paintable = gtk_picture_get_paintable (picture);
   *width = gdk_paintable_get_intrinsic_width (paintable);
   *height = gdk_paintable_get_intrinsic_height (paintable);
@@ -707,7 +680,7 @@ START_TEST (test_rotate_and_crop)
   ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.crop-aspect", "s", "1:1"));
   ck_assert (ottica_edit_has_crop (ottica_window_get_edit (window)));
   /* the crop row shows the preset */
-  ck_assert_uint_eq (adw_combo_row_get_selected (ADW_COMBO_ROW (find_descendant (GTK_WIDGET (window), ADW_TYPE_COMBO_ROW))), 1);
+  ck_assert_uint_eq (adw_combo_row_get_selected (ADW_COMBO_ROW (ottica_test_find_descendant (GTK_WIDGET (window), ADW_TYPE_COMBO_ROW))), 1);
   shown_size (window, &w, &h);
   ck_assert_int_le (abs (w - h), 1);
   ck_assert_int_le (abs (h - w0), 1);
@@ -721,13 +694,13 @@ START_TEST (test_rotate_and_crop)
   /* a screenshot of the end of the adjust panel, for people to look at */
   {
     g_autofree char *shot = g_build_filename (OTTICA_BUILD_DIR, "screenshot-geometry.png", NULL);
-    GtkWidget *page = find_descendant (GTK_WIDGET (window), ADW_TYPE_PREFERENCES_PAGE);
-    GtkScrolledWindow *scroller = GTK_SCROLLED_WINDOW (find_descendant (page, GTK_TYPE_SCROLLED_WINDOW));
+    GtkWidget *page = ottica_test_find_descendant (GTK_WIDGET (window), ADW_TYPE_PREFERENCES_PAGE);
+    GtkScrolledWindow *scroller = GTK_SCROLLED_WINDOW (ottica_test_find_descendant (page, GTK_TYPE_SCROLLED_WINDOW));
     GtkAdjustment *v = gtk_scrolled_window_get_vadjustment (scroller);
 
-    wait_for (never, NULL, 0.3);
+    ottica_test_wait_for (never, NULL, 0.3);
     gtk_adjustment_set_value (v, gtk_adjustment_get_upper (v));
-    wait_for (never, NULL, 0.3);
+    ottica_test_wait_for (never, NULL, 0.3);
     save_window_screenshot (GTK_WIDGET (window), shot);
   }
 
@@ -737,6 +710,342 @@ START_TEST (test_rotate_and_crop)
   shown_size (window, &w, &h);
   ck_assert_int_eq (w, w0);
   ck_assert_int_eq (h, h0);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+END_TEST
+
+
+/* Crop mode: the whole frame with handles; dragging the bottom-right
+ * corner through the gesture's functions crops, as one undo step; Enter
+ * applies (the render takes the crop's size), Escape puts it back. */
+START_TEST (test_crop_handles)
+{
+  g_autofree char *path = scratch_photo ("crop.jpg");
+  OtticaWindow *window = open_window_on (path);
+  OtticaCropOverlay *overlay = OTTICA_CROP_OVERLAY (ottica_test_find_descendant (GTK_WIDGET (window), OTTICA_TYPE_CROP_OVERLAY));
+  const OtticaEdit *edit;
+  double x, y, cx, cy, cw, ch;
+  int w0, h0, w, h;
+
+  ck_assert_ptr_nonnull (overlay);
+  shown_size (window, &w0, &h0);
+  ck_assert (!gtk_widget_get_visible (GTK_WIDGET (overlay)));
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.crop-mode", NULL));
+  ck_assert (gtk_widget_get_visible (GTK_WIDGET (overlay)));
+  ottica_test_wait_for (never, NULL, 0.3);
+  ck_assert_int_gt (gtk_widget_get_width (GTK_WIDGET (overlay)), 100);
+
+  /* the bottom-right corner, dragged up and left by a quarter of the
+   * drawn frame's size: about three quarters of each side are left */
+  ottica_crop_overlay_get_handle_position (overlay, OTTICA_CROP_HANDLE_BOTTOM_RIGHT, &x, &y);
+  {
+    double left, top;
+
+    ottica_crop_overlay_get_handle_position (overlay, OTTICA_CROP_HANDLE_TOP_LEFT, &left, &top);
+    ck_assert_int_eq (ottica_crop_overlay_begin_drag (overlay, x - 2, y - 2), OTTICA_CROP_HANDLE_BOTTOM_RIGHT);
+    ottica_crop_overlay_update_drag (overlay, -(x - left) / 8, -(y - top) / 8);
+    ottica_crop_overlay_update_drag (overlay, -(x - left) / 4, -(y - top) / 4);
+    ottica_crop_overlay_end_drag (overlay);
+  }
+  edit = ottica_window_get_edit (window);
+  ck_assert_double_eq_tol (edit->crop_x, 0, 1e-9);
+  ck_assert_double_eq_tol (edit->crop_y, 0, 1e-9);
+  ck_assert_double_eq_tol (edit->crop_width, 0.75, 0.01);
+  ck_assert_double_eq_tol (edit->crop_height, 0.75, 0.01);
+  /* crop mode still shows the whole frame */
+  shown_size (window, &w, &h);
+  ck_assert_int_eq (w, w0);
+  ck_assert_int_eq (h, h0);
+
+  /* a drag inside moves the crop, keeping its size */
+  ottica_crop_overlay_get_handle_position (overlay, OTTICA_CROP_HANDLE_MOVE, &x, &y);
+  ck_assert_int_eq (ottica_crop_overlay_begin_drag (overlay, x, y), OTTICA_CROP_HANDLE_MOVE);
+  ottica_crop_overlay_update_drag (overlay, 1000, 1000);
+  ottica_crop_overlay_end_drag (overlay);
+  ottica_crop_overlay_get_crop (overlay, &cx, &cy, &cw, &ch);
+  ck_assert_double_eq_tol (cx + cw, 1, 1e-6);
+  ck_assert_double_eq_tol (cy + ch, 1, 1e-6);
+  ck_assert_double_eq_tol (cw, 0.75, 0.01);
+
+  {
+    g_autofree char *shot = g_build_filename (OTTICA_BUILD_DIR, "screenshot-crop.png", NULL);
+
+    ottica_test_wait_for (never, NULL, 0.3);
+    save_window_screenshot (GTK_WIDGET (window), shot);
+  }
+
+  /* Enter applies: the render is the crop */
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.crop-apply", NULL));
+  ck_assert (!gtk_widget_get_visible (GTK_WIDGET (overlay)));
+  shown_size (window, &w, &h);
+  ck_assert_int_le (abs (w - (int) round (w0 * 0.75)), 2);
+  ck_assert_int_le (abs (h - (int) round (h0 * 0.75)), 2);
+
+  /* one undo step per drag: undoing the move, then the corner */
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  ck_assert_double_eq_tol (ottica_window_get_edit (window)->crop_x, 0, 1e-9);
+  ck_assert_double_eq_tol (ottica_window_get_edit (window)->crop_width, 0.75, 0.01);
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  ck_assert (!ottica_edit_has_crop (ottica_window_get_edit (window)));
+
+  /* a locked shape: a square preset, then a corner drag keeps it square */
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.crop-aspect", "s", "1:1"));
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.crop-mode", NULL));
+  ottica_test_wait_for (never, NULL, 0.3);
+  ottica_crop_overlay_get_handle_position (overlay, OTTICA_CROP_HANDLE_TOP_LEFT, &x, &y);
+  ck_assert_int_eq (ottica_crop_overlay_begin_drag (overlay, x, y), OTTICA_CROP_HANDLE_TOP_LEFT);
+  ottica_crop_overlay_update_drag (overlay, 40, 10);
+  ottica_crop_overlay_end_drag (overlay);
+  edit = ottica_window_get_edit (window);
+  /* square in pixels: the fractions differ by the photo's shape */
+  ck_assert_double_eq_tol (edit->crop_width * 1414, edit->crop_height * 2124, 2.0);
+  ck_assert_double_lt (edit->crop_width, 1.0);
+  /* Escape puts the square back as it was on entering */
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.crop-cancel", NULL));
+  edit = ottica_window_get_edit (window);
+  ck_assert_double_eq_tol (edit->crop_width, 1.0, 1e-6);
+  ck_assert_double_eq_tol (edit->crop_height, 1414.0 / 2124.0, 1e-3);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+END_TEST
+
+static gboolean
+thumbnails_settled (gpointer data)
+{
+  return !ottica_looks_panel_is_rendering (OTTICA_LOOKS_PANEL (data));
+}
+
+/* The thumbnails show this photo with this edit: four stops brighter,
+ * they are rendered again (once the change settles), brighter. */
+START_TEST (test_look_thumbnails_follow_the_edit)
+{
+  g_autofree char *path = scratch_photo ("thumbs.jpg");
+  OtticaWindow *window = open_window_on (path);
+  OtticaLooksPanel *panel = ottica_window_get_looks_panel (window);
+  GtkPicture *none = GTK_PICTURE (ottica_test_find_descendant (GTK_WIDGET (panel), GTK_TYPE_PICTURE));
+  g_autoptr(GdkPaintable) before = NULL;
+  double mean_before, mean_after;
+
+  ck_assert_msg (ottica_test_wait_for (thumbnails_settled, panel, 60), "the thumbnails never finished");
+  before = g_object_ref (gtk_picture_get_paintable (none));
+  mean_before = paintable_mean (before);
+  gtk_adjustment_set_value (ottica_window_get_adjustment (window, "exposure"), 1.0);
+  gtk_adjustment_set_value (ottica_window_get_adjustment (window, "exposure"), 2.0);
+  ck_assert (ottica_looks_panel_is_rendering (panel));
+  ck_assert_msg (ottica_test_wait_for (thumbnails_settled, panel, 60), "the thumbnails never followed");
+  ck_assert_ptr_ne (gtk_picture_get_paintable (none), before);
+  mean_after = paintable_mean (gtk_picture_get_paintable (none));
+  ck_assert_msg (mean_after > mean_before + 20, "thumbnail mean %.1f → %.1f", mean_before, mean_after);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+END_TEST
+
+/* Whether a toast shown (or leaving) says @text. */
+static gboolean
+toast_says (OtticaWindow *window, const char *text)
+{
+  GtkWidget *overlay = ottica_test_find_descendant (GTK_WIDGET (window), ADW_TYPE_TOAST_OVERLAY);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (overlay); child; child = gtk_widget_get_next_sibling (child))
+    if (g_str_equal (G_OBJECT_TYPE_NAME (child), "AdwToastWidget"))
+      {
+        GtkWidget *label = ottica_test_find_descendant (child, GTK_TYPE_LABEL);
+
+        if (label != NULL && strstr (gtk_label_get_label (GTK_LABEL (label)), text) != NULL)
+          return TRUE;
+      }
+  return FALSE;
+}
+
+/* Export writes the look as a file; the same file under another id
+ * imports as a new look; a broken file is a toast naming it. */
+START_TEST (test_import_and_export_a_look)
+{
+  g_autofree char *path = scratch_photo ("share.jpg");
+  g_autofree char *exported = ottica_test_scratch_file ("shared.look");
+  g_autofree char *renamed = ottica_test_scratch_file ("my-documentary.look");
+  g_autofree char *broken = ottica_test_scratch_file ("broken.look");
+  g_autofree char *contents = NULL;
+  g_autofree char *changed = NULL;
+  OtticaWindow *window = open_window_on (path);
+  OtticaLooksPanel *panel = ottica_window_get_looks_panel (window);
+  guint n = ottica_looks_panel_get_n_looks (panel);
+
+  ck_assert (ottica_looks_panel_export (panel, "documentary", exported));
+  ck_assert (g_file_get_contents (exported, &contents, NULL, NULL));
+  ck_assert_ptr_nonnull (strstr (contents, "id=documentary"));
+  ck_assert (ottica_test_wait_for (toast_shown, window, 10));
+  ck_assert (toast_says (window, "shared.look"));
+
+  {
+    g_auto(GStrv) parts = g_strsplit (contents, "id=documentary", 2);
+
+    changed = g_strjoinv ("id=my-documentary", parts);
+  }
+  ck_assert (g_file_set_contents (renamed, changed, -1, NULL));
+  ck_assert (ottica_looks_panel_import (panel, renamed));
+  ck_assert_uint_eq (ottica_looks_panel_get_n_looks (panel), n + 1);
+  ck_assert_ptr_nonnull (ottica_look_library_find ("my-documentary"));
+  ck_assert_msg (ottica_test_wait_for (thumbnails_settled, panel, 60), "the thumbnails never finished");
+
+  ck_assert (g_file_set_contents (broken, "[Look]\nversion=1\nid=broken\nkind=nonsense\n", -1, NULL));
+  ck_assert (!ottica_looks_panel_import (panel, broken));
+  ck_assert_uint_eq (ottica_looks_panel_get_n_looks (panel), n + 1);
+  ottica_test_wait_for (never, NULL, 0.3);
+  ck_assert_msg (toast_says (window, "broken.look"), "no toast names broken.look");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+END_TEST
+
+/* The open message dialog whose heading has @heading in it. */
+static GtkWidget *
+find_message_dialog (const char *heading)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWidget) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (window) &&
+          strstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (window)), heading) != NULL)
+        return window;
+    }
+  return NULL;
+}
+
+static gboolean
+message_dialog_shown (gpointer data)
+{
+  return find_message_dialog (data) != NULL;
+}
+
+/* "Save Edit as Preset…" asks for a name and stores the adjustments, not
+ * the crop; the same name again asks before replacing. */
+START_TEST (test_save_edit_as_preset)
+{
+  g_autofree char *path = scratch_photo ("preset.jpg");
+  OtticaWindow *window = open_window_on (path);
+  AdwMessageDialog *dialog;
+  g_autoptr(OtticaEdit) preset = NULL;
+  g_autoptr(GError) error = NULL;
+
+  gtk_adjustment_set_value (ottica_window_get_adjustment (window, "exposure"), 0.7);
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.crop-aspect", "s", "1:1"));
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.save-preset", NULL));
+  ck_assert (ottica_test_wait_for (message_dialog_shown, "Save Edit as Preset", 10));
+  dialog = ADW_MESSAGE_DIALOG (find_message_dialog ("Save Edit as Preset"));
+  ck_assert (!adw_message_dialog_get_response_enabled (dialog, "save"));
+  gtk_editable_set_text (GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog)), "  Late light ");
+  ck_assert (adw_message_dialog_get_response_enabled (dialog, "save"));
+  adw_message_dialog_response (dialog, "save");
+  ottica_test_wait_for (never, NULL, 0.3);
+
+  preset = ottica_preset_store_load ("Late light", &error);
+  ck_assert_msg (preset != NULL, "%s", error != NULL ? error->message : "");
+  ck_assert_double_eq_tol (preset->exposure, 0.7, 1e-6);
+  ck_assert (!ottica_edit_has_crop (preset));
+  ck_assert (toast_says (window, "Late light"));
+
+  /* again: a question before replacing */
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.save-preset", NULL));
+  ck_assert (ottica_test_wait_for (message_dialog_shown, "Save Edit as Preset", 10));
+  dialog = ADW_MESSAGE_DIALOG (find_message_dialog ("Save Edit as Preset"));
+  gtk_editable_set_text (GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog)), "Late light");
+  adw_message_dialog_response (dialog, "save");
+  ck_assert_msg (ottica_test_wait_for (message_dialog_shown, "Replace the preset “Late light”", 10), "no question before replacing");
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (find_message_dialog ("Replace the preset")), "cancel");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+END_TEST
+
+static GtkPicture *
+region_picture (OtticaWindow *window)
+{
+  GtkOverlay *overlay = GTK_OVERLAY (ottica_test_find_descendant (GTK_WIDGET (window), GTK_TYPE_OVERLAY));
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (overlay)); child; child = gtk_widget_get_next_sibling (child))
+    if (GTK_IS_PICTURE (child) && child != gtk_overlay_get_child (overlay))
+      return GTK_PICTURE (child);
+  return NULL;
+}
+
+static gboolean
+region_shown (gpointer data)
+{
+  GtkPicture *picture = region_picture (data);
+
+  return gtk_widget_get_visible (GTK_WIDGET (picture)) && gtk_picture_get_paintable (picture) != NULL;
+}
+
+/* How far the region's pixels are from the photo's own at the place the
+ * region says it shows (mean absolute difference, 0..255). */
+static double
+region_difference (OtticaWindow *window, GdkTexture *photo)
+{
+  GtkPicture *picture = region_picture (window);
+  GdkTexture *region = GDK_TEXTURE (gtk_picture_get_paintable (picture));
+  int x0 = gtk_widget_get_margin_start (GTK_WIDGET (picture));
+  int y0 = gtk_widget_get_margin_top (GTK_WIDGET (picture));
+  int w = gdk_texture_get_width (region), h = gdk_texture_get_height (region);
+  int pw = gdk_texture_get_width (photo), ph = gdk_texture_get_height (photo);
+  g_autofree guint8 *a = g_malloc ((gsize) w * h * 4);
+  g_autofree guint8 *b = g_malloc ((gsize) pw * ph * 4);
+  double sum = 0;
+
+  ck_assert_int_le (x0 + w, pw);
+  ck_assert_int_le (y0 + h, ph);
+  gdk_texture_download (region, a, (gsize) w * 4);
+  gdk_texture_download (photo, b, (gsize) pw * 4);
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      for (int c = 0; c < 3; c++)
+        sum += abs (a[((gsize) y * w + x) * 4 + c] - b[((gsize) (y + y0) * pw + x + x0) * 4 + c]);
+  return sum / (3.0 * w * h);
+}
+
+static int region_top;
+
+static gboolean
+region_moved (gpointer data)
+{
+  return region_shown (data) &&
+         gtk_widget_get_margin_top (GTK_WIDGET (region_picture (data))) != region_top;
+}
+
+/* At 100 % the visible part is rendered from the full resolution: its
+ * pixels are the photo's own (the proxy is 3/4 of its size), and panning
+ * renders the part that comes into view. */
+START_TEST (test_100_percent_is_sharp)
+{
+  g_autofree char *path = scratch_photo ("sharp.jpg");
+  OtticaWindow *window = open_window_on (path);
+  g_autoptr(GdkTexture) photo = gdk_texture_new_from_filename (path, NULL);
+  GtkScrolledWindow *scroller = GTK_SCROLLED_WINDOW (gtk_widget_get_ancestor (GTK_WIDGET (region_picture (window)), GTK_TYPE_SCROLLED_WINDOW));
+  GtkAdjustment *v = gtk_scrolled_window_get_vadjustment (scroller);
+  GdkPaintable *first;
+  int top;
+
+  ck_assert_ptr_nonnull (photo);
+  ck_assert (!region_shown (window));
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.zoom-100", NULL));
+  ck_assert_msg (ottica_test_wait_for (region_shown, window, 60), "no sharp region at 100 %%");
+  first = gtk_picture_get_paintable (region_picture (window));
+  /* JPEG decoders differ by a level or so; the upscaled proxy by far more */
+  ck_assert_double_lt (region_difference (window, photo), 2.0);
+
+  /* pan down: the region follows */
+  top = gtk_widget_get_margin_top (GTK_WIDGET (region_picture (window)));
+  region_top = top;
+  gtk_adjustment_set_value (v, gtk_adjustment_get_upper (v));
+  ck_assert_msg (ottica_test_wait_for (region_moved, window, 60), "the sharp region did not follow");
+  ck_assert_int_gt (gtk_widget_get_margin_top (GTK_WIDGET (region_picture (window))), top);
+  ck_assert_ptr_ne (gtk_picture_get_paintable (region_picture (window)), first);
+  ck_assert_double_lt (region_difference (window, photo), 2.0);
+
+  /* back to fit: no region */
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.zoom-fit", NULL));
+  ck_assert (!region_shown (window));
   gtk_window_destroy (GTK_WINDOW (window));
 }
 END_TEST
@@ -780,7 +1089,7 @@ START_TEST (test_slider_latency_on_a_12mp_photo)
   gtk_window_present (GTK_WINDOW (window));
   start = g_get_monotonic_time ();
   ottica_window_open_file (window, file);
-  ck_assert (wait_for (window_idle, window, 60));
+  ck_assert (ottica_test_wait_for (window_idle, window, 60));
   open_ms = (g_get_monotonic_time () - start) / 1000.0;
 
   exposure = ottica_window_get_adjustment (window, "exposure");
@@ -791,7 +1100,7 @@ START_TEST (test_slider_latency_on_a_12mp_photo)
 
       start = g_get_monotonic_time ();
       gtk_adjustment_set_value (exposure, 0.1 * (i + 1));
-      ck_assert (wait_for (window_idle, window, 60));
+      ck_assert (ottica_test_wait_for (window_idle, window, 60));
       times[i] = (g_get_monotonic_time () - start) / 1000.0;
       mean = shown_mean (window);
       ck_assert_msg (mean > previous, "step %d did not brighten: %.2f → %.2f", i, previous, mean);
@@ -805,8 +1114,8 @@ START_TEST (test_slider_latency_on_a_12mp_photo)
 
       start = g_get_monotonic_time ();
       ottica_window_open_file (window, raw);
-      ck_assert (wait_for (window_idle, window, 60));
-      ck_assert (wait_for (window_idle, window, 60));
+      ck_assert (ottica_test_wait_for (window_idle, window, 60));
+      ck_assert (ottica_test_wait_for (window_idle, window, 60));
       g_print ("app timing: Canon CR2 (8 MP) first preview %.0f ms\n",
                (g_get_monotonic_time () - start) / 1000.0);
     }
@@ -820,18 +1129,72 @@ START_TEST (test_histogram_shows_clipping)
 {
   g_autofree char *path = scratch_photo ("histogram.jpg");
   OtticaWindow *window = open_window_on (path);
-  OtticaHistogram *histogram = OTTICA_HISTOGRAM (find_descendant (GTK_WIDGET (window), OTTICA_TYPE_HISTOGRAM));
+  OtticaHistogram *histogram = OTTICA_HISTOGRAM (ottica_test_find_descendant (GTK_WIDGET (window), OTTICA_TYPE_HISTOGRAM));
   double before;
 
   ck_assert_ptr_nonnull (histogram);
-  ck_assert (wait_for (window_idle, window, 60));
+  ck_assert (ottica_test_wait_for (window_idle, window, 60));
   before = ottica_histogram_get_clipped_highlights (histogram);
   ck_assert_double_lt (before, 0.05);
   /* four stops brighter: much of the photo is white */
   gtk_adjustment_set_value (ottica_window_get_adjustment (window, "exposure"), 4.0);
-  ck_assert (wait_for (window_idle, window, 60));
+  ck_assert (ottica_test_wait_for (window_idle, window, 60));
   ck_assert_double_gt (ottica_histogram_get_clipped_highlights (histogram), before + 0.2);
   ck_assert_double_lt (ottica_histogram_get_clipped_shadows (histogram), 0.01);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+END_TEST
+
+static gboolean
+library_has_two (gpointer data)
+{
+  GtkSelectionModel *model = ottica_library_view_get_selection (OTTICA_LIBRARY_VIEW (data));
+
+  return g_list_model_get_n_items (G_LIST_MODEL (model)) == 2;
+}
+
+static const char *
+shown_page (OtticaWindow *window)
+{
+  /* the outermost stack: the library and the editor */
+  GtkStack *stack = GTK_STACK (ottica_test_find_descendant (GTK_WIDGET (window), GTK_TYPE_STACK));
+
+  return gtk_stack_get_visible_child_name (stack);
+}
+
+START_TEST (test_library_and_editor_share_the_window)
+{
+  g_autofree char *first = scratch_photo ("library-a.jpg");
+  g_autofree char *second = scratch_photo ("library-b.jpg");
+  g_autoptr(GFile) folder = g_file_new_for_path (ottica_test_scratch_dir ());
+  g_autoptr(GFile) photo = g_file_new_for_path (first);
+  g_autoptr(OtticaEdit) saved = NULL;
+  OtticaWindow *window;
+  OtticaLibraryView *library;
+
+  adw_init ();
+  window = new_window ();
+  gtk_window_present (GTK_WINDOW (window));
+  ottica_window_show_folder (window, folder);
+  ck_assert_str_eq (shown_page (window), "library");
+  library = OTTICA_LIBRARY_VIEW (ottica_test_find_descendant (GTK_WIDGET (window), OTTICA_TYPE_LIBRARY_VIEW));
+  ck_assert_ptr_nonnull (library);
+  ck_assert_msg (ottica_test_wait_for (library_has_two, library, 30), "the library never showed the two photos");
+
+  /* a double-click in the grid opens the photo in the editor page */
+  g_signal_emit_by_name (library, "photo-activated", photo);
+  ck_assert_str_eq (shown_page (window), "editor");
+  ck_assert_msg (ottica_test_wait_for (window_idle, window, 60), "the photo never opened");
+  gtk_adjustment_set_value (ottica_window_get_adjustment (window, "exposure"), 0.5);
+
+  /* back: the edit is in the sidecar at once, for the library to show */
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-library", NULL));
+  ck_assert_str_eq (shown_page (window), "library");
+  saved = ottica_sidecar_load (first, NULL);
+  ck_assert_ptr_nonnull (saved);
+  ck_assert_double_eq_tol (saved->exposure, 0.5, 1e-9);
+  ck_assert_ptr_null (ottica_sidecar_find (second));
+
   gtk_window_destroy (GTK_WINDOW (window));
 }
 END_TEST
@@ -865,8 +1228,14 @@ main (void)
   tcase_add_test (window, test_double_click_resets_a_slider);
   tcase_add_test (window, test_split_view_shows_both);
   tcase_add_test (window, test_rotate_and_crop);
+  tcase_add_test (window, test_crop_handles);
+  tcase_add_test (window, test_look_thumbnails_follow_the_edit);
+  tcase_add_test (window, test_import_and_export_a_look);
+  tcase_add_test (window, test_save_edit_as_preset);
+  tcase_add_test (window, test_100_percent_is_sharp);
   tcase_add_test (window, test_slider_latency_on_a_12mp_photo);
   tcase_add_test (window, test_histogram_shows_clipping);
+  tcase_add_test (window, test_library_and_editor_share_the_window);
   suite_add_tcase (suite, window);
 
   return ottica_test_run ("app", suite);

@@ -6,6 +6,7 @@
 
 #include "ottica-application.h"
 #include "ottica-engine.h"
+#include "ottica-preview-renderer.h"
 #include "ottica-preferences-window.h"
 #include "ottica-settings.h"
 #include "ottica-window.h"
@@ -39,8 +40,9 @@ ottica_application_startup (GApplication *app)
       g_application_quit (app);
       return;
     }
-  /* babl's conversions are looked up while the window is being built */
-  g_thread_unref (g_thread_new ("ottica-warm-up", (GThreadFunc) ottica_engine_warm_up, NULL));
+  /* babl's conversions are looked up, and GEGL's operations set up, while
+   * the window is being built */
+  g_thread_unref (g_thread_new ("ottica-warm-up", (GThreadFunc) ottica_preview_renderer_warm_up, NULL));
 }
 
 static void
@@ -60,9 +62,17 @@ ottica_application_open (GApplication  *app,
                          int            n_files,
                          const char    *hint)
 {
-  /* One window per photo, as GNOME's image viewers do. */
+  /* One window per photo, as GNOME's image viewers do; a folder opens
+   * in the library. */
   for (int i = 0; i < n_files; i++)
-    ottica_window_open_file (ottica_application_new_window (OTTICA_APPLICATION (app)), files[i]);
+    {
+      OtticaWindow *window = ottica_application_new_window (OTTICA_APPLICATION (app));
+
+      if (g_file_query_file_type (files[i], G_FILE_QUERY_INFO_NONE, NULL) == G_FILE_TYPE_DIRECTORY)
+        ottica_window_show_folder (window, files[i]);
+      else
+        ottica_window_open_file (window, files[i]);
+    }
 }
 
 static void
@@ -133,6 +143,7 @@ ottica_application_init (OtticaApplication *self)
   } accels[] = {
     { "app.quit", { "<Control>q", NULL } },
     { "win.open", { "<Control>o", NULL } },
+    { "win.show-library", { "<Alt>Left", NULL } },
     { "win.export", { "<Control>e", NULL } },
     { "win.undo", { "<Control>z", NULL } },
     { "win.redo", { "<Control><Shift>z", "<Control>y", NULL } },
@@ -140,6 +151,7 @@ ottica_application_init (OtticaApplication *self)
     { "win.paste-edit", { "<Control>v", NULL } },
     { "win.show-original", { "backslash", NULL } },
     { "win.compare-split", { "<Shift>backslash", "bar", NULL } },
+    { "win.crop-mode", { "c", NULL } },
     { "win.zoom-fit", { "0", "KP_0", NULL } },
     { "win.zoom-100", { "1", "KP_1", NULL } },
     { "win.zoom-in", { "plus", "equal", "KP_Add", NULL } },

@@ -5,6 +5,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "ottica-batch.h"
 #include "ottica-error.h"
@@ -31,8 +32,15 @@ struct _OtticaExportDialog
   GtkSwitch       *progressive_switch;
   AdwActionRow    *folder_row;
   GtkSwitch       *overwrite_switch;
+  GtkWidget       *file_label;
+  GtkWidget       *time_label;
+  GtkProgressBar  *file_bar;
+  GtkWidget       *copies_group;
+  GtkSwitch       *web_switch;
+  GtkSpinButton   *web_spin;
 
   char            *photo_path;
+  GStrv            photo_paths;   /* several photos: the library's batch */
   GFile           *folder;
   GSettings       *settings;
   OtticaBatch     *batch;
@@ -41,7 +49,7 @@ struct _OtticaExportDialog
 
 G_DEFINE_FINAL_TYPE (OtticaExportDialog, ottica_export_dialog, ADW_TYPE_WINDOW)
 
-enum { FINISHED, N_SIGNALS };
+enum { FINISHED, BATCH_FINISHED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 /* The schema's spellings, in the enums' order. */
@@ -182,6 +190,190 @@ set_running (OtticaExportDialog *self, gboolean running)
   gtk_widget_set_sensitive (self->export_button, !running);
   gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), running);
   gtk_progress_bar_set_fraction (self->progress_bar, 0);
+  gtk_widget_set_visible (self->file_label, running && self->photo_paths != NULL);
+  gtk_widget_set_visible (self->time_label, running && self->photo_paths != NULL);
+  gtk_label_set_text (GTK_LABEL (self->time_label), "");
+  gtk_widget_set_visible (GTK_WIDGET (self->file_bar), running && self->photo_paths != NULL);
+}
+
+static void
+batch_file_started (OtticaBatch *batch, guint index, const char *input, OtticaExportDialog *self)
+{
+  g_autofree char *display = g_filename_display_basename (input);
+  /* TRANSLATORS: %s is a photo's file name */
+  g_autofree char *text = g_strdup_printf (_("Exporting “%s”"), display);
+
+  gtk_label_set_text (GTK_LABEL (self->file_label), text);
+  gtk_progress_bar_set_fraction (self->file_bar, 0);
+}
+
+static void
+batch_file_progress (OtticaBatch *batch, guint index, double fraction, OtticaExportDialog *self)
+{
+  gtk_progress_bar_set_fraction (self->file_bar, fraction);
+}
+
+static void
+batch_run_progress (OtticaBatch *batch, const OtticaBatchProgress *progress, OtticaExportDialog *self)
+{
+  g_autofree char *done = NULL;
+  g_autofree char *left = NULL;
+  guint n_done = MIN (progress->n_photos_done, progress->n_photos);
+
+  done = g_strdup_printf (g_dngettext (NULL, "%u of %u photo done", "%u of %u photos done",
+                                       progress->n_photos),
+                          n_done, progress->n_photos);
+  if (progress->seconds_left >= 0)
+    {
+      guint seconds = (guint) (progress->seconds_left + 0.5);
+
+      if (seconds >= 120)
+        left = g_strdup_printf (g_dngettext (NULL, "About %u minute left", "About %u minutes left",
+                                             (seconds + 30) / 60),
+                                (seconds + 30) / 60);
+      else
+        left = g_strdup_printf (g_dngettext (NULL, "About %u second left", "About %u seconds left",
+                                             seconds),
+                                seconds);
+    }
+  gtk_progress_bar_set_fraction (self->progress_bar, progress->fraction);
+  gtk_progress_bar_set_text (self->progress_bar, done);
+  gtk_label_set_text (GTK_LABEL (self->time_label), left != NULL ? left : "");
+}
+
+/* The photos that failed, each once (a photo fails all its outputs alike). */
+static guint
+count_failed_photos (const OtticaBatchResult *result, GString *text)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < result->items->len; i++)
+    {
+      const OtticaBatchItem *item = g_ptr_array_index (result->items, i);
+      g_autofree char *display = NULL;
+
+      if (item->error == NULL || g_error_matches (item->error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+          || !g_hash_table_add (seen, item->input))
+        continue;
+      if (text == NULL)
+        continue;
+      display = g_filename_display_basename (item->input);
+      if (text->len > 0)
+        g_string_append_c (text, '\n');
+      /* the loaders' messages name the file already */
+      if (strstr (item->error->message, display) != NULL)
+        g_string_append (text, item->error->message);
+      else
+        /* TRANSLATORS: a failed photo in the export summary: "IMG_1.CR2: reason" */
+        g_string_append_printf (text, _("%s: %s"), display, item->error->message);
+    }
+  return g_hash_table_size (seen);
+}
+
+char *
+ottica_export_dialog_describe_failures (const OtticaBatchResult *result)
+{
+  GString *text = g_string_new (NULL);
+
+  g_return_val_if_fail (result != NULL, NULL);
+
+  count_failed_photos (result, text);
+  return g_string_free (text, text->len == 0);
+}
+
+static void
+show_summary (GtkWindow *parent, const OtticaBatchResult *result)
+{
+  g_autofree char *failures = ottica_export_dialog_describe_failures (result);
+  g_autofree char *heading = NULL;
+  AdwMessageDialog *dialog;
+  guint n_failed;
+
+  if (failures == NULL)
+    return;
+  n_failed = count_failed_photos (result, NULL);
+  heading = g_strdup_printf (g_dngettext (NULL, "%u Photo Could Not Be Exported",
+                                          "%u Photos Could Not Be Exported", n_failed),
+                             n_failed);
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (parent, heading, failures));
+  adw_message_dialog_add_response (dialog, "close", _("_Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+batch_run_done (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(OtticaExportDialog) self = user_data;
+  g_autoptr(OtticaBatchResult) outcome = ottica_batch_run_finish (OTTICA_BATCH (source), result);
+  g_autoptr(GError) error = NULL;
+  const char *first_output = NULL;
+
+  g_clear_object (&self->cancellable);
+  for (guint i = 0; i < outcome->items->len && first_output == NULL; i++)
+    {
+      OtticaBatchItem *item = g_ptr_array_index (outcome->items, i);
+
+      if (item->error == NULL && item->output != NULL)
+        first_output = item->output;
+    }
+  if (outcome->cancelled)
+    error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("The export was cancelled."));
+  else if (first_output == NULL)
+    error = g_error_new_literal (OTTICA_ERROR, OTTICA_ERROR_FAILED, _("Nothing was exported."));
+
+  g_signal_emit (self, signals[BATCH_FINISHED], 0, outcome);
+  show_summary (gtk_window_get_transient_for (GTK_WINDOW (self)), outcome);
+  g_signal_emit (self, signals[FINISHED], 0, error == NULL ? first_output : NULL, error);
+  gtk_window_destroy (GTK_WINDOW (self));
+}
+
+static void
+start_batch (OtticaExportDialog *self)
+{
+  OtticaBatchRecipe recipe;
+  g_autofree char *folder = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OtticaExportRecipe) full = ottica_export_recipe_new ();
+  g_autoptr(OtticaExportRecipe) web = ottica_export_recipe_new ();
+  const OtticaExportRecipe *outputs[3] = { NULL, NULL, NULL };
+
+  ottica_batch_recipe_init (&recipe);
+  ottica_export_dialog_get_options (self, &recipe.export_options);
+  if (self->folder != NULL)
+    folder = g_file_get_path (self->folder);
+  recipe.output_folder = folder;
+  recipe.jobs = 0;   /* one photo per core */
+
+  if (gtk_switch_get_active (self->web_switch))
+    {
+      /* two outputs from one decode: as set above, and a web copy */
+      full->export_options = recipe.export_options;
+      web->export_options = recipe.export_options;
+      web->export_options.size_mode = OTTICA_SIZE_LONG_EDGE;
+      web->export_options.size_value = gtk_spin_button_get_value (self->web_spin);
+      web->subfolder = g_strdup ("web");
+      outputs[0] = full;
+      outputs[1] = web;
+      recipe.outputs = outputs;
+    }
+
+  g_clear_object (&self->batch);
+  self->batch = ottica_batch_new (&recipe, &error);
+  if (self->batch == NULL)
+    {
+      adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
+      return;
+    }
+  save_settings (self, &recipe.export_options);
+  g_signal_connect (self->batch, "file-started", G_CALLBACK (batch_file_started), self);
+  g_signal_connect (self->batch, "file-progress", G_CALLBACK (batch_file_progress), self);
+  g_signal_connect (self->batch, "run-progress", G_CALLBACK (batch_run_progress), self);
+  self->cancellable = g_cancellable_new ();
+  set_running (self, TRUE);
+  ottica_batch_run_async (self->batch, (const char * const *) self->photo_paths,
+                          self->cancellable, batch_run_done, g_object_ref (self));
 }
 
 static void
@@ -226,6 +418,11 @@ ottica_export_dialog_start (OtticaExportDialog *self)
   g_return_if_fail (OTTICA_IS_EXPORT_DIALOG (self));
   if (self->cancellable != NULL)
     return;   /* running */
+  if (self->photo_paths != NULL)
+    {
+      start_batch (self);
+      return;
+    }
 
   ottica_batch_recipe_init (&recipe);
   ottica_export_dialog_get_options (self, &recipe.export_options);
@@ -323,6 +520,7 @@ ottica_export_dialog_finalize (GObject *object)
   OtticaExportDialog *self = OTTICA_EXPORT_DIALOG (object);
 
   g_free (self->photo_path);
+  g_strfreev (self->photo_paths);
   g_clear_object (&self->folder);
   g_clear_object (&self->settings);
   g_clear_object (&self->batch);
@@ -344,6 +542,9 @@ ottica_export_dialog_class_init (OtticaExportDialogClass *klass)
   signals[FINISHED] = g_signal_new ("finished", G_TYPE_FROM_CLASS (klass),
                                     G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                     G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_POINTER);
+  signals[BATCH_FINISHED] = g_signal_new ("batch-finished", G_TYPE_FROM_CLASS (klass),
+                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                          G_TYPE_NONE, 1, G_TYPE_POINTER);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/ottica/Ottica/ottica-export-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, OtticaExportDialog, toast_overlay);
@@ -362,6 +563,12 @@ ottica_export_dialog_class_init (OtticaExportDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OtticaExportDialog, progressive_switch);
   gtk_widget_class_bind_template_child (widget_class, OtticaExportDialog, folder_row);
   gtk_widget_class_bind_template_child (widget_class, OtticaExportDialog, overwrite_switch);
+  gtk_widget_class_bind_template_child (widget_class, OtticaExportDialog, file_label);
+  gtk_widget_class_bind_template_child (widget_class, OtticaExportDialog, time_label);
+  gtk_widget_class_bind_template_child (widget_class, OtticaExportDialog, file_bar);
+  gtk_widget_class_bind_template_child (widget_class, OtticaExportDialog, copies_group);
+  gtk_widget_class_bind_template_child (widget_class, OtticaExportDialog, web_switch);
+  gtk_widget_class_bind_template_child (widget_class, OtticaExportDialog, web_spin);
   gtk_widget_class_bind_template_callback (widget_class, export_clicked);
   gtk_widget_class_bind_template_callback (widget_class, cancel_clicked);
   gtk_widget_class_bind_template_callback (widget_class, choose_folder_clicked);
@@ -389,4 +596,36 @@ ottica_export_dialog_new (GtkWindow  *parent,
   self = g_object_new (OTTICA_TYPE_EXPORT_DIALOG, "transient-for", parent, NULL);
   self->photo_path = g_strdup (photo_path);
   return self;
+}
+
+OtticaExportDialog *
+ottica_export_dialog_new_for_photos (GtkWindow          *parent,
+                                     const char * const *photo_paths)
+{
+  OtticaExportDialog *self;
+  g_autofree char *title = NULL;
+  guint n;
+
+  g_return_val_if_fail (photo_paths != NULL && photo_paths[0] != NULL, NULL);
+
+  self = g_object_new (OTTICA_TYPE_EXPORT_DIALOG, "transient-for", parent, NULL);
+  self->photo_paths = g_strdupv ((char **) photo_paths);
+  n = g_strv_length (self->photo_paths);
+  title = g_strdup_printf (g_dngettext (NULL, "Export %u Photo", "Export %u Photos", n), n);
+  gtk_window_set_title (GTK_WINDOW (self), title);
+  gtk_widget_set_tooltip_text (self->export_button, _("Write the JPEGs"));
+  gtk_widget_set_visible (self->copies_group, TRUE);
+  return self;
+}
+
+void
+ottica_export_dialog_set_web_copy (OtticaExportDialog *self,
+                                   gboolean            enabled,
+                                   guint               long_edge)
+{
+  g_return_if_fail (OTTICA_IS_EXPORT_DIALOG (self));
+
+  gtk_switch_set_active (self->web_switch, enabled);
+  if (long_edge > 0)
+    gtk_spin_button_set_value (self->web_spin, long_edge);
 }

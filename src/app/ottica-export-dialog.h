@@ -8,6 +8,7 @@
 
 #include <adwaita.h>
 
+#include "ottica-batch.h"
 #include "ottica-export-options.h"
 
 G_BEGIN_DECLS
@@ -18,6 +19,20 @@ G_DECLARE_FINAL_TYPE (OtticaExportDialog, ottica_export_dialog, OTTICA, EXPORT_D
 /* Exports @photo_path with its sidecar edit (the caller saves it first). */
 OtticaExportDialog *ottica_export_dialog_new         (GtkWindow          *parent,
                                                       const char         *photo_path);
+
+/* Exports several photos (the library's selection) with their sidecar
+ * edits, one photo per core, optionally with a second, web-sized output
+ * from the same decode; overall and per-photo progress, time left,
+ * cancel; at the end a summary dialog lists each failed file. */
+OtticaExportDialog *ottica_export_dialog_new_for_photos (GtkWindow          *parent,
+                                                         const char * const *photo_paths);
+/* For several photos: also write a copy @long_edge pixels on its longer
+ * side into the "web" subfolder (the dialog's switch). */
+void                ottica_export_dialog_set_web_copy   (OtticaExportDialog *self,
+                                                         gboolean            enabled,
+                                                         guint               long_edge);
+/* "NAME: reason" per failed file, one a line; NULL when none failed. */
+char               *ottica_export_dialog_describe_failures (const OtticaBatchResult *result);
 
 /* NULL: the "exported" folder beside the photo. */
 void                ottica_export_dialog_set_folder  (OtticaExportDialog *self,
@@ -34,6 +49,9 @@ void                ottica_export_dialog_start       (OtticaExportDialog *self);
 
 /* Signal "finished" (const char *output, const GError *error): emitted
  * once after a run, then the dialog closes; @output is NULL and @error
- * set when it failed or was cancelled (G_IO_ERROR_CANCELLED). */
+ * set when it failed or was cancelled (G_IO_ERROR_CANCELLED). With
+ * several photos, @output is the first file written.
+ * Signal "batch-finished" (const OtticaBatchResult *result): several
+ * photos only, just before "finished". */
 
 G_END_DECLS

@@ -27,14 +27,15 @@ ottica_histogram_data_compute (OtticaHistogramData *data,
                                const guint8        *pixels,
                                int                  width,
                                int                  height,
-                               gsize                stride)
+                               gsize                stride,
+                               int                  bpp)
 {
   memset (data, 0, sizeof *data);
   for (int y = 0; y < height; y++)
     {
       const guint8 *p = pixels + (gsize) y * stride;
 
-      for (int x = 0; x < width; x++, p += 4)
+      for (int x = 0; x < width; x++, p += bpp)
         {
           /* Rec. 709 weights on the encoded values, as cameras' own
            * histograms do */

@@ -18,12 +18,14 @@ typedef struct
   guint64 n_pixels;
 } OtticaHistogramData;
 
-/* Counts the pixels of an "R'G'B'A u8" frame; safe in any thread. */
+/* Counts the pixels of an "R'G'B' u8" (@bpp 3) or "R'G'B'A u8" (@bpp 4)
+ * frame; safe in any thread. */
 void ottica_histogram_data_compute (OtticaHistogramData *data,
                                     const guint8        *pixels,
                                     int                  width,
                                     int                  height,
-                                    gsize                stride);
+                                    gsize                stride,
+                                    int                  bpp);
 
 #define OTTICA_TYPE_HISTOGRAM (ottica_histogram_get_type ())
 G_DECLARE_FINAL_TYPE (OtticaHistogram, ottica_histogram, OTTICA, HISTOGRAM, GtkWidget)

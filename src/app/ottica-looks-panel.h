@@ -17,7 +17,8 @@ G_DECLARE_FINAL_TYPE (OtticaLooksPanel, ottica_looks_panel, OTTICA, LOOKS_PANEL,
 
 GtkWidget *ottica_looks_panel_new            (void);
 
-/* Selects @edit's look and shows its amount, emitting nothing. */
+/* Selects @edit's look and shows its amount, emitting nothing; when the
+ * edit's adjustments changed, the thumbnails are rendered again. */
 void       ottica_looks_panel_set_edit       (OtticaLooksPanel *self,
                                               const OtticaEdit *edit);
 
@@ -41,6 +42,20 @@ void       ottica_looks_panel_choose         (OtticaLooksPanel *self,
                                               const char       *id);
 
 GtkAdjustment *ottica_looks_panel_get_amount (OtticaLooksPanel *self);
+
+/* TRUE while thumbnails are due or being rendered (after a change of the
+ * edit's adjustments they follow a moment later). */
+gboolean   ottica_looks_panel_is_rendering   (OtticaLooksPanel *self);
+
+/* What "Import Look…" and "Export Look…" do once a file is chosen: import
+ * the .look or .cube file at @path into the user's looks and list it; write
+ * the look @id to @path. A failure is shown as a toast naming the file;
+ * both return FALSE then. */
+gboolean   ottica_looks_panel_import         (OtticaLooksPanel *self,
+                                              const char       *path);
+gboolean   ottica_looks_panel_export         (OtticaLooksPanel *self,
+                                              const char       *id,
+                                              const char       *path);
 
 /* Signals: "look-chosen" (const char *id, NULL for none) and
  * "param-changed" (const char *key, double value) for the amount. */

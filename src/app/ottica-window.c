@@ -1,11 +1,11 @@
 /* ottica-window.c: the editor window.
  *
- * Threads: loading, rendering and sidecar writes run in GTask workers;
- * the UI thread only changes the edit and shows finished textures, so it
- * never waits on GEGL. Each open photo has one preview pipeline, used by
- * one render at a time: while a render is in flight, later changes only
- * mark the edit as pending, and the newest edit is rendered when the
- * current render finishes (stale intermediate edits are skipped).
+ * Threads: loading and rendering run in OtticaPreviewRenderer's workers,
+ * sidecar writes in a GTask; the UI thread only changes the edit and shows
+ * finished textures, so it never waits on GEGL. The renderer coalesces
+ * changes (only the newest edit is rendered), shows a draft first when the
+ * proxy is slow, and renders the visible region sharp at high zoom, which
+ * the window lays over the proxy (region_picture).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -13,11 +13,15 @@
 #include <math.h>
 
 #include "ottica-adjust-panel.h"
+#include "ottica-crop-overlay.h"
+#include "ottica-error.h"
 #include "ottica-export-dialog.h"
 #include "ottica-histogram.h"
 #include "ottica-image.h"
+#include "ottica-library-view.h"
 #include "ottica-looks-panel.h"
-#include "ottica-pipeline.h"
+#include "ottica-preview-renderer.h"
+#include "ottica-preset-store.h"
 #include "ottica-settings.h"
 #include "ottica-sidecar.h"
 #include "ottica-split-paintable.h"
@@ -36,9 +40,6 @@
  * drag). */
 #define UNDO_GROUP_USEC (800 * G_TIME_SPAN_MILLISECOND)
 #define MAX_UNDO 200
-/* Longest side of the copy the look thumbnails are rendered from (twice
- * the thumbnails' size, for HiDPI screens). */
-#define THUMB_SOURCE_SIZE 240
 #define ZOOM_MIN 0.02
 #define ZOOM_MAX 8.0
 #define ZOOM_STEP 1.25
@@ -49,6 +50,8 @@ struct _OtticaWindow
 
   AdwWindowTitle       *window_title;
   AdwToastOverlay      *toast_overlay;
+  GtkStack             *main_stack;       /* "library" and "editor" */
+  OtticaLibraryView    *library_view;
   GtkStack             *stack;
   GtkScrolledWindow    *scroller;
   GtkPicture           *picture;
@@ -58,22 +61,22 @@ struct _OtticaWindow
   OtticaLooksPanel     *looks_panel;
   GMenu                *recent_section;
 
-  GCancellable         *load_cancellable;
-  GCancellable         *cancellable;      /* the window's life */
+  GtkPicture           *region_picture;
+  OtticaCropOverlay    *crop_overlay;
+
+  OtticaPreviewRenderer *renderer;
 
   /* the open photo */
   char                 *path;
-  OtticaPipeline       *pipeline;         /* owned by whichever thread renders */
-  const Babl           *display_space;    /* the monitor's, or sRGB */
   OtticaEdit           *edit;             /* what the person sees */
   OtticaEdit           *saved_edit;       /* what the sidecar holds */
-  GdkTexture           *texture;          /* the last render of the edit */
-  GdkTexture           *original;         /* the photo with no edit but its geometry */
-  OtticaEdit           *original_geometry; /* what "original" was rendered with */
-  guint                 photo_serial;
 
-  gboolean              render_in_flight;
-  gboolean              render_pending;
+  /* crop mode: the whole frame is shown, with the crop as handles */
+  gboolean              crop_mode;
+  OtticaEdit           *crop_start_edit;  /* for Escape */
+  guint                 crop_start_undo;
+  double                crop_ratio;       /* width / height in pixels, 0: free */
+
   gboolean              show_original;
   gboolean              compare_split;
   OtticaSplitPaintable *split;
@@ -82,8 +85,10 @@ struct _OtticaWindow
   /* the view: 0 fits the photo; otherwise screen pixels per pixel of the
    * full-resolution photo (1 is 100 %) */
   double                zoom;
-  int                   full_width;
+  int                   full_width;       /* the upright photo */
   int                   full_height;
+  int                   output_width;     /* what is shown (turned, cropped), */
+  int                   output_height;    /* in full-resolution pixels */
   double                zoom_anchor_x;    /* the view point kept still */
   double                zoom_anchor_y;
   double                zoom_anchor_ratio;
@@ -107,169 +112,81 @@ struct _OtticaWindow
 
 G_DEFINE_FINAL_TYPE (OtticaWindow, ottica_window, ADW_TYPE_APPLICATION_WINDOW)
 
-enum { PROP_0, PROP_SHOW_ORIGINAL, PROP_COMPARE_SPLIT, N_PROPS };
+enum { PROP_0, PROP_SHOW_ORIGINAL, PROP_COMPARE_SPLIT, PROP_CROP_MODE, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
 static void ottica_window_request_render (OtticaWindow *self);
+static void update_region (OtticaWindow *self);
+static void set_zoom (OtticaWindow *self, double zoom, double x, double y);
+static void leave_crop_mode (OtticaWindow *self, gboolean apply);
+static void update_actions (OtticaWindow *self);
+static void schedule_save (OtticaWindow *self);
+static void begin_change (OtticaWindow *self, const OtticaEditParam *param);
+static void edit_changed (OtticaWindow *self, gboolean update_panel);
+
 
 /* Rendering */
-
-/* The "before" of @edit: nothing changed but its geometry, so before and
- * after show the same framing. */
-static OtticaEdit *
-geometry_of (const OtticaEdit *edit)
-{
-  OtticaEdit *before = ottica_edit_new ();
-
-  before->rotation = edit->rotation;
-  before->flip_horizontal = edit->flip_horizontal;
-  before->flip_vertical = edit->flip_vertical;
-  before->straighten = edit->straighten;
-  before->crop_x = edit->crop_x;
-  before->crop_y = edit->crop_y;
-  before->crop_width = edit->crop_width;
-  before->crop_height = edit->crop_height;
-  return before;
-}
-
-static GdkTexture *
-render_texture (GeglNode *output, const Babl *space, OtticaHistogramData *histogram)
-{
-  GeglRectangle extent = gegl_node_get_bounding_box (output);
-  gsize stride = (gsize) extent.width * 4;
-  g_autofree guint8 *pixels = g_malloc (stride * extent.height);
-  g_autoptr(GBytes) bytes = NULL;
-
-  gegl_node_blit (output, 1.0, &extent,
-                  babl_format_with_space ("R'G'B'A u8", space),
-                  pixels, (int) stride, GEGL_BLIT_DEFAULT);
-  if (histogram != NULL)
-    ottica_histogram_data_compute (histogram, pixels, extent.width, extent.height, stride);
-  bytes = g_bytes_new_take (g_steal_pointer (&pixels), stride * extent.height);
-  return gdk_memory_texture_new (extent.width, extent.height,
-                                 GDK_MEMORY_R8G8B8A8, bytes, stride);
-}
-
-typedef struct
-{
-  OtticaPipeline      *pipeline;
-  OtticaEdit          *edit;
-  OtticaEdit          *before;     /* set when the "before" must be rendered again */
-  const Babl          *space;
-  guint                photo_serial;
-  GdkTexture          *texture;
-  GdkTexture          *original;
-  OtticaHistogramData  histogram;
-} RenderJob;
-
-static void
-render_job_free (RenderJob *job)
-{
-  g_clear_object (&job->pipeline);
-  g_clear_pointer (&job->edit, ottica_edit_free);
-  g_clear_pointer (&job->before, ottica_edit_free);
-  g_clear_object (&job->texture);
-  g_clear_object (&job->original);
-  g_free (job);
-}
-
-static void
-render_thread (GTask        *task,
-               gpointer      source_object,
-               gpointer      task_data,
-               GCancellable *cancellable)
-{
-  RenderJob *job = task_data;
-
-  if (g_task_return_error_if_cancelled (task))
-    return;
-  if (job->before != NULL)
-    {
-      ottica_pipeline_set_edit (job->pipeline, job->before);
-      job->original = render_texture (ottica_pipeline_get_output (job->pipeline), job->space, NULL);
-    }
-  ottica_pipeline_set_edit (job->pipeline, job->edit);
-  job->texture = render_texture (ottica_pipeline_get_output (job->pipeline), job->space, &job->histogram);
-  g_task_return_boolean (task, TRUE);
-}
 
 static void
 show_current_texture (OtticaWindow *self)
 {
-  GdkTexture *texture = self->show_original && self->original != NULL ? self->original : self->texture;
+  GdkTexture *texture = ottica_preview_renderer_get_texture (self->renderer);
+  GdkTexture *original = ottica_preview_renderer_get_original (self->renderer);
 
+  if (texture == NULL)
+    return;
   /* the split view: the original left of the line, the edit right */
-  if (self->compare_split && !self->show_original && self->texture != NULL)
+  if (self->compare_split && !self->show_original && original != NULL)
     {
-      ottica_split_paintable_set_textures (self->split, self->original, self->texture);
+      ottica_split_paintable_set_textures (self->split, original, texture);
       if (gtk_picture_get_paintable (self->picture) != GDK_PAINTABLE (self->split))
         gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (self->split));
-      return;
     }
-  gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (texture));
+  else
+    gtk_picture_set_paintable (self->picture, GDK_PAINTABLE (self->show_original && original != NULL ? original : texture));
+  update_region (self);
 }
 
 static void
-render_done (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
+renderer_rendered (OtticaWindow *self)
 {
-  OtticaWindow *self = OTTICA_WINDOW (source);
-  RenderJob *job = g_task_get_task_data (G_TASK (result));
-  g_autoptr(GError) error = NULL;
+  GdkTexture *texture = ottica_preview_renderer_get_texture (self->renderer);
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    return;   /* cancelled: the window is closing */
+  if (!ottica_preview_renderer_is_draft (self->renderer))
+    {
+      double scale = ottica_preview_renderer_get_proxy_scale (self->renderer);
 
-  self->render_in_flight = FALSE;
-  if (job->photo_serial == self->photo_serial)
-    {
-      if (job->original != NULL)
-        {
-          g_set_object (&self->original, job->original);
-          g_clear_pointer (&self->original_geometry, ottica_edit_free);
-          self->original_geometry = ottica_edit_copy (job->before);
-        }
-      g_set_object (&self->texture, job->texture);
-      ottica_histogram_set_data (self->histogram, &job->histogram);
-      show_current_texture (self);
+      /* the size of what is shown, in full-resolution pixels */
+      self->output_width = (int) round (gdk_texture_get_width (texture) / scale);
+      self->output_height = (int) round (gdk_texture_get_height (texture) / scale);
+      if (self->zoom > 0)
+        set_zoom (self, self->zoom, -1, -1);
     }
-  if (self->render_pending)
-    {
-      self->render_pending = FALSE;
-      ottica_window_request_render (self);
-    }
-  else
+  ottica_histogram_set_data (self->histogram, ottica_preview_renderer_get_histogram (self->renderer));
+  show_current_texture (self);
+  if (!ottica_preview_renderer_is_busy (self->renderer))
     gtk_spinner_stop (self->spinner);
 }
 
 static void
 ottica_window_request_render (OtticaWindow *self)
 {
-  g_autoptr(GTask) task = NULL;
-  RenderJob *job;
+  g_autoptr(OtticaEdit) frame = NULL;
 
-  if (self->pipeline == NULL)
+  if (self->edit == NULL)
     return;
-  if (self->render_in_flight)
+  gtk_spinner_start (self->spinner);
+  if (!self->crop_mode)
     {
-      self->render_pending = TRUE;
+      ottica_preview_renderer_set_edit (self->renderer, self->edit);
       return;
     }
-
-  job = g_new0 (RenderJob, 1);
-  job->pipeline = g_object_ref (self->pipeline);
-  job->edit = ottica_edit_copy (self->edit);
-  job->before = geometry_of (self->edit);
-  if (self->original_geometry != NULL && ottica_edit_equal (job->before, self->original_geometry))
-    g_clear_pointer (&job->before, ottica_edit_free);
-  job->space = self->display_space;
-  job->photo_serial = self->photo_serial;
-  self->render_in_flight = TRUE;
-  gtk_spinner_start (self->spinner);
-  task = g_task_new (self, self->cancellable, render_done, NULL);
-  g_task_set_task_data (task, job, (GDestroyNotify) render_job_free);
-  g_task_run_in_thread (task, render_thread);
+  /* in crop mode the whole frame is rendered (turned, flipped and
+   * straightened, not cropped), and the crop is drawn over it */
+  frame = ottica_edit_copy (self->edit);
+  frame->crop_x = frame->crop_y = 0;
+  frame->crop_width = frame->crop_height = 1;
+  ottica_preview_renderer_set_edit (self->renderer, frame);
 }
 
 /* Zoom and pan */
@@ -281,9 +198,9 @@ fit_zoom (OtticaWindow *self)
   int width = gtk_widget_get_width (GTK_WIDGET (self->scroller));
   int height = gtk_widget_get_height (GTK_WIDGET (self->scroller));
 
-  if (self->full_width <= 0 || width <= 0 || height <= 0)
+  if (self->output_width <= 0 || width <= 0 || height <= 0)
     return 1.0;
-  return MIN (1.0 * width / self->full_width, 1.0 * height / self->full_height);
+  return MIN (1.0 * width / self->output_width, 1.0 * height / self->output_height);
 }
 
 static double
@@ -301,6 +218,7 @@ apply_anchor (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
 
   gtk_adjustment_set_value (h, (gtk_adjustment_get_value (h) + self->zoom_anchor_x) * self->zoom_anchor_ratio - self->zoom_anchor_x);
   gtk_adjustment_set_value (v, (gtk_adjustment_get_value (v) + self->zoom_anchor_y) * self->zoom_anchor_ratio - self->zoom_anchor_y);
+  update_region (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -314,14 +232,15 @@ set_zoom (OtticaWindow *self, double zoom, double x, double y)
   if (zoom > 0)
     zoom = CLAMP (zoom, ZOOM_MIN, ZOOM_MAX);
   self->zoom = zoom;
-  if (zoom <= 0 || self->full_width <= 0)
+  if (zoom <= 0 || self->output_width <= 0)
     {
       gtk_widget_set_size_request (GTK_WIDGET (self->picture), -1, -1);
+      update_region (self);
       return;
     }
   gtk_widget_set_size_request (GTK_WIDGET (self->picture),
-                               (int) round (self->full_width * zoom),
-                               (int) round (self->full_height * zoom));
+                               (int) round (self->output_width * zoom),
+                               (int) round (self->output_height * zoom));
   self->zoom_anchor_x = x >= 0 ? x : gtk_widget_get_width (GTK_WIDGET (self->scroller)) / 2.0;
   self->zoom_anchor_y = y >= 0 ? y : gtk_widget_get_height (GTK_WIDGET (self->scroller)) / 2.0;
   self->zoom_anchor_ratio = zoom / before;
@@ -362,7 +281,7 @@ pointer_left (GtkEventControllerMotion *controller, OtticaWindow *self)
 static gboolean
 view_scrolled (GtkEventControllerScroll *controller, double dx, double dy, OtticaWindow *self)
 {
-  if (dy == 0 || self->full_width <= 0)
+  if (dy == 0 || self->output_width <= 0)
     return FALSE;
   set_zoom (self, current_zoom (self) * pow (ZOOM_STEP, -dy), self->pointer_x, self->pointer_y);
   return TRUE;
@@ -457,6 +376,149 @@ setup_view_controllers (OtticaWindow *self)
   g_signal_connect (pinch, "begin", G_CALLBACK (pinch_begin), self);
   g_signal_connect (pinch, "scale-changed", G_CALLBACK (pinch_changed), self);
   gtk_widget_add_controller (GTK_WIDGET (self->scroller), GTK_EVENT_CONTROLLER (pinch));
+}
+
+/* The sharp region at high zoom: the visible part of the photo, rendered
+ * from the full resolution, laid over the (upscaled) proxy. */
+static void
+update_region (OtticaWindow *self)
+{
+  GtkAdjustment *h = gtk_scrolled_window_get_hadjustment (self->scroller);
+  GtkAdjustment *v = gtk_scrolled_window_get_vadjustment (self->scroller);
+  double zoom = self->zoom;
+  int shown_width = (int) round (self->output_width * zoom);
+  int shown_height = (int) round (self->output_height * zoom);
+  int offset_x, offset_y;
+  GeglRectangle visible, area, whole = { 0, 0, shown_width, shown_height };
+  GdkTexture *region;
+
+  if (self->renderer == NULL)
+    return;
+  if (zoom <= 0 || self->crop_mode || self->show_original || self->compare_split || self->output_width <= 0)
+    {
+      ottica_preview_renderer_set_region (self->renderer, 0, NULL);
+      gtk_widget_set_visible (GTK_WIDGET (self->region_picture), FALSE);
+      return;
+    }
+  /* the picture centres the photo where it is smaller than the view */
+  offset_x = MAX (0, (gtk_widget_get_width (GTK_WIDGET (self->picture)) - shown_width) / 2);
+  offset_y = MAX (0, (gtk_widget_get_height (GTK_WIDGET (self->picture)) - shown_height) / 2);
+  visible.x = (int) floor (gtk_adjustment_get_value (h)) - offset_x;
+  visible.y = (int) floor (gtk_adjustment_get_value (v)) - offset_y;
+  visible.width = (int) ceil (gtk_adjustment_get_page_size (h)) + 1;
+  visible.height = (int) ceil (gtk_adjustment_get_page_size (v)) + 1;
+  gegl_rectangle_intersect (&visible, &visible, &whole);
+  ottica_preview_renderer_set_region (self->renderer, zoom, &visible);
+
+  region = ottica_preview_renderer_get_region (self->renderer, &area);
+  if (region == NULL)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->region_picture), FALSE);
+      return;
+    }
+  gtk_picture_set_paintable (self->region_picture, GDK_PAINTABLE (region));
+  gtk_widget_set_margin_start (GTK_WIDGET (self->region_picture), area.x + offset_x);
+  gtk_widget_set_margin_top (GTK_WIDGET (self->region_picture), area.y + offset_y);
+  gtk_widget_set_size_request (GTK_WIDGET (self->region_picture), area.width, area.height);
+  gtk_widget_set_visible (GTK_WIDGET (self->region_picture), TRUE);
+}
+
+/* Crop mode */
+
+static void
+enter_crop_mode (OtticaWindow *self)
+{
+  int width = self->full_width, height = self->full_height;
+
+  if (self->crop_mode || self->edit == NULL)
+    return;
+  self->crop_mode = TRUE;
+  g_clear_pointer (&self->crop_start_edit, ottica_edit_free);
+  self->crop_start_edit = ottica_edit_copy (self->edit);
+  self->crop_start_undo = self->undo_stack->len;
+  if (self->edit->rotation == 90 || self->edit->rotation == 270)
+    width = self->full_height, height = self->full_width;
+  ottica_crop_overlay_set_frame_size (self->crop_overlay, width, height);
+  ottica_crop_overlay_set_crop (self->crop_overlay, self->edit->crop_x, self->edit->crop_y,
+                                self->edit->crop_width, self->edit->crop_height);
+  ottica_crop_overlay_set_ratio (self->crop_overlay, self->crop_ratio);
+  gtk_widget_set_visible (GTK_WIDGET (self->crop_overlay), TRUE);
+  set_zoom (self, 0, -1, -1);
+  ottica_window_request_render (self);
+  update_actions (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CROP_MODE]);
+}
+
+/* @apply FALSE puts the crop back as it was on entering (Escape), and
+ * forgets the undo steps taken since. */
+static void
+leave_crop_mode (OtticaWindow *self, gboolean apply)
+{
+  if (!self->crop_mode)
+    return;
+  self->crop_mode = FALSE;
+  gtk_widget_set_visible (GTK_WIDGET (self->crop_overlay), FALSE);
+  if (!apply && self->crop_start_edit != NULL && self->edit != NULL)
+    {
+      self->edit->crop_x = self->crop_start_edit->crop_x;
+      self->edit->crop_y = self->crop_start_edit->crop_y;
+      self->edit->crop_width = self->crop_start_edit->crop_width;
+      self->edit->crop_height = self->crop_start_edit->crop_height;
+      if (self->undo_stack->len > self->crop_start_undo)
+        g_ptr_array_set_size (self->undo_stack, self->crop_start_undo);
+      schedule_save (self);
+      update_actions (self);
+    }
+  g_clear_pointer (&self->crop_start_edit, ottica_edit_free);
+  ottica_window_request_render (self);
+  update_actions (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CROP_MODE]);
+}
+
+static void
+crop_drag_begin (OtticaWindow *self)
+{
+  /* one undo step per drag */
+  begin_change (self, NULL);
+}
+
+static void
+crop_changed (OtticaWindow *self)
+{
+  if (self->edit == NULL)
+    return;
+  ottica_crop_overlay_get_crop (self->crop_overlay, &self->edit->crop_x, &self->edit->crop_y,
+                                &self->edit->crop_width, &self->edit->crop_height);
+  /* nothing to render: crop mode shows the whole frame */
+  schedule_save (self);
+  update_actions (self);
+}
+
+static void
+crop_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  OtticaWindow *self = OTTICA_WINDOW (widget);
+
+  leave_crop_mode (self, g_str_equal (action_name, "win.crop-apply"));
+}
+
+static gboolean
+key_pressed (GtkEventControllerKey *controller, guint keyval, guint keycode,
+             GdkModifierType state, OtticaWindow *self)
+{
+  if (!self->crop_mode)
+    return FALSE;
+  if (keyval == GDK_KEY_Return || keyval == GDK_KEY_KP_Enter)
+    {
+      leave_crop_mode (self, TRUE);
+      return TRUE;
+    }
+  if (keyval == GDK_KEY_Escape)
+    {
+      leave_crop_mode (self, FALSE);
+      return TRUE;
+    }
+  return FALSE;
 }
 
 /* Messages */
@@ -582,7 +644,7 @@ save_sync (OtticaWindow *self)
   if (!ottica_window_is_dirty (self))
     return;
   if (!ottica_sidecar_save (self->path, self->edit, NULL, &error))
-    g_warning ("%s", error->message);
+    ottica_window_show_toast (self, error->message);
   else
     {
       ottica_edit_free (self->saved_edit);
@@ -592,15 +654,33 @@ save_sync (OtticaWindow *self)
 
 /* Edit changes and undo */
 
+static gboolean
+editor_shown (OtticaWindow *self)
+{
+  return g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "editor") == 0;
+}
+
 static void
 update_actions (OtticaWindow *self)
 {
-  gboolean open = self->edit != NULL;
+  /* The library has its own actions on the same keys (Ctrl+O, Ctrl+Z,
+   * Ctrl+V, Ctrl+E): while it is shown, the editor's stand aside. */
+  gboolean editor = editor_shown (self);
+  gboolean open = self->edit != NULL && editor;
+  static const char * const editor_only[] = {
+    "win.open", "win.zoom-fit", "win.zoom-100", "win.zoom-in", "win.zoom-out",
+    "win.show-original", "win.compare-split",
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (editor_only); i++)
+    gtk_widget_action_set_enabled (GTK_WIDGET (self), editor_only[i], editor);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-library", editor);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.undo", open && self->undo_stack->len > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.redo", open && self->redo_stack->len > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.reset-edit", open && !ottica_edit_is_neutral (self->edit));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.copy-edit", open);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.save-preset", open);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.paste-edit", open);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.export", open);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.rotate-left", open);
@@ -608,6 +688,9 @@ update_actions (OtticaWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.flip-horizontal", open);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.flip-vertical", open);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.crop-aspect", open);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.crop-mode", open);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.crop-apply", open && self->crop_mode);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.crop-cancel", open && self->crop_mode);
 }
 
 /* Records the edit as it is before a change; @param groups a drag of one
@@ -630,13 +713,27 @@ begin_change (OtticaWindow *self, const OtticaEditParam *param)
 }
 
 static void
+sync_crop_overlay (OtticaWindow *self)
+{
+  gboolean turned = self->edit->rotation == 90 || self->edit->rotation == 270;
+
+  ottica_crop_overlay_set_frame_size (self->crop_overlay,
+                                      turned ? self->full_height : self->full_width,
+                                      turned ? self->full_width : self->full_height);
+  ottica_crop_overlay_set_crop (self->crop_overlay, self->edit->crop_x, self->edit->crop_y,
+                                self->edit->crop_width, self->edit->crop_height);
+  ottica_crop_overlay_set_ratio (self->crop_overlay, self->crop_ratio);
+}
+
+static void
 edit_changed (OtticaWindow *self, gboolean update_panel)
 {
+  if (self->crop_mode)
+    sync_crop_overlay (self);
   if (update_panel)
-    {
-      ottica_adjust_panel_set_edit (self->adjust_panel, self->edit);
-      ottica_looks_panel_set_edit (self->looks_panel, self->edit);
-    }
+    ottica_adjust_panel_set_edit (self->adjust_panel, self->edit);
+  /* the look's thumbnails follow the adjustments */
+  ottica_looks_panel_set_edit (self->looks_panel, self->edit);
   ottica_window_request_render (self);
   schedule_save (self);
   update_actions (self);
@@ -753,6 +850,8 @@ crop_aspect_activated (GtkWidget *widget, const char *action_name, GVariant *par
   edit = ottica_edit_copy (self->edit);
   edit->crop_x = edit->crop_y = 0;
   edit->crop_width = edit->crop_height = 1;
+  /* a preset's shape holds while the crop's handles are dragged */
+  self->crop_ratio = 0;
   if (sscanf (aspect, "%lf:%lf", &a, &b) == 2 && a > 0 && b > 0)
     {
       gboolean turned = edit->rotation == 90 || edit->rotation == 270;
@@ -761,6 +860,7 @@ crop_aspect_activated (GtkWidget *widget, const char *action_name, GVariant *par
       height = turned ? self->full_width : self->full_height;
       /* the preset's long side follows the photo's */
       ratio = (width >= height) == (a >= b) ? a / b : b / a;
+      self->crop_ratio = ratio;
       if (width / height > ratio)
         {
           edit->crop_width = ratio * height / width;
@@ -846,6 +946,102 @@ paste_activated (GtkWidget *widget, const char *action_name, GVariant *parameter
                                  paste_done, g_object_ref (widget));
 }
 
+/* Presets */
+
+static void save_preset_named (OtticaWindow *self, const char *name, gboolean overwrite);
+
+static void
+replace_response (AdwMessageDialog *dialog, const char *response, OtticaWindow *self)
+{
+  if (g_str_equal (response, "replace"))
+    save_preset_named (self, g_object_get_data (G_OBJECT (dialog), "ottica-name"), TRUE);
+}
+
+static void
+save_preset_named (OtticaWindow *self, const char *name, gboolean overwrite)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+
+  if (self->edit == NULL)
+    return;
+  if (!ottica_preset_store_save (name, self->edit, overwrite, &error))
+    {
+      if (g_error_matches (error, OTTICA_ERROR, OTTICA_ERROR_EXISTS))
+        {
+          g_autofree char *heading = g_strdup_printf (_("Replace the preset “%s”?"), name);
+          AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (
+            adw_message_dialog_new (GTK_WINDOW (self), heading,
+                                    _("A preset with this name exists. Replacing it changes it for every photo it is applied to from now on.")));
+
+          adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "replace", _("_Replace"), NULL);
+          adw_message_dialog_set_response_appearance (dialog, "replace", ADW_RESPONSE_DESTRUCTIVE);
+          adw_message_dialog_set_default_response (dialog, "cancel");
+          g_object_set_data_full (G_OBJECT (dialog), "ottica-name", g_strdup (name), g_free);
+          g_signal_connect_object (dialog, "response", G_CALLBACK (replace_response), self, 0);
+          gtk_window_present (GTK_WINDOW (dialog));
+          return;
+        }
+      ottica_window_show_toast (self, error->message);
+      return;
+    }
+  message = g_strdup_printf (_("Saved the preset “%s”."), name);
+  ottica_window_show_toast (self, message);
+}
+
+static void
+preset_name_changed (GtkEditable *entry, AdwMessageDialog *dialog)
+{
+  g_autofree char *name = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
+
+  adw_message_dialog_set_response_enabled (dialog, "save", name[0] != '\0');
+}
+
+static void
+preset_name_activated (GtkEntry *entry, AdwMessageDialog *dialog)
+{
+  if (adw_message_dialog_get_response_enabled (dialog, "save"))
+    adw_message_dialog_response (dialog, "save");
+}
+
+static void
+preset_response (AdwMessageDialog *dialog, const char *response, OtticaWindow *self)
+{
+  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+  g_autofree char *name = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
+
+  if (g_str_equal (response, "save") && name[0] != '\0')
+    save_preset_named (self, name, FALSE);
+}
+
+static void
+save_preset_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  OtticaWindow *self = OTTICA_WINDOW (widget);
+  AdwMessageDialog *dialog;
+  GtkWidget *entry;
+
+  if (self->edit == NULL)
+    return;
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Save Edit as Preset"),
+                                                       _("The look and the adjustments are saved, not the crop or rotation, so the preset suits any photo.")));
+  entry = gtk_entry_new ();
+  gtk_entry_set_placeholder_text (GTK_ENTRY (entry), _("Preset name"));
+  gtk_entry_set_max_length (GTK_ENTRY (entry), OTTICA_PRESET_NAME_MAX);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Preset name"), -1);
+  adw_message_dialog_set_extra_child (dialog, entry);
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "save", _("_Save"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "save", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "save");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  adw_message_dialog_set_response_enabled (dialog, "save", FALSE);
+  g_signal_connect (entry, "changed", G_CALLBACK (preset_name_changed), dialog);
+  g_signal_connect (entry, "activate", G_CALLBACK (preset_name_activated), dialog);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (preset_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (entry);
+}
+
 /* Recent photos */
 
 static int
@@ -920,6 +1116,56 @@ file_dropped (GtkDropTarget *target, const GValue *value, double x, double y, Ot
   return TRUE;
 }
 
+/* The library: the same window shows a folder's photos or one photo */
+
+static void
+photo_activated (OtticaWindow *self,
+                 GFile        *file)
+{
+  ottica_window_open_file (self, file);
+}
+
+static void
+page_changed (OtticaWindow *self)
+{
+  update_actions (self);
+}
+
+static void
+show_library_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  OtticaWindow *self = OTTICA_WINDOW (widget);
+
+  leave_crop_mode (self, TRUE);
+  if (self->path != NULL)
+    {
+      g_autoptr(GFile) photo = g_file_new_for_path (self->path);
+
+      /* the library shows this photo's edit as it is now */
+      save_sync (self);
+      if (ottica_library_view_get_folder (self->library_view) == NULL)
+        {
+          g_autoptr(GFile) folder = g_file_get_parent (photo);
+
+          ottica_library_view_set_folder (self->library_view, folder, FALSE);
+        }
+      else
+        ottica_library_view_refresh_file (self->library_view, photo);
+    }
+  gtk_stack_set_visible_child_name (self->main_stack, "library");
+}
+
+void
+ottica_window_show_folder (OtticaWindow *self,
+                           GFile        *folder)
+{
+  g_return_if_fail (OTTICA_IS_WINDOW (self));
+  g_return_if_fail (G_IS_FILE (folder));
+
+  ottica_library_view_set_folder (self->library_view, folder, FALSE);
+  gtk_stack_set_visible_child_name (self->main_stack, "library");
+}
+
 /* Exporting */
 
 static void
@@ -985,192 +1231,56 @@ open_folder_activated (GtkWidget *widget, const char *action_name, GVariant *par
 
 /* Loading */
 
-typedef struct
-{
-  char           *path;
-  guint           max_size;
-  char           *display_profile;
-  const Babl     *display_space;
-  OtticaPipeline *pipeline;
-  OtticaEdit     *edit;
-  GdkTexture     *texture;
-  GdkTexture     *original;
-  OtticaHistogramData histogram;
-  int             full_width;
-  int             full_height;
-  GeglBuffer     *thumb_source;
-  double          thumb_scale;
-  char           *warning;   /* a broken sidecar: the photo still opens */
-} LoadJob;
-
 static void
-load_job_free (LoadJob *job)
+renderer_open_failed (OtticaWindow *self, const GError *error)
 {
-  g_free (job->path);
-  g_free (job->display_profile);
-  g_clear_object (&job->pipeline);
-  g_clear_pointer (&job->edit, ottica_edit_free);
-  g_clear_object (&job->texture);
-  g_clear_object (&job->original);
-  g_clear_object (&job->thumb_source);
-  g_free (job->warning);
-  g_free (job);
+  if (!ottica_preview_renderer_is_busy (self->renderer))
+    gtk_spinner_stop (self->spinner);
+  ottica_window_show_toast (self, error->message);
 }
 
-/* A copy of @source whose longer side is at most @size, in its own
- * format (GEGL's box-filtered read: cheap and without aliasing); for the
- * look thumbnails, and for the preview when the decoder's fast path left
- * the photo larger than the preview needs. */
-static GeglBuffer *
-make_small_copy (GeglBuffer *source, guint size, double *factor)
+/* The RAW's own decode replaced its embedded preview. */
+static void
+renderer_source_changed (OtticaWindow *self)
 {
-  const GeglRectangle *extent = gegl_buffer_get_extent (source);
-  const Babl *format = gegl_buffer_get_format (source);
-  double f = MIN (1.0, (double) size / MAX (extent->width, extent->height));
-  GeglRectangle rect = { 0, 0, MAX (1, (int) (extent->width * f)), MAX (1, (int) (extent->height * f)) };
-  int bpp = babl_format_get_bytes_per_pixel (format);
-  g_autofree guint8 *pixels = g_malloc ((gsize) rect.width * rect.height * bpp);
-  GeglBuffer *small = gegl_buffer_new (&rect, format);
+  double thumb_scale = 1.0, baseline_exposure = 0.0;
+  gboolean raw_baseline = FALSE;
+  GeglBuffer *thumbs = ottica_preview_renderer_get_thumb_source (self->renderer, &thumb_scale,
+                                                                 &raw_baseline, &baseline_exposure);
 
-  gegl_buffer_get (source, &rect, f, format, pixels, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_CLAMP);
-  gegl_buffer_set (small, &rect, 0, format, pixels, GEGL_AUTO_ROWSTRIDE);
-  *factor = (double) rect.width / extent->width;
-  return small;
+  ottica_looks_panel_set_source (self->looks_panel, thumbs, thumb_scale,
+                                 raw_baseline, baseline_exposure, self->edit);
 }
 
 static void
-load_thread (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
+renderer_opened (OtticaWindow *self)
 {
-  LoadJob *job = task_data;
-  OtticaLoadOptions options = { .max_size = job->max_size };
-  g_autoptr(OtticaImage) image = NULL;
-  g_autoptr(OtticaEdit) neutral = NULL;
-  g_autoptr(GError) error = NULL;
-
-  image = ottica_image_load (job->path, &options, cancellable, &error);
-  if (image == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  job->display_space = babl_space ("sRGB");
-  if (job->display_profile != NULL && job->display_profile[0] != '\0')
-    {
-      g_autofree char *icc = NULL;
-      gsize length = 0;
-      const char *babl_error = NULL;
-      const Babl *space = NULL;
-
-      if (g_file_get_contents (job->display_profile, &icc, &length, NULL))
-        space = babl_space_from_icc (icc, (int) length, BABL_ICC_INTENT_RELATIVE_COLORIMETRIC, &babl_error);
-      if (space != NULL)
-        job->display_space = space;
-      else
-        {
-          g_autofree char *name = g_filename_display_basename (job->display_profile);
-
-          job->warning = g_strdup_printf (_("The display profile “%s” cannot be used, so the preview is shown in sRGB."), name);
-        }
-    }
-
-  job->edit = ottica_sidecar_load (job->path, &error);
-  if (error != NULL)
-    {
-      g_free (job->warning);
-      job->warning = g_strdup (error->message);
-    }
-  if (job->edit == NULL)
-    job->edit = ottica_edit_new ();
-  /* a damaged embedded profile and the like: the photo opened anyway */
-  if (job->warning == NULL && image->warning != NULL)
-    job->warning = g_strdup (image->warning);
-
-  {
-    const GeglRectangle *extent = gegl_buffer_get_extent (image->buffer);
-    double factor = 1.0;
-    g_autoptr(GeglBuffer) proxy = NULL;
-
-    /* every slider change renders the proxy: keep it no larger than asked */
-    if ((guint) MAX (extent->width, extent->height) > job->max_size)
-      proxy = make_small_copy (image->buffer, job->max_size, &factor);
-    else
-      proxy = g_object_ref (image->buffer);
-    job->pipeline = ottica_pipeline_new (proxy, image->scale * factor);
-    ottica_pipeline_set_raw_baseline (job->pipeline, image->kind == OTTICA_IMAGE_KIND_RAW,
-                                      ottica_pipeline_raw_baseline_exposure (image->path));
-    job->thumb_source = make_small_copy (proxy, THUMB_SOURCE_SIZE, &job->thumb_scale);
-    job->thumb_scale *= image->scale * factor;
-  }
-  job->full_width = image->full_width;
-  job->full_height = image->full_height;
-  if (g_task_return_error_if_cancelled (task))
-    return;
-  ottica_pipeline_set_edit (job->pipeline, job->edit);
-  job->texture = render_texture (ottica_pipeline_get_output (job->pipeline), job->display_space, &job->histogram);
-  if (g_task_return_error_if_cancelled (task))
-    return;
-  /* "before" is the same proxy with every edit node passthrough */
-  neutral = geometry_of (job->edit);
-  if (ottica_edit_equal (neutral, job->edit))
-    job->original = g_object_ref (job->texture);
-  else
-    {
-      ottica_pipeline_set_edit (job->pipeline, neutral);
-      job->original = render_texture (ottica_pipeline_get_output (job->pipeline), job->display_space, NULL);
-    }
-  g_task_return_boolean (task, TRUE);
-}
-
-static void
-load_done (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  OtticaWindow *self = OTTICA_WINDOW (source);
-  LoadJob *job = g_task_get_task_data (G_TASK (result));
-  g_autoptr(GError) error = NULL;
-
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      if (!self->render_in_flight)
-        gtk_spinner_stop (self->spinner);
-      ottica_window_show_toast (self, error->message);
-      return;
-    }
+  OtticaPreviewRenderer *renderer = self->renderer;
+  const char *path = ottica_preview_renderer_get_path (renderer);
+  GdkTexture *texture = ottica_preview_renderer_get_texture (renderer);
+  double scale = ottica_preview_renderer_get_proxy_scale (renderer);
 
   /* the previous photo's edit is kept before it goes */
   save_sync (self);
+  leave_crop_mode (self, FALSE);
 
-  self->photo_serial++;
   g_free (self->path);
-  self->path = g_strdup (job->path);
-  g_set_object (&self->pipeline, job->pipeline);
-  self->display_space = job->display_space;
+  self->path = g_strdup (path);
   g_clear_pointer (&self->edit, ottica_edit_free);
   g_clear_pointer (&self->saved_edit, ottica_edit_free);
-  self->edit = ottica_edit_copy (job->edit);
-  self->saved_edit = ottica_edit_copy (job->edit);
-  g_set_object (&self->texture, job->texture);
-  g_set_object (&self->original, job->original);
-  g_clear_pointer (&self->original_geometry, ottica_edit_free);
-  self->original_geometry = geometry_of (job->edit);
+  self->edit = ottica_edit_copy (ottica_preview_renderer_get_saved_edit (renderer));
+  self->saved_edit = ottica_edit_copy (self->edit);
   g_ptr_array_set_size (self->undo_stack, 0);
   g_ptr_array_set_size (self->redo_stack, 0);
   self->undo_group_param = NULL;
-  self->render_pending = FALSE;
-  self->full_width = job->full_width;
-  self->full_height = job->full_height;
+  ottica_preview_renderer_get_full_size (renderer, &self->full_width, &self->full_height);
+  self->output_width = (int) round (gdk_texture_get_width (texture) / scale);
+  self->output_height = (int) round (gdk_texture_get_height (texture) / scale);
   set_zoom (self, 0, -1, -1);
 
   {
-    g_autofree char *basename = g_path_get_basename (job->path);
-    g_autofree char *dirname = g_path_get_dirname (job->path);
+    g_autofree char *basename = g_path_get_basename (path);
+    g_autofree char *dirname = g_path_get_dirname (path);
 
     adw_window_title_set_title (self->window_title, basename);
     adw_window_title_set_subtitle (self->window_title, dirname);
@@ -1180,31 +1290,33 @@ load_done (GObject      *source,
   ottica_adjust_panel_set_edit (self->adjust_panel, self->edit);
   ottica_looks_panel_set_edit (self->looks_panel, self->edit);
   {
-    double baseline_exposure = 0.0;
-    gboolean raw_baseline = ottica_pipeline_get_raw_baseline (job->pipeline, &baseline_exposure);
+    double thumb_scale = 1.0, baseline_exposure = 0.0;
+    gboolean raw_baseline = FALSE;
+    GeglBuffer *thumbs = ottica_preview_renderer_get_thumb_source (renderer, &thumb_scale,
+                                                                   &raw_baseline, &baseline_exposure);
 
-    ottica_looks_panel_set_source (self->looks_panel, job->thumb_source, job->thumb_scale,
+    ottica_looks_panel_set_source (self->looks_panel, thumbs, thumb_scale,
                                    raw_baseline, baseline_exposure, self->edit);
   }
-  ottica_histogram_set_data (self->histogram, &job->histogram);
-  if (!self->render_in_flight)
+  ottica_histogram_set_data (self->histogram, ottica_preview_renderer_get_histogram (renderer));
+  if (!ottica_preview_renderer_is_busy (renderer))
     gtk_spinner_stop (self->spinner);
   show_current_texture (self);
   gtk_stack_set_visible_child_name (self->stack, "photo");
   update_actions (self);
-  if (job->warning != NULL)
-    ottica_window_show_toast (self, job->warning);
-  remember_recent (self, job->path);
+  if (ottica_preview_renderer_get_warning (renderer) != NULL)
+    ottica_window_show_toast (self, ottica_preview_renderer_get_warning (renderer));
+  remember_recent (self, path);
 }
 
 void
 ottica_window_open_file (OtticaWindow *self,
                          GFile        *file)
 {
-  g_autoptr(GTask) task = NULL;
   g_autofree char *path = NULL;
   g_autofree char *display = NULL;
-  LoadJob *job;
+  g_autoptr(GSettings) settings = NULL;
+  guint proxy_size = PREVIEW_SIZE_BALANCED;
 
   g_return_if_fail (OTTICA_IS_WINDOW (self));
   g_return_if_fail (G_IS_FILE (file));
@@ -1219,31 +1331,22 @@ ottica_window_open_file (OtticaWindow *self,
       return;
     }
 
-  g_cancellable_cancel (self->load_cancellable);
-  g_clear_object (&self->load_cancellable);
-  self->load_cancellable = g_cancellable_new ();
+  settings = ottica_settings_get ();
+  if (settings != NULL)
+    {
+      g_autofree char *quality = g_settings_get_string (settings, "preview-quality");
+      g_autofree char *profile = g_settings_get_string (settings, "display-profile");
 
-  job = g_new0 (LoadJob, 1);
-  job->path = g_steal_pointer (&path);
-  job->max_size = PREVIEW_SIZE_BALANCED;
-  {
-    g_autoptr(GSettings) settings = ottica_settings_get ();
-
-    if (settings != NULL)
-      {
-        g_autofree char *quality = g_settings_get_string (settings, "preview-quality");
-
-        if (g_str_equal (quality, "fast"))
-          job->max_size = PREVIEW_SIZE_FAST;
-        else if (g_str_equal (quality, "best"))
-          job->max_size = PREVIEW_SIZE_BEST;
-        job->display_profile = g_settings_get_string (settings, "display-profile");
-      }
-  }
-  task = g_task_new (self, self->load_cancellable, load_done, NULL);
-  g_task_set_task_data (task, job, (GDestroyNotify) load_job_free);
+      if (g_str_equal (quality, "fast"))
+        proxy_size = PREVIEW_SIZE_FAST;
+      else if (g_str_equal (quality, "best"))
+        proxy_size = PREVIEW_SIZE_BEST;
+      ottica_preview_renderer_set_display_profile (self->renderer, profile);
+    }
+  ottica_preview_renderer_set_proxy_size (self->renderer, proxy_size);
+  gtk_stack_set_visible_child_name (self->main_stack, "editor");
   gtk_spinner_start (self->spinner);
-  g_task_run_in_thread (task, load_thread);
+  ottica_preview_renderer_open (self->renderer, path);
 }
 
 static void
@@ -1327,6 +1430,9 @@ ottica_window_get_property (GObject *object, guint prop_id, GValue *value, GPara
     case PROP_COMPARE_SPLIT:
       g_value_set_boolean (value, self->compare_split);
       break;
+    case PROP_CROP_MODE:
+      g_value_set_boolean (value, self->crop_mode);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1343,8 +1449,7 @@ ottica_window_set_property (GObject *object, guint prop_id, const GValue *value,
       if (self->show_original != g_value_get_boolean (value))
         {
           self->show_original = g_value_get_boolean (value);
-          if (self->texture != NULL)
-            show_current_texture (self);
+          show_current_texture (self);
           g_object_notify_by_pspec (object, pspec);
         }
       break;
@@ -1352,10 +1457,15 @@ ottica_window_set_property (GObject *object, guint prop_id, const GValue *value,
       if (self->compare_split != g_value_get_boolean (value))
         {
           self->compare_split = g_value_get_boolean (value);
-          if (self->texture != NULL)
-            show_current_texture (self);
+          show_current_texture (self);
           g_object_notify_by_pspec (object, pspec);
         }
+      break;
+    case PROP_CROP_MODE:
+      if (g_value_get_boolean (value))
+        enter_crop_mode (self);
+      else
+        leave_crop_mode (self, TRUE);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1368,9 +1478,11 @@ ottica_window_dispose (GObject *object)
   OtticaWindow *self = OTTICA_WINDOW (object);
 
   save_sync (self);
-  g_cancellable_cancel (self->load_cancellable);
-  g_clear_object (&self->load_cancellable);
-  g_cancellable_cancel (self->cancellable);
+  if (self->renderer != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->renderer, self);
+      g_clear_object (&self->renderer);
+    }
   if (self->export_dialog != NULL)
     gtk_window_destroy (GTK_WINDOW (self->export_dialog));
   gtk_widget_dispose_template (GTK_WIDGET (self), OTTICA_TYPE_WINDOW);
@@ -1383,16 +1495,12 @@ ottica_window_finalize (GObject *object)
 {
   OtticaWindow *self = OTTICA_WINDOW (object);
 
-  g_clear_object (&self->cancellable);
   g_clear_object (&self->export_folder);
   g_clear_object (&self->split);
   g_free (self->path);
-  g_clear_object (&self->pipeline);
   g_clear_pointer (&self->edit, ottica_edit_free);
   g_clear_pointer (&self->saved_edit, ottica_edit_free);
-  g_clear_pointer (&self->original_geometry, ottica_edit_free);
-  g_clear_object (&self->texture);
-  g_clear_object (&self->original);
+  g_clear_pointer (&self->crop_start_edit, ottica_edit_free);
   g_ptr_array_unref (self->undo_stack);
   g_ptr_array_unref (self->redo_stack);
 
@@ -1418,17 +1526,28 @@ ottica_window_class_init (OtticaWindowClass *klass)
   properties[PROP_COMPARE_SPLIT] =
     g_param_spec_boolean ("compare-split", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CROP_MODE] =
+    g_param_spec_boolean ("crop-mode", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (OTTICA_TYPE_ADJUST_PANEL);
+  g_type_ensure (OTTICA_TYPE_CROP_OVERLAY);
   g_type_ensure (OTTICA_TYPE_HISTOGRAM);
   g_type_ensure (OTTICA_TYPE_LOOKS_PANEL);
+  g_type_ensure (OTTICA_TYPE_LIBRARY_VIEW);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/ottica/Ottica/ottica-window.ui");
   gtk_widget_class_bind_template_child (widget_class, OtticaWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, OtticaWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, OtticaWindow, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, OtticaWindow, library_view);
+  gtk_widget_class_bind_template_callback (widget_class, photo_activated);
+  gtk_widget_class_bind_template_callback (widget_class, page_changed);
   gtk_widget_class_bind_template_child (widget_class, OtticaWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, OtticaWindow, scroller);
   gtk_widget_class_bind_template_child (widget_class, OtticaWindow, picture);
+  gtk_widget_class_bind_template_child (widget_class, OtticaWindow, region_picture);
+  gtk_widget_class_bind_template_child (widget_class, OtticaWindow, crop_overlay);
   gtk_widget_class_bind_template_child (widget_class, OtticaWindow, spinner);
   gtk_widget_class_bind_template_child (widget_class, OtticaWindow, adjust_panel);
   gtk_widget_class_bind_template_child (widget_class, OtticaWindow, histogram);
@@ -1436,12 +1555,16 @@ ottica_window_class_init (OtticaWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OtticaWindow, recent_section);
   gtk_widget_class_bind_template_callback (widget_class, param_changed);
   gtk_widget_class_bind_template_callback (widget_class, look_chosen);
+  gtk_widget_class_bind_template_callback (widget_class, crop_drag_begin);
+  gtk_widget_class_bind_template_callback (widget_class, crop_changed);
 
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_activated);
+  gtk_widget_class_install_action (widget_class, "win.show-library", NULL, show_library_activated);
   gtk_widget_class_install_action (widget_class, "win.undo", NULL, undo_activated);
   gtk_widget_class_install_action (widget_class, "win.redo", NULL, redo_activated);
   gtk_widget_class_install_action (widget_class, "win.reset-edit", NULL, reset_activated);
   gtk_widget_class_install_action (widget_class, "win.copy-edit", NULL, copy_activated);
+  gtk_widget_class_install_action (widget_class, "win.save-preset", NULL, save_preset_activated);
   gtk_widget_class_install_action (widget_class, "win.paste-edit", NULL, paste_activated);
   gtk_widget_class_install_property_action (widget_class, "win.show-original", "show-original");
   gtk_widget_class_install_property_action (widget_class, "win.compare-split", "compare-split");
@@ -1451,6 +1574,9 @@ ottica_window_class_init (OtticaWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.flip-horizontal", NULL, geometry_activated);
   gtk_widget_class_install_action (widget_class, "win.flip-vertical", NULL, geometry_activated);
   gtk_widget_class_install_action (widget_class, "win.crop-aspect", "s", crop_aspect_activated);
+  gtk_widget_class_install_property_action (widget_class, "win.crop-mode", "crop-mode");
+  gtk_widget_class_install_action (widget_class, "win.crop-apply", NULL, crop_activated);
+  gtk_widget_class_install_action (widget_class, "win.crop-cancel", NULL, crop_activated);
   gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_activated);
   gtk_widget_class_install_action (widget_class, "win.open-folder", "s", open_folder_activated);
   gtk_widget_class_install_action (widget_class, "win.zoom-fit", NULL, zoom_activated);
@@ -1462,14 +1588,36 @@ ottica_window_class_init (OtticaWindowClass *klass)
 static void
 ottica_window_init (OtticaWindow *self)
 {
-  self->cancellable = g_cancellable_new ();
   self->split = ottica_split_paintable_new ();
   self->undo_stack = g_ptr_array_new_with_free_func ((GDestroyNotify) ottica_edit_free);
   self->redo_stack = g_ptr_array_new_with_free_func ((GDestroyNotify) ottica_edit_free);
   gtk_widget_init_template (GTK_WIDGET (self));
   setup_view_controllers (self);
   update_actions (self);
-  self->display_space = babl_space ("sRGB");
+
+  self->renderer = ottica_preview_renderer_new ();
+  g_signal_connect_swapped (self->renderer, "opened", G_CALLBACK (renderer_opened), self);
+  g_signal_connect_swapped (self->renderer, "open-failed", G_CALLBACK (renderer_open_failed), self);
+  g_signal_connect_swapped (self->renderer, "rendered", G_CALLBACK (renderer_rendered), self);
+  g_signal_connect_swapped (self->renderer, "region-rendered", G_CALLBACK (update_region), self);
+  g_signal_connect_swapped (self->renderer, "source-changed", G_CALLBACK (renderer_source_changed), self);
+  g_signal_connect_swapped (gtk_scrolled_window_get_hadjustment (self->scroller), "value-changed",
+                            G_CALLBACK (update_region), self);
+  g_signal_connect_swapped (gtk_scrolled_window_get_vadjustment (self->scroller), "value-changed",
+                            G_CALLBACK (update_region), self);
+  /* a resized view shows more, or less, of the photo */
+  g_signal_connect_swapped (gtk_scrolled_window_get_hadjustment (self->scroller), "changed",
+                            G_CALLBACK (update_region), self);
+  g_signal_connect_swapped (gtk_scrolled_window_get_vadjustment (self->scroller), "changed",
+                            G_CALLBACK (update_region), self);
+  {
+    GtkEventController *keys = gtk_event_controller_key_new ();
+
+    /* Enter and Escape end crop mode, wherever the focus is */
+    gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+    g_signal_connect (keys, "key-pressed", G_CALLBACK (key_pressed), self);
+    gtk_widget_add_controller (GTK_WIDGET (self), keys);
+  }
 
   {
     GtkDropTarget *drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
@@ -1507,8 +1655,7 @@ gboolean
 ottica_window_is_busy (OtticaWindow *self)
 {
   g_return_val_if_fail (OTTICA_IS_WINDOW (self), FALSE);
-  return self->render_in_flight || self->render_pending ||
-         (self->load_cancellable != NULL && gtk_spinner_get_spinning (self->spinner));
+  return ottica_preview_renderer_is_busy (self->renderer);
 }
 
 OtticaLooksPanel *

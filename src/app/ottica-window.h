@@ -42,4 +42,8 @@ double            ottica_window_get_zoom        (OtticaWindow *self);
 /* The open export dialog (win.export), or NULL. */
 OtticaExportDialog *ottica_window_get_export_dialog (OtticaWindow *self);
 
+/* Shows @folder's photos in the library (the window's other page). */
+void          ottica_window_show_folder (OtticaWindow *self,
+                                         GFile        *folder);
+
 G_END_DECLS
