@@ -30,6 +30,22 @@ picture_has_paintable (gpointer data)
   return gtk_picture_get_paintable (GTK_PICTURE (data)) != NULL;
 }
 
+/* The editor's page of the window (the other one is the library), where
+ * the photo's GtkPicture is. */
+static GtkWidget *
+editor_page (OtticaWindow *window)
+{
+  GtkStack *stack = GTK_STACK (ottica_test_find_descendant (GTK_WIDGET (window), GTK_TYPE_STACK));
+
+  return gtk_stack_get_child_by_name (stack, "editor");
+}
+
+static gboolean
+picture_shows_texture (gpointer data)
+{
+  return GDK_IS_TEXTURE (gtk_picture_get_paintable (GTK_PICTURE (data)));
+}
+
 static OtticaWindow *
 new_window (void)
 {
@@ -88,7 +104,7 @@ START_TEST (test_window_opens_the_sample_photo)
   gtk_window_present (GTK_WINDOW (window));
   ottica_window_open_file (window, file);
 
-  picture = GTK_PICTURE (ottica_test_find_descendant (GTK_WIDGET (window), GTK_TYPE_PICTURE));
+  picture = GTK_PICTURE (ottica_test_find_descendant (editor_page (window), GTK_TYPE_PICTURE));
   ck_assert_ptr_nonnull (picture);
   ck_assert_msg (ottica_test_wait_for (picture_has_paintable, picture, 60), "the photo was never shown");
 
@@ -187,7 +203,7 @@ window_idle (gpointer data)
 static double
 shown_mean (OtticaWindow *window)
 {
-  GtkPicture *picture = GTK_PICTURE (ottica_test_find_descendant (GTK_WIDGET (window), GTK_TYPE_PICTURE));
+  GtkPicture *picture = GTK_PICTURE (ottica_test_find_descendant (editor_page (window), GTK_TYPE_PICTURE));
 
   ck_assert_msg (ottica_test_wait_for (window_idle, window, 60), "the render never finished");
   return paintable_mean (gtk_picture_get_paintable (picture));
@@ -377,7 +393,7 @@ START_TEST (test_zoom_actions)
 {
   g_autofree char *photo = ottica_test_bundled_photo ();
   OtticaWindow *window = open_window_on (photo);
-  GtkWidget *picture = ottica_test_find_descendant (GTK_WIDGET (window), GTK_TYPE_PICTURE);
+  GtkWidget *picture = ottica_test_find_descendant (editor_page (window), GTK_TYPE_PICTURE);
   int width, height;
 
   ck_assert_double_eq (ottica_window_get_zoom (window), 0);
@@ -524,7 +540,7 @@ START_TEST (test_preferences_recent_and_shortcuts)
 
   /* a fast preview is a smaller proxy: 1024 pixels on the long side */
   window = open_window_on (path);
-  paintable = gtk_picture_get_paintable (GTK_PICTURE (ottica_test_find_descendant (GTK_WIDGET (window), GTK_TYPE_PICTURE)));
+  paintable = gtk_picture_get_paintable (GTK_PICTURE (ottica_test_find_descendant (editor_page (window), GTK_TYPE_PICTURE)));
   ck_assert_int_le (gdk_paintable_get_intrinsic_height (paintable), 1024);
   ck_assert_int_ge (gdk_paintable_get_intrinsic_height (paintable), 1000);
 
@@ -620,7 +636,7 @@ START_TEST (test_split_view_shows_both)
 {
   g_autofree char *path = scratch_photo ("split.jpg");
   OtticaWindow *window = open_window_on (path);
-  GtkPicture *picture = GTK_PICTURE (ottica_test_find_descendant (GTK_WIDGET (window), GTK_TYPE_PICTURE));
+  GtkPicture *picture = GTK_PICTURE (ottica_test_find_descendant (editor_page (window), GTK_TYPE_PICTURE));
   g_autoptr(GdkTexture) original = NULL;
   g_autoptr(GdkTexture) edited = NULL;
   g_autoptr(GdkTexture) split = NULL;
@@ -630,9 +646,11 @@ START_TEST (test_split_view_shows_both)
   int width, height;
 
   ck_assert (ottica_test_wait_for (window_idle, window, 60));
+  ck_assert (ottica_test_wait_for (picture_shows_texture, picture, 60));
   original = g_object_ref (GDK_TEXTURE (gtk_picture_get_paintable (picture)));
   gtk_adjustment_set_value (ottica_window_get_adjustment (window, "exposure"), 1.0);
   ck_assert (ottica_test_wait_for (window_idle, window, 60));
+  ck_assert (ottica_test_wait_for (picture_shows_texture, picture, 60));
   edited = g_object_ref (GDK_TEXTURE (gtk_picture_get_paintable (picture)));
 
   ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.compare-split", NULL));
@@ -662,7 +680,7 @@ END_TEST
 static void
 shown_size (OtticaWindow *window, int *width, int *height)
 {
-  GtkPicture *picture = GTK_PICTURE (ottica_test_find_descendant (GTK_WIDGET (window), GTK_TYPE_PICTURE));
+  GtkPicture *picture = GTK_PICTURE (ottica_test_find_descendant (editor_page (window), GTK_TYPE_PICTURE));
   GdkPaintable *paintable;
 
   ck_assert_msg (ottica_test_wait_for (window_idle, window, 60), "the render never finished");
