@@ -47,6 +47,25 @@ ottica_ops_module_init (OtticaOpsModule *self)
 {
 }
 
+/* The one never-unloaded module that Ottica's own operation types live in
+ * (created on first use). */
+static GTypeModule *
+ops_module (void)
+{
+  static gsize module = 0;
+
+  if (g_once_init_enter (&module))
+    {
+      GTypeModule *created = g_object_new (OTTICA_TYPE_OPS_MODULE, NULL);
+
+      g_type_module_set_name (created, "ottica-ops");
+      /* A module in use is never unloaded; we never release it. */
+      g_type_module_use (created);
+      g_once_init_leave (&module, (gsize) created);
+    }
+  return (GTypeModule *) module;
+}
+
 void
 ottica_ops_register (void)
 {
@@ -54,13 +73,13 @@ ottica_ops_register (void)
 
   if (g_once_init_enter (&registered))
     {
-      GTypeModule *module = g_object_new (OTTICA_TYPE_OPS_MODULE, NULL);
-
-      g_type_module_set_name (module, "ottica-ops");
-      /* A module in use is never unloaded; we never release it. */
-      g_type_module_use (module);
-      ottica_op_list_register_all (module);
-
+      ottica_op_list_register_all (ops_module ());
       g_once_init_leave (&registered, 1);
     }
+}
+
+GTypeModule *
+ottica_ops_get_type_module (void)
+{
+  return ops_module ();
 }

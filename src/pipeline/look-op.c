@@ -49,6 +49,7 @@ property_double (amount, _("Amount"), 1.0)
 #pragma GCC diagnostic pop
 
 #include "ottica-look-library.h"
+#include "ottica-ops.h"
 
 typedef struct
 {
@@ -264,43 +265,6 @@ gegl_op_class_init (GeglOpClass *klass)
 
 /* ---- registration ---------------------------------------------------------- */
 
-#define OTTICA_TYPE_LOOK_OP_MODULE (ottica_look_op_module_get_type ())
-G_DECLARE_FINAL_TYPE (OtticaLookOpModule, ottica_look_op_module, OTTICA, LOOK_OP_MODULE, GTypeModule)
-
-struct _OtticaLookOpModule
-{
-  GTypeModule parent_instance;
-};
-
-G_DEFINE_FINAL_TYPE (OtticaLookOpModule, ottica_look_op_module, G_TYPE_TYPE_MODULE)
-
-/* The type is registered once, from ottica_look_op_ensure_registered();
- * a module in use is never unloaded, so load has nothing to do. */
-static gboolean
-ottica_look_op_module_load (GTypeModule *module)
-{
-  return TRUE;
-}
-
-static void
-ottica_look_op_module_unload (GTypeModule *module)
-{
-}
-
-static void
-ottica_look_op_module_class_init (OtticaLookOpModuleClass *klass)
-{
-  GTypeModuleClass *module_class = G_TYPE_MODULE_CLASS (klass);
-
-  module_class->load = ottica_look_op_module_load;
-  module_class->unload = ottica_look_op_module_unload;
-}
-
-static void
-ottica_look_op_module_init (OtticaLookOpModule *self)
-{
-}
-
 void
 ottica_look_op_ensure_registered (void)
 {
@@ -310,13 +274,7 @@ ottica_look_op_ensure_registered (void)
     {
       /* A loadable GEGL module may have registered it already. */
       if (!gegl_has_operation ("ottica:look"))
-        {
-          GTypeModule *module = g_object_new (OTTICA_TYPE_LOOK_OP_MODULE, NULL);
-
-          g_type_module_set_name (module, "ottica-look-op");
-          g_type_module_use (module);
-          gegl_op_look_register_type (module);
-        }
+        gegl_op_look_register_type (ottica_ops_get_type_module ());
       g_once_init_leave (&registered, 1);
     }
 }
