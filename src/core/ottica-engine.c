@@ -5,6 +5,7 @@
 #define _GNU_SOURCE /* dladdr() */
 #include <dlfcn.h>
 #include <errno.h>
+#include <malloc.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <string.h>
@@ -237,6 +238,22 @@ check_operations (void)
   return TRUE;
 }
 
+/* A render allocates and frees buffers of tens of megabytes per strip
+ * (GEGL's tile blocks are 1 % of its tile cache, our spatial ops' input
+ * windows); glibc hands each back to the kernel and the next one comes
+ * back as fresh zeroed pages, which cost a quarter of an export's CPU in
+ * page faults and serialised two batch workers on the process's memory
+ * map. Kept in the heap, they are reused. A GLIBC_TUNABLES the user set
+ * wins. */
+static void
+keep_large_blocks_in_heap (void)
+{
+  if (g_getenv ("GLIBC_TUNABLES") != NULL)
+    return;
+  mallopt (M_MMAP_THRESHOLD, 128 << 20);
+  mallopt (M_TRIM_THRESHOLD, 256 << 20);
+}
+
 gboolean
 ottica_engine_init (guint threads, GError **error)
 {
@@ -250,6 +267,8 @@ ottica_engine_init (guint threads, GError **error)
 
   if (!engine_ready)
     {
+      keep_large_blocks_in_heap ();
+
       /* GEGL reads these at gegl_init(); respect what the caller set. */
       if (g_getenv ("OTTICA_OPENCL") == NULL || g_strcmp0 (g_getenv ("OTTICA_OPENCL"), "1") != 0)
         g_setenv ("GEGL_USE_OPENCL", "no", FALSE);
