@@ -53,7 +53,7 @@ delete_clicked (GtkButton *button, OtticaPresetsDialog *self)
       toast (self, error->message);
       return;
     }
-  message = g_strdup_printf (_("Preset “%s” deleted."), name);
+  message = g_strdup_printf (_("Deleted the preset “%s”."), name);
   toast (self, message);
   ottica_presets_dialog_reload (self);
   g_signal_emit (self, signals[PRESETS_CHANGED], 0);
@@ -74,7 +74,7 @@ export_response (GtkNativeDialog *chooser, int response, OtticaPresetsDialog *se
       else if (path != NULL)
         {
           g_autofree char *display = g_filename_display_basename (path);
-          g_autofree char *message = g_strdup_printf (_("Preset exported as “%s”."), display);
+          g_autofree char *message = g_strdup_printf (_("Exported the preset as “%s”."), display);
 
           toast (self, message);
         }

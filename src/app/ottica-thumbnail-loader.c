@@ -449,6 +449,14 @@ push (OtticaThumbnailLoader *self,
   g_mutex_unlock (&self->lock);
 }
 
+/* Adds @item to @set (which holds a reference to each item) once. */
+static void
+hold (GHashTable *set, OtticaLibraryItem *item)
+{
+  if (!g_hash_table_contains (set, item))
+    g_hash_table_add (set, g_object_ref (item));
+}
+
 void
 ottica_thumbnail_loader_request (OtticaThumbnailLoader *self,
                                  OtticaLibraryItem     *item)
@@ -458,10 +466,8 @@ ottica_thumbnail_loader_request (OtticaThumbnailLoader *self,
   g_return_if_fail (OTTICA_IS_THUMBNAIL_LOADER (self));
   g_return_if_fail (OTTICA_IS_LIBRARY_ITEM (item));
 
-  if (!g_hash_table_contains (self->wanted, item))
-    g_hash_table_add (self->wanted, g_object_ref (item));
-  if (!g_hash_table_contains (self->visible, item))
-    g_hash_table_add (self->visible, g_object_ref (item));
+  hold (self->wanted, item);
+  hold (self->visible, item);
   if (ottica_thumbnail_loader_is_current (self, item))
     return;
   queued = g_hash_table_lookup (self->pending, item);
@@ -483,8 +489,7 @@ ottica_thumbnail_loader_keep (OtticaThumbnailLoader *self,
   g_return_if_fail (OTTICA_IS_THUMBNAIL_LOADER (self));
   g_return_if_fail (OTTICA_IS_LIBRARY_ITEM (item));
 
-  if (!g_hash_table_contains (self->wanted, item))
-    g_hash_table_add (self->wanted, g_object_ref (item));
+  hold (self->wanted, item);
   g_hash_table_remove (self->visible, item);
   queued = g_hash_table_lookup (self->pending, item);
   if (queued != NULL && queued->turn != 0 && !g_atomic_int_get (&queued->started))

@@ -134,20 +134,21 @@ silent_message (j_common_ptr cinfo)
 {
 }
 
-/* A cached thumbnail, or NULL when the file is missing or unreadable
- * (then it is simply rendered again). */
-static OtticaThumbnail *
-read_cached (const char *cache_file)
+typedef struct
 {
-  g_autofree char *data = NULL;
-  gsize length = 0;
+  guint8 *pixels;           /* RGB, rows of width × 3 */
+  guint   width;
+  guint   height;
+} Rgb;
+
+/* Decodes a JPEG in memory no larger than @max_side on either side; with
+ * @size > 0 at the cheapest DCT scale that still fills @size. */
+static gboolean
+decode_jpeg (const guint8 *data, gsize length, guint max_side, guint size, Rgb *out)
+{
   struct jpeg_decompress_struct cinfo;
   ErrorManager jerr;
-  OtticaThumbnail *volatile thumbnail = NULL;
   guint8 *volatile pixels = NULL;
-
-  if (!g_file_get_contents (cache_file, &data, &length, NULL) || length == 0)
-    return NULL;
 
   cinfo.err = jpeg_std_error (&jerr.pub);
   jerr.pub.error_exit = error_exit;
@@ -156,36 +157,56 @@ read_cached (const char *cache_file)
     {
       jpeg_destroy_decompress (&cinfo);
       g_free (pixels);
-      return NULL;
+      return FALSE;
     }
-
   jpeg_create_decompress (&cinfo);
-  jpeg_mem_src (&cinfo, (const unsigned char *) data, length);
+  jpeg_mem_src (&cinfo, data, length);
   jpeg_read_header (&cinfo, TRUE);
-  cinfo.out_color_space = JCS_RGB;
-  if (cinfo.image_width > MAX_SIZE || cinfo.image_height > MAX_SIZE)
+  if (cinfo.image_width == 0 || cinfo.image_height == 0
+      || cinfo.image_width > max_side || cinfo.image_height > max_side)
     longjmp (jerr.jump, 1);
+  cinfo.out_color_space = JCS_RGB;
+  cinfo.scale_num = 1;
+  cinfo.scale_denom = 1;
+  while (size > 0 && cinfo.scale_denom < 8
+         && MAX (cinfo.image_width, cinfo.image_height) / (cinfo.scale_denom * 2) >= size)
+    cinfo.scale_denom *= 2;
   jpeg_start_decompress (&cinfo);
-  {
-    gsize stride = (gsize) cinfo.output_width * 3;
+  pixels = g_malloc ((gsize) cinfo.output_width * 3 * cinfo.output_height);
+  while (cinfo.output_scanline < cinfo.output_height)
+    {
+      JSAMPROW row = pixels + (gsize) cinfo.output_width * 3 * cinfo.output_scanline;
 
-    pixels = g_malloc (stride * cinfo.output_height);
-    while (cinfo.output_scanline < cinfo.output_height)
-      {
-        JSAMPROW row = pixels + stride * cinfo.output_scanline;
-
-        jpeg_read_scanlines (&cinfo, &row, 1);
-      }
-    jpeg_finish_decompress (&cinfo);
-
-    thumbnail = g_new0 (OtticaThumbnail, 1);
-    thumbnail->width = (int) cinfo.output_width;
-    thumbnail->height = (int) cinfo.output_height;
-    thumbnail->stride = stride;
-    thumbnail->pixels = g_bytes_new_take (pixels, stride * cinfo.output_height);
-    thumbnail->from_cache = TRUE;
-  }
+      jpeg_read_scanlines (&cinfo, &row, 1);
+    }
+  jpeg_finish_decompress (&cinfo);
+  out->pixels = pixels;
+  out->width = cinfo.output_width;
+  out->height = cinfo.output_height;
   jpeg_destroy_decompress (&cinfo);
+  return TRUE;
+}
+
+/* A cached thumbnail, or NULL when the file is missing or unreadable
+ * (then it is simply rendered again). */
+static OtticaThumbnail *
+read_cached (const char *cache_file)
+{
+  g_autofree char *data = NULL;
+  gsize length = 0;
+  OtticaThumbnail *thumbnail;
+  Rgb rgb;
+
+  if (!g_file_get_contents (cache_file, &data, &length, NULL) || length == 0
+      || !decode_jpeg ((const guint8 *) data, length, MAX_SIZE, 0, &rgb))
+    return NULL;
+
+  thumbnail = g_new0 (OtticaThumbnail, 1);
+  thumbnail->width = (int) rgb.width;
+  thumbnail->height = (int) rgb.height;
+  thumbnail->stride = (gsize) rgb.width * 3;
+  thumbnail->pixels = g_bytes_new_take (rgb.pixels, thumbnail->stride * rgb.height);
+  thumbnail->from_cache = TRUE;
   return thumbnail;
 }
 
@@ -409,58 +430,6 @@ jpeg_find_exif (const guint8 *head, gsize length, Tiff *tiff, guint *width, guin
       at += 2 + segment;
     }
   return found;
-}
-
-typedef struct
-{
-  guint8 *pixels;           /* RGB, rows of width × 3 */
-  guint   width;
-  guint   height;
-} Rgb;
-
-static gboolean
-decode_small_jpeg (const guint8 *data, gsize length, guint size, Rgb *out)
-{
-  struct jpeg_decompress_struct cinfo;
-  ErrorManager jerr;
-  guint8 *volatile pixels = NULL;
-
-  cinfo.err = jpeg_std_error (&jerr.pub);
-  jerr.pub.error_exit = error_exit;
-  jerr.pub.output_message = silent_message;
-  if (setjmp (jerr.jump))
-    {
-      jpeg_destroy_decompress (&cinfo);
-      g_free (pixels);
-      return FALSE;
-    }
-  jpeg_create_decompress (&cinfo);
-  jpeg_mem_src (&cinfo, data, length);
-  jpeg_read_header (&cinfo, TRUE);
-  if (cinfo.image_width == 0 || cinfo.image_height == 0
-      || cinfo.image_width > 4096 || cinfo.image_height > 4096)
-    longjmp (jerr.jump, 1);
-  cinfo.out_color_space = JCS_RGB;
-  /* a large embedded thumbnail: the cheapest DCT scale that still fills @size */
-  cinfo.scale_num = 1;
-  cinfo.scale_denom = 1;
-  while (cinfo.scale_denom < 8
-         && MAX (cinfo.image_width, cinfo.image_height) / (cinfo.scale_denom * 2) >= size)
-    cinfo.scale_denom *= 2;
-  jpeg_start_decompress (&cinfo);
-  pixels = g_malloc ((gsize) cinfo.output_width * 3 * cinfo.output_height);
-  while (cinfo.output_scanline < cinfo.output_height)
-    {
-      JSAMPROW row = pixels + (gsize) cinfo.output_width * 3 * cinfo.output_scanline;
-
-      jpeg_read_scanlines (&cinfo, &row, 1);
-    }
-  jpeg_finish_decompress (&cinfo);
-  out->pixels = pixels;
-  out->width = cinfo.output_width;
-  out->height = cinfo.output_height;
-  jpeg_destroy_decompress (&cinfo);
-  return TRUE;
 }
 
 static double
@@ -703,7 +672,7 @@ ottica_thumbnail_get_embedded (const char    *path,
   close (fd);
 
   if (jpeg[0] != 0xFF || jpeg[1] != 0xD8
-      || !decode_small_jpeg (jpeg, info.thumb_length, size, &rgb))
+      || !decode_jpeg (jpeg, info.thumb_length, 4096, size, &rgb))
     return NULL;
   crop_letterbox (&rgb, frame_width, frame_height);
   orient (&rgb, info.orientation);
