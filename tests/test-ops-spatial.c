@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <gegl-paramspecs.h>
+#include <gegl-plugin.h>
 
 #include "ottica-test.h"
 
@@ -966,6 +967,134 @@ START_TEST (test_large_renders_deterministic)
 }
 END_TEST
 
+/* buffer-source → gegl:invert-linear → @op (amount 0.8, radius 2): the
+ * op's input is then rendered for what the op asks, and only that, as in
+ * a pipeline; a buffer-source alone would hand it every pixel. */
+static GeglNode *
+apply_after_point_op (GeglNode   *graph,
+                      GeglBuffer *image,
+                      const char *op)
+{
+  GeglNode *point = apply (graph, image, "gegl:invert-linear", NULL);
+  GeglNode *node = gegl_node_new_child (graph, "operation", op,
+                                        "amount", 0.8, "radius", 2.0, NULL);
+
+  gegl_node_link (point, node);
+  return node;
+}
+
+/* Strips that start anywhere, not on a cell (the ops then ask for the
+ * cells around them exactly, not for a uniform margin), and a preview at
+ * level 2 rendered in two parts split at an odd row, join without a seam:
+ * the same pixels as one render of the whole. */
+START_TEST (test_unaligned_strips_join)
+{
+  static const char * const ops[] = { "ottica:local-contrast", "ottica:glow", NULL };
+  g_autoptr(GeglBuffer) image = make_image (SCENE_W, SCENE_H, fill_scene);
+  const int small_w = SCENE_W / 4, small_h = SCENE_H / 4;
+  const gsize small_bytes = sizeof (float) * small_w * small_h * 4;
+
+  for (int i = 0; ops[i] != NULL; i++)
+    {
+      g_autofree float *whole = NULL, *strips = NULL;
+      g_autofree float *preview = g_new0 (float, (gsize) small_w * small_h * 4);
+      g_autofree float *preview_parts = g_new0 (float, (gsize) small_w * small_h * 4);
+      GeglRectangle small = { 0, 0, small_w, small_h };
+      const int split = small_h / 2 + 3;
+      GeglRectangle top = { 0, 0, small_w, split };
+      GeglRectangle bottom = { 0, split, small_w, small_h - split };
+      int rows;
+
+      /* A graph each, so that no render comes from another's cache. */
+      {
+        g_autoptr(GeglNode) graph = gegl_node_new ();
+        GeglNode *node = apply_after_point_op (graph, image, ops[i]);
+
+        whole = render (node, SCENE_W, SCENE_H);
+        gegl_node_blit (node, 0.25, &small, working_format (), preview,
+                        GEGL_AUTO_ROWSTRIDE, GEGL_BLIT_DEFAULT);
+      }
+      {
+        g_autoptr(GeglNode) graph = gegl_node_new ();
+        GeglNode *node = apply_after_point_op (graph, image, ops[i]);
+
+        strips = render_strips (node, SCENE_W, SCENE_H, 37);
+      }
+      {
+        g_autoptr(GeglNode) graph = gegl_node_new ();
+        GeglNode *node = apply_after_point_op (graph, image, ops[i]);
+
+        gegl_node_blit (node, 0.25, &top, working_format (), preview_parts,
+                        GEGL_AUTO_ROWSTRIDE, GEGL_BLIT_DEFAULT);
+        gegl_node_blit (node, 0.25, &bottom, working_format (),
+                        preview_parts + (gsize) split * small_w * 4,
+                        GEGL_AUTO_ROWSTRIDE, GEGL_BLIT_DEFAULT);
+      }
+      rows = differing_rows (whole, strips, SCENE_W, SCENE_H);
+      ck_assert_msg (rows == 0, "%s: strips of 37 rows differ from the whole in %d rows",
+                     ops[i], rows);
+      ck_assert_msg (memcmp (preview, preview_parts, small_bytes) == 0,
+                     "%s: a preview in two parts differs from the whole preview", ops[i]);
+    }
+}
+END_TEST
+
+/* How many rows above and below @strip @operation asks its input for. */
+static void
+required_margins (GeglNode            *node,
+                  const GeglRectangle *strip,
+                  int                 *above,
+                  int                 *below)
+{
+  GeglOperation *operation = gegl_node_get_gegl_operation (node);
+  GeglRectangle  need;
+
+  gegl_operation_prepare (operation);
+  need = gegl_operation_get_required_for_output (operation, "input", strip);
+  ck_assert (gegl_rectangle_contains (&need, strip));
+  *above = strip->y - need.y;
+  *below = need.y + need.height - (strip->y + strip->height);
+}
+
+/* An export renders everything upstream of an area filter again over the
+ * rows it reads around each strip: glow and local contrast ask for little
+ * more than their filters reach. Analog Warm's parameters on a 6000 × 4000
+ * photo, for a strip of 576 rows starting on a multiple of 64 (as the JPEG
+ * exporter's): glow's σ is 48 px, so its Gaussian reaches 144 rows and its
+ * cells are 16 rows (a uniform margin of the old 32-row cells was 224);
+ * local contrast's window reaches 30 rows, its cells are 8 rows (the
+ * uniform margin was 64). */
+START_TEST (test_required_input_tight)
+{
+  GeglRectangle extent = { 0, 0, 6000, 4000 };
+  GeglRectangle strip = { 0, 1984, 6000, 576 };
+  g_autoptr(GeglBuffer) empty = gegl_buffer_new (&extent, working_format ());
+  g_autoptr(GeglNode) graph = gegl_node_new ();
+  GeglNode *glow = apply (graph, empty, "ottica:glow", "amount", 0.15, "threshold", 0.6,
+                          "radius", 0.8, "warmth", 0.5, NULL);
+  GeglNode *local = apply (graph, empty, "ottica:local-contrast", "amount", 0.2,
+                           "radius", 0.5, NULL);
+  GeglNode *off = apply (graph, empty, "ottica:glow", "amount", 0.0, NULL);
+  int above, below;
+
+  gegl_node_get_bounding_box (glow);
+  required_margins (glow, &strip, &above, &below);
+  ck_assert_msg (above >= 144 && above <= 176 && below >= 144 && below <= 176,
+                 "glow reads %d rows above and %d below a strip", above, below);
+
+  gegl_node_get_bounding_box (local);
+  required_margins (local, &strip, &above, &below);
+  ck_assert_msg (above >= 30 && above < 64 && below >= 30 && below < 64,
+                 "local contrast reads %d rows above and %d below a strip", above, below);
+
+  /* Nothing to spread: nothing read beyond the strip. */
+  gegl_node_get_bounding_box (off);
+  required_margins (off, &strip, &above, &below);
+  ck_assert_int_eq (above, 0);
+  ck_assert_int_eq (below, 0);
+}
+END_TEST
+
 int
 main (void)
 {
@@ -981,6 +1110,8 @@ main (void)
   tcase_add_test (common, test_preview_matches_export);
   tcase_add_test (common, test_threads_and_linear_source_agree);
   tcase_add_test (common, test_large_renders_deterministic);
+  tcase_add_test (common, test_unaligned_strips_join);
+  tcase_add_test (common, test_required_input_tight);
   suite_add_tcase (suite, common);
 
   tcase_add_test (grain, test_grain_seeded);

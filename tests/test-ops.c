@@ -12,6 +12,7 @@
 #include <gegl-paramspecs.h>
 
 #include "ottica-cube.h"
+#include "ottica-op-common.h"
 #include "ottica-error.h"
 #include "ottica-test.h"
 
@@ -306,15 +307,26 @@ make_chain_image (void)
 /* The six point ops in ottica:look's order, away from neutral: as one
  * node each (@separate) and as one ottica:point-chain (@fused) that
  * reads from the same source. */
+/* A look's order; without the LUT (every step then has a planar kernel);
+ * and a LUT (RGBA pixels only) amid kernel steps. */
+static const char * const chain_order[] = { "ottica:lens-falloff", "ottica:color-character",
+                                            "ottica:mono", "ottica:tone-curve",
+                                            "ottica:split-tone", "ottica:lut3d", NULL };
+static const char * const chain_order_planar[] = { "ottica:lens-falloff",
+                                                   "ottica:color-character", "ottica:mono",
+                                                   "ottica:tone-curve", "ottica:split-tone",
+                                                   NULL };
+static const char * const chain_order_mixed[] = { "ottica:lens-falloff", "ottica:color-character",
+                                                  "ottica:lut3d", "ottica:tone-curve",
+                                                  "ottica:split-tone", NULL };
+
 static GPtrArray *
-build_chains (GeglNode     *graph,
-              const float  *pixels,
-              GeglNode    **separate,
-              GeglNode    **fused)
+build_chains (GeglNode           *graph,
+              const float        *pixels,
+              const char * const *order,
+              GeglNode          **separate,
+              GeglNode          **fused)
 {
-  static const char * const order[] = { "ottica:lens-falloff", "ottica:color-character",
-                                        "ottica:mono", "ottica:tone-curve",
-                                        "ottica:split-tone", "ottica:lut3d", NULL };
   GPtrArray *steps = g_ptr_array_new_with_free_func (g_object_unref);
   GeglNode *source, *previous;
 
@@ -322,8 +334,10 @@ build_chains (GeglNode     *graph,
   source = previous;
   for (int i = 0; order[i] != NULL; i++)
     {
-      GeglNode *node = gegl_node_new_child (graph, "operation", order[i], NULL);
-      GeglNode *step = gegl_node_new_child (graph, "operation", order[i], NULL);
+      GeglNode *node, *step;
+
+      node = gegl_node_new_child (graph, "operation", order[i], NULL);
+      step = gegl_node_new_child (graph, "operation", order[i], NULL);
 
       set_look_params (node, order[i]);
       set_look_params (step, order[i]);
@@ -356,7 +370,7 @@ START_TEST (test_point_chain_equals_separate_ops)
   double max_diff = 0.0;
 
   ck_assert (gegl_has_operation ("ottica:point-chain"));
-  steps = build_chains (graph, pixels, &separate, &fused);
+  steps = build_chains (graph, pixels, chain_order, &separate, &fused);
   a = render (separate, CHAIN_W, CHAIN_H);
   b = render (fused, CHAIN_W, CHAIN_H);
   for (gsize i = 0; i < n; i++)
@@ -392,7 +406,7 @@ START_TEST (test_point_chain_follows_its_steps)
   gsize n = (gsize) CHAIN_W * CHAIN_H * 4;
   GSList *children;
 
-  steps = build_chains (graph, pixels, &separate, &fused);
+  steps = build_chains (graph, pixels, chain_order, &separate, &fused);
   before = render (fused, CHAIN_W, CHAIN_H);
 
   /* A step's parameter changes (here and in the separate chain), then the
@@ -414,6 +428,102 @@ START_TEST (test_point_chain_follows_its_steps)
   gegl_node_link (gegl_node_get_producer (fused, "input", NULL), empty);
   plain = render (empty, CHAIN_W, CHAIN_H);
   ck_assert (memcmp (plain, pixels, n * sizeof (float)) == 0);
+}
+END_TEST
+
+/* Without the LUT (which works on RGBA pixels) every step has a planar
+ * kernel and the chain runs them all on each transposed block; with the
+ * LUT amid them, the kernel steps either side of it run as two such
+ * passes. Either way the separate nodes' bits, in one piece or in
+ * odd-sized ones (rows that end mid-block, blocks padded to four). */
+START_TEST (test_point_chain_planar_equals_separate_ops)
+{
+  const char * const *orders[] = { chain_order_planar, chain_order_mixed };
+  g_autofree float *pixels = make_chain_image ();
+  gsize n = (gsize) CHAIN_W * CHAIN_H * 4;
+
+  for (gsize o = 0; o < G_N_ELEMENTS (orders); o++)
+    {
+      g_autoptr(GeglNode) graph = gegl_node_new ();
+      g_autoptr(GPtrArray) steps = NULL;
+      GeglNode *separate, *fused;
+      g_autofree float *a = NULL, *b = NULL, *tiled = NULL;
+      guint with_kernel = 0;
+
+      steps = build_chains (graph, pixels, orders[o], &separate, &fused);
+      ck_assert_uint_eq (steps->len, 5);
+      for (guint i = 0; i < steps->len; i++)
+        with_kernel += ottica_point_kernel_get (g_ptr_array_index (steps, i)) != NULL;
+      ck_assert_uint_eq (with_kernel, o == 0 ? 5 : 4);
+
+      a = render (separate, CHAIN_W, CHAIN_H);
+      b = render (fused, CHAIN_W, CHAIN_H);
+      ck_assert_msg (memcmp (a, b, n * sizeof (float)) == 0, "order %d: fused differs", (int) o);
+      ck_assert (memcmp (a, pixels, n * sizeof (float)) != 0);
+
+      tiled = g_new (float, n);
+      for (int y = 0; y < CHAIN_H; y += 13)
+        for (int x = 0; x < CHAIN_W; x += 39)
+          {
+            GeglRectangle piece = { x, y, MIN (39, CHAIN_W - x), MIN (13, CHAIN_H - y) };
+
+            gegl_node_blit (fused, 1.0, &piece, working_format (),
+                            tiled + ((gsize) y * CHAIN_W + x) * 4, CHAIN_W * 4 * sizeof (float),
+                            GEGL_BLIT_DEFAULT);
+          }
+      ck_assert_msg (memcmp (tiled, b, n * sizeof (float)) == 0, "order %d: pieces differ",
+                     (int) o);
+    }
+}
+END_TEST
+
+/* GEGL hands a point filter the parts of a region that do not fill whole
+ * tiles one row at a time; grain keeps its lattice rows and column
+ * weights between such calls. Rendered row by row, two grain nodes with
+ * different seeds taking turns (so that what one kept must not leak into
+ * the other), each gives the bits of its whole render. */
+#define GRAIN_W 203
+#define GRAIN_H 41
+
+START_TEST (test_grain_rows_equal_whole)
+{
+  g_autoptr(GeglNode) graph = gegl_node_new ();
+  g_autofree float *tile = make_test_image ();
+  g_autofree float *pixels = g_new (float, GRAIN_W * GRAIN_H * 4);
+  GeglNode *grain[2];
+  float *whole[2], *rows[2];
+  gsize n = (gsize) GRAIN_W * GRAIN_H * 4;
+
+  for (int y = 0; y < GRAIN_H; y++)
+    for (int x = 0; x < GRAIN_W; x++)
+      memcpy (pixels + (y * GRAIN_W + x) * 4, tile + ((y % TEST_H) * TEST_W + x % TEST_W) * 4,
+              4 * sizeof (float));
+  for (int i = 0; i < 2; i++)
+    {
+      grain[i] = op_on_pixels (graph, "ottica:grain", pixels, GRAIN_W, GRAIN_H);
+      gegl_node_set (grain[i], "amount", 4.0, "size", 1.0, "seed", 7 + i, NULL);
+      whole[i] = render (grain[i], GRAIN_W, GRAIN_H);
+      rows[i] = g_new (float, n);
+    }
+  ck_assert (memcmp (whole[0], whole[1], n * sizeof (float)) != 0);
+  ck_assert (memcmp (whole[0], pixels, n * sizeof (float)) != 0);
+
+  for (int y = 0; y < GRAIN_H; y++)
+    for (int i = 0; i < 2; i++)
+      {
+        GeglRectangle row = { 0, y, GRAIN_W, 1 };
+
+        gegl_node_blit (grain[i], 1.0, &row, working_format (),
+                        rows[i] + (gsize) y * GRAIN_W * 4, GRAIN_W * 4 * sizeof (float),
+                        GEGL_BLIT_DEFAULT);
+      }
+  for (int i = 0; i < 2; i++)
+    {
+      ck_assert_msg (memcmp (rows[i], whole[i], n * sizeof (float)) == 0,
+                     "seed %d: rendered row by row, the grain differs", 7 + i);
+      g_free (whole[i]);
+      g_free (rows[i]);
+    }
 }
 END_TEST
 
@@ -1596,6 +1706,8 @@ main (void)
   tc = ottica_test_case ("point-chain");
   tcase_add_test (tc, test_point_chain_equals_separate_ops);
   tcase_add_test (tc, test_point_chain_follows_its_steps);
+  tcase_add_test (tc, test_point_chain_planar_equals_separate_ops);
+  tcase_add_test (tc, test_grain_rows_equal_whole);
   suite_add_tcase (suite, tc);
 
   tc = ottica_test_case ("lut3d");

@@ -7,10 +7,12 @@
  * colour to the red-orange of halation, the light that film's base
  * reflects back into the red-sensitive layer.
  *
- * The Gaussian runs on a grid of cell averages (a third to two thirds of σ)
+ * The Gaussian runs on a grid of cell averages (a sixth to a third of σ)
  * and is interpolated back to pixels, so the cost per pixel does not grow
  * with the radius. Far from any highlight nothing is added: the spread
- * light is exactly zero there.
+ * light is exactly zero there. Cells well below σ keep the input the op
+ * reads around its result close to the Gaussian's 3σ: an export renders
+ * everything upstream over those rows once more for every strip.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -69,7 +71,7 @@ geometry_at_level (gdouble sigma_pixels,
   gdouble  sigma = sigma_pixels / (1 << level);
   gdouble  cell, var;
 
-  geometry.cell = MAX (ottica_spatial_cell_size (sigma_pixels / 1.5) >> level, 1);
+  geometry.cell = MAX (ottica_spatial_cell_size (sigma_pixels / 3.0) >> level, 1);
   cell = geometry.cell;
   /* Cell averaging and bilinear reconstruction blur by about cell² / 4
    * between them; take that off the grid's own Gaussian. */
@@ -113,6 +115,44 @@ static GeglRectangle
 get_bounding_box (GeglOperation *operation)
 {
   return ottica_spatial_input_extent (operation);
+}
+
+/* The Gaussian's reach in cells at @level: whole up to the exactly served
+ * levels, above them what the margin holds. */
+static gint
+reach_at_level (GeglOperation  *operation,
+                const Geometry *geometry,
+                gint            level)
+{
+  GeglOperationAreaFilter *area = GEGL_OPERATION_AREA_FILTER (operation);
+
+  return MIN (geometry->reach, ottica_grid_reach_within (area->left >> level, geometry->cell));
+}
+
+/* Exactly the cells the grid reads, at whichever level GEGL renders (it
+ * does not say which here): a strip of an export that starts on a cell
+ * needs a cell less on each side than the margin. */
+static GeglRectangle
+get_required_for_output (GeglOperation       *operation,
+                         const gchar         *input_pad,
+                         const GeglRectangle *roi)
+{
+  GeglProperties *o = GEGL_PROPERTIES (operation);
+  GeglRectangle   need = *roi;
+  gdouble         sigma = sigma_pixels (operation);
+
+  if (o->amount <= 0.0 || sigma <= 0.0 || roi->width <= 0 || roi->height <= 0)
+    return *roi;
+  for (gint level = 0; level <= OTTICA_SPATIAL_EXACT_LEVELS; level++)
+    {
+      Geometry      geometry = geometry_at_level (sigma, level);
+      GeglRectangle rect = ottica_grid_need (roi, level, geometry.cell,
+                                             reach_at_level (operation, &geometry, level));
+
+      if (rect.width > 0 && rect.height > 0)
+        gegl_rectangle_bounding_box (&need, &need, &rect);
+    }
+  return need;
 }
 
 /* One row of pixels into the sums of its @n_cells cells: the light above
@@ -280,7 +320,6 @@ process (GeglOperation       *operation,
          const GeglRectangle *result,
          gint                 level)
 {
-  GeglOperationAreaFilter *area = GEGL_OPERATION_AREA_FILTER (operation);
   GeglProperties *o = GEGL_PROPERTIES (operation);
   const GeglRectangle roi = ottica_spatial_level_rect (result, level);
   Geometry        geometry = geometry_at_level (sigma_pixels (operation), level);
@@ -291,12 +330,14 @@ process (GeglOperation       *operation,
   g_autofree gfloat *col_frac = NULL;
   g_autofree gfloat *row_glow = NULL;
   const Babl     *format = ottica_op_working_format ();
+  const OtticaV4f zero = ottica_v4f_splat (0.0f);
+  const OtticaV4f one = ottica_v4f_splat (1.0f);
   GeglBufferIterator *iter;
 
   if (roi.width <= 0 || roi.height <= 0)
     return TRUE;
 
-  reach = MIN (geometry.reach, ottica_grid_reach_within (area->left >> level, geometry.cell));
+  reach = reach_at_level (operation, &geometry, level);
   kernel = ottica_gaussian_kernel (geometry.sigma, reach);
 
   ottica_grid_span (roi.x, roi.width, geometry.cell, &first_x, &last_x);
@@ -330,19 +371,27 @@ process (GeglOperation       *operation,
         {
           ottica_grid_interpolate_row (&glow, y, first_cell, n_cells, row_glow);
 
-          for (gint x = 0; x < chunk->width; x++, in += 4, out += 4)
+          /* A pixel's channels in one vector; the two cells it lies
+           * between, and so their difference, are the same for a run of
+           * pixels. */
+          for (gint x = 0, end; x < chunk->width; x = end)
             {
-              const gfloat *g = row_glow + 3 * col_offset[x];
-              gfloat fx = col_frac[x];
-              gfloat r = g[0] + fx * (g[3] - g[0]);
-              gfloat gr = g[1] + fx * (g[4] - g[1]);
-              gfloat b = g[2] + fx * (g[5] - g[2]);
+              const gfloat   *g = row_glow + 3 * col_offset[x];
+              const OtticaV4f first = { g[0], g[1], g[2], 0.0f };
+              const OtticaV4f step = { g[3] - g[0], g[4] - g[1], g[5] - g[2], 0.0f };
 
-              /* Screen in linear light: lift by the glow what is below white. */
-              out[0] = in[0] + r * (1.0f - ottica_clampf (in[0], 0.0f, 1.0f));
-              out[1] = in[1] + gr * (1.0f - ottica_clampf (in[1], 0.0f, 1.0f));
-              out[2] = in[2] + b * (1.0f - ottica_clampf (in[2], 0.0f, 1.0f));
-              out[3] = in[3];
+              for (end = x + 1; end < chunk->width && col_offset[end] == col_offset[x]; end++)
+                ;
+              for (; x < end; x++, in += 4, out += 4)
+                {
+                  OtticaV4f spread = first + col_frac[x] * step;
+                  OtticaV4f pixel = ottica_v4f_load (in);
+                  OtticaV4f below = ottica_v4f_min (ottica_v4f_max (pixel, zero), one);
+
+                  /* Screen in linear light: lift by the glow what is below white. */
+                  ottica_v4f_store (out, pixel + spread * (one - below));
+                  out[3] = in[3];
+                }
             }
         }
     }
@@ -385,6 +434,7 @@ gegl_op_class_init (GeglOpClass *klass)
   operation_class->prepare = prepare;
   operation_class->process = operation_process;
   operation_class->get_bounding_box = get_bounding_box;
+  operation_class->get_required_for_output = get_required_for_output;
   filter_class->process = process;
   area_class->get_abyss_policy = get_abyss_policy;
 

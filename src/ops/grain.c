@@ -114,6 +114,22 @@ lattice_value (gint32 i, gint32 j, guint32 seed)
   return ((gfloat) (lattice_hash (i, j, seed) >> 8) * (1.0f / 16777216.0f) - 0.5f) * 3.4641016f;
 }
 
+/* lattice_value() of points (i … i + 3, j), the same bits. */
+static inline OtticaV4f
+lattice_value4 (gint32 i, gint32 j, guint32 seed)
+{
+  OtticaV4u h = ((OtticaV4u) { 0, 1, 2, 3 } + (guint32) i) * 0x8da6b343u +
+                ((guint32) j * 0xd8163841u + seed * 0xcb1ab31fu);
+
+  h ^= h >> 16;
+  h *= 0x7feb352du;
+  h ^= h >> 15;
+  h *= 0x846ca68bu;
+  h ^= h >> 16;
+  return (__builtin_convertvector ((OtticaV4i) (h >> 8), OtticaV4f) * (1.0f / 16777216.0f) - 0.5f) *
+         3.4641016f;
+}
+
 typedef struct
 {
   gdouble sigma;      /* Gaussian σ in level pixels */
@@ -153,6 +169,33 @@ grain_geometry (GeglOperation *operation,
   return geometry;
 }
 
+/* A pixel at c reads lattice points i0 … i0 + TAPS - 1, i0 = ⌊c / s - R⌋ + 1
+ * (s the spacing, R the reach in spacings); with u = c / s - R - ⌊c / s -
+ * R⌋ in [0, 1), point i0 + k lies s (u + R - 1 - k) away, and its weight
+ * exp (-d² / 2σ²) = exp (-(s / σ)² (u + R - 1 - k)² / 2) depends on u alone
+ * (s / σ is LATTICE_SPACING). So the weights are read from a table over u,
+ * linear in between (2048 steps: within 1e-7 of the exponential). */
+#define WEIGHT_STEPS 2048
+
+static float weight_table[TAPS][WEIGHT_STEPS + 2];
+
+static void
+init_weight_table (void)
+{
+  const gdouble reach = KERNEL_REACH / LATTICE_SPACING;
+
+  for (gint k = 0; k < TAPS; k++)
+    {
+      for (gint i = 0; i <= WEIGHT_STEPS; i++)
+        {
+          gdouble d = (gdouble) i / WEIGHT_STEPS + reach - 1.0 - k;
+
+          weight_table[k][i] = (gfloat) exp (-0.5 * LATTICE_SPACING * LATTICE_SPACING * d * d);
+        }
+      weight_table[k][WEIGHT_STEPS + 1] = weight_table[k][WEIGHT_STEPS];
+    }
+}
+
 /* For each pixel along one axis, the first lattice point it reads and
  * the Gaussian weights of the TAPS points from there. */
 static void
@@ -164,20 +207,20 @@ axis_weights (gint                 start,
 {
   const gdouble inv_spacing = 1.0 / geometry->spacing;
   const gdouble reach = KERNEL_REACH / LATTICE_SPACING;
-  const gdouble inv_two_var = 1.0 / (2.0 * geometry->sigma * geometry->sigma);
 
   for (gint p = 0; p < n; p++)
     {
       gdouble centre = start + p + 0.5;
-      gint    i0 = (gint) floor (centre * inv_spacing - reach) + 1;
+      gdouble x = centre * inv_spacing - reach;
+      gdouble fl = floor (x);
+      gdouble u = (x - fl) * WEIGHT_STEPS;
+      gint    slot = CLAMP ((gint) u, 0, WEIGHT_STEPS);
+      gfloat  frac = (gfloat) (u - slot);
 
-      first[p] = i0;
+      first[p] = (gint) fl + 1;
       for (gint k = 0; k < TAPS; k++)
-        {
-          gdouble d = centre - (i0 + k) * geometry->spacing;
-
-          weights[p * TAPS + k] = (gfloat) exp (-d * d * inv_two_var);
-        }
+        weights[p * TAPS + k] = weight_table[k][slot] +
+                                frac * (weight_table[k][slot + 1] - weight_table[k][slot]);
     }
 }
 
@@ -190,6 +233,209 @@ prepare (GeglOperation *operation)
   gegl_operation_set_format (operation, "output", format);
 }
 
+/* Four pixels: luminance weighting and the factor, lane by lane. */
+G_ALWAYS_INLINE static inline void
+apply4 (const float *in,
+        float       *out,
+        OtticaV4f    field,
+        OtticaV4f    strength)
+{
+  OtticaV4f r = ottica_v4f_load (in);
+  OtticaV4f g = ottica_v4f_load (in + 4);
+  OtticaV4f b = ottica_v4f_load (in + 8);
+  OtticaV4f a = ottica_v4f_load (in + 12);
+  OtticaV4f luma, t, frac, g0, g1, factor;
+  OtticaV4i slot;
+
+  ottica_v4f_transpose (&r, &g, &b, &a);
+  luma = OTTICA_REC2020_Y_R * r + OTTICA_REC2020_Y_G * g + OTTICA_REC2020_Y_B * b;
+  t = ottica_v4f_min (ottica_v4f_max (luma, ottica_v4f_splat (0.0f)),
+                      ottica_v4f_splat (GAIN_TABLE_MAX)) * (GAIN_TABLE_SIZE / GAIN_TABLE_MAX);
+  slot = __builtin_convertvector (t, OtticaV4i);
+  frac = t - __builtin_convertvector (slot, OtticaV4f);
+  ottica_v4f_gather_pairs (gain_table, slot, &g0, &g1);
+  factor = ottica_v4f_max (1.0f + strength * (g0 + frac * (g1 - g0)) * field,
+                           ottica_v4f_splat (0.0f));
+  r *= factor;
+  g *= factor;
+  b *= factor;
+  ottica_v4f_transpose (&r, &g, &b, &a);
+  ottica_v4f_store (out, r);
+  ottica_v4f_store (out + 4, g);
+  ottica_v4f_store (out + 8, b);
+  ottica_v4f_store (out + 12, a);
+}
+
+/* What a thread keeps between calls. GEGL hands a point filter the
+ * parts of a region that do not fill whole tiles one row at a time, and
+ * then the next call has the same columns and shares all but one or two
+ * lattice rows with this one: the columns' weights and the hashed lattice
+ * rows are kept, keyed by what they depend on, and used again. They are
+ * the same values either way, so nothing depends on what was kept. */
+typedef struct
+{
+  /* The columns: valid for (x, width, spacing). */
+  gint       x, width;
+  gdouble    spacing;
+  gint       groups, span, lattice_x0, lattice_w;
+  gint      *col_first;
+  gfloat    *col_weights;
+  gint      *group_base;
+  OtticaV4f *group_weights;
+  gsize      columns_size;   /* pixels the column arrays hold */
+  gsize      groups_size;    /* OtticaV4f group_weights holds */
+
+  /* Lattice rows of lattice_x0 … lattice_x0 + lattice_w - 1 for seed:
+   * row j in slot j mod n_slots, row_j[slot] saying which row is there. */
+  gboolean   rows_valid;
+  guint32    seed;
+  gint       rows_x0, rows_w, stride, n_slots;
+  gint      *row_j;
+  gfloat    *rows;
+} GrainCache;
+
+static void
+grain_cache_free (gpointer data)
+{
+  GrainCache *cache = data;
+
+  g_free (cache->col_first);
+  g_free (cache->col_weights);
+  g_free (cache->group_base);
+  g_free (cache->group_weights);
+  g_free (cache->row_j);
+  g_free (cache->rows);
+  g_free (cache);
+}
+
+/* Lattice values a thread keeps between calls, at most (4 MiB). */
+#define CACHE_MAX_FLOATS (1 << 20)
+
+static GPrivate grain_cache_key = G_PRIVATE_INIT (grain_cache_free);
+
+static GrainCache *
+grain_cache_get (void)
+{
+  GrainCache *cache = g_private_get (&grain_cache_key);
+
+  if (cache == NULL)
+    {
+      cache = g_new0 (GrainCache, 1);
+      g_private_set (&grain_cache_key, cache);
+    }
+  return cache;
+}
+
+/* Each group of four pixels' weights, over the widest group's span of
+ * lattice columns (see process()). */
+static void
+columns_prepare (GrainCache          *cache,
+                 gint                 x,
+                 gint                 width,
+                 const GrainGeometry *geometry)
+{
+  gint groups = (width + 3) / 4;
+  gint span = TAPS;
+
+  if (cache->group_weights != NULL && cache->x == x && cache->width == width &&
+      cache->spacing == geometry->spacing)
+    return;
+
+  if ((gsize) width > cache->columns_size)
+    {
+      g_free (cache->col_first);
+      g_free (cache->col_weights);
+      g_free (cache->group_base);
+      cache->col_first = g_new (gint, width);
+      cache->col_weights = g_new (gfloat, (gsize) width * TAPS);
+      cache->group_base = g_new (gint, groups);
+      cache->columns_size = width;
+    }
+  axis_weights (x, width, geometry, cache->col_first, cache->col_weights);
+
+  for (gint gi = 0; gi < groups; gi++)
+    span = MAX (span, cache->col_first[MIN (4 * gi + 3, width - 1)] - cache->col_first[4 * gi] + TAPS);
+  if ((gsize) groups * span > cache->groups_size)
+    {
+      g_free (cache->group_weights);
+      cache->groups_size = (gsize) groups * span;
+      cache->group_weights = g_new (OtticaV4f, cache->groups_size);
+    }
+  memset (cache->group_weights, 0, (gsize) groups * span * sizeof (OtticaV4f));
+
+  cache->lattice_x0 = cache->col_first[0];
+  cache->lattice_w = cache->col_first[width - 1] + TAPS - cache->lattice_x0;
+  for (gint p = 0; p < width; p++)
+    {
+      gint       gi = p / 4;
+      OtticaV4f *w = cache->group_weights + (gsize) gi * span;
+
+      if (p % 4 == 0)
+        cache->group_base[gi] = cache->col_first[p] - cache->lattice_x0;
+      for (gint k = 0; k < TAPS; k++)
+        w[cache->col_first[p] - cache->lattice_x0 - cache->group_base[gi] + k][p % 4] =
+          cache->col_weights[p * TAPS + k];
+    }
+  cache->x = x;
+  cache->width = width;
+  cache->spacing = geometry->spacing;
+  cache->groups = groups;
+  cache->span = span;
+}
+
+/* Makes room for @n_rows lattice rows of the columns' lattice, padded
+ * with zeros so that every group may read its whole span; keeps the rows
+ * already hashed when nothing they depend on changed. */
+static void
+rows_prepare (GrainCache *cache,
+              guint32     seed,
+              gint        n_rows)
+{
+  gint stride = OTTICA_ROUND4 (cache->lattice_w + cache->span);
+
+  if (cache->rows_valid && cache->seed == seed && cache->rows_x0 == cache->lattice_x0 &&
+      cache->rows_w == cache->lattice_w && cache->stride >= stride && cache->n_slots >= n_rows)
+    return;
+
+  g_free (cache->rows);
+  g_free (cache->row_j);
+  cache->n_slots = MAX (n_rows, 8);
+  cache->stride = stride;
+  cache->rows = g_new0 (gfloat, (gsize) cache->n_slots * stride);
+  cache->row_j = g_new (gint, cache->n_slots);
+  for (gint i = 0; i < cache->n_slots; i++)
+    cache->row_j[i] = G_MININT;
+  cache->seed = seed;
+  cache->rows_x0 = cache->lattice_x0;
+  cache->rows_w = cache->lattice_w;
+  cache->rows_valid = TRUE;
+}
+
+/* Lattice row @j, hashed unless it is still there. */
+static const gfloat *
+lattice_row (GrainCache *cache,
+             gint        j)
+{
+  gint    slot = ((j % cache->n_slots) + cache->n_slots) % cache->n_slots;
+  gfloat *row = cache->rows + (gsize) slot * cache->stride;
+  gint    i;
+
+  if (cache->row_j[slot] == j)
+    return row;
+  for (i = 0; i + 4 <= cache->rows_w; i += 4)
+    ottica_v4f_store (row + i, lattice_value4 (cache->rows_x0 + i, j, cache->seed));
+  for (; i < cache->rows_w; i++)
+    row[i] = lattice_value (cache->rows_x0 + i, j, cache->seed);
+  cache->row_j[slot] = j;
+  return row;
+}
+
+/* The field at each pixel of a row is Σ_k w_k sums[first + k]. Four
+ * pixels at a time: a group of four reads the lattice columns from its
+ * first pixel's first one, span of them, and holds for each column a
+ * vector of the four pixels' weights (0 outside a pixel's taps). Adding
+ * exact zeros changes no sum, so each pixel's field is its own taps
+ * summed in order, whichever group (that is, whichever tile) it is in. */
 static gboolean
 process (GeglOperation       *operation,
          void                *in_buf,
@@ -198,78 +444,88 @@ process (GeglOperation       *operation,
          const GeglRectangle *roi,
          gint                 level)
 {
-  GeglProperties *o = GEGL_PROPERTIES (operation);
-  const gfloat   *in = in_buf;
-  gfloat         *out = out_buf;
+  GeglProperties     *o = GEGL_PROPERTIES (operation);
+  const gfloat       *in = in_buf;
+  gfloat             *out = out_buf;
   const GrainGeometry geometry = grain_geometry (operation, level);
-  const guint32   seed = (guint32) o->seed;
-  const gfloat    strength = (gfloat) o->amount * geometry.scale;
-  const gint      width = roi->width;
-  const gint      height = roi->height;
-  g_autofree gint   *col_first = g_new (gint, width);
-  g_autofree gint   *row_first = g_new (gint, height);
-  g_autofree gfloat *col_weights = g_new (gfloat, (gsize) width * TAPS);
-  g_autofree gfloat *row_weights = g_new (gfloat, (gsize) height * TAPS);
-  g_autofree gfloat *lattice = NULL;
-  g_autofree gfloat *column_sums = NULL;
-  gint lattice_x0, lattice_y0, lattice_w, lattice_h;
+  const guint32       seed = (guint32) o->seed;
+  const OtticaV4f     strength = ottica_v4f_splat ((gfloat) o->amount * geometry.scale);
+  const gint          width = roi->width;
+  const gint          height = roi->height;
+  GrainCache         *cache;
+  g_autofree gint    *row_first = NULL;
+  g_autofree gfloat  *row_weights = NULL;
+  g_autofree gfloat  *column_sums = NULL;
+  gint                lattice_y0, lattice_h;
 
-  if (width <= 0 || height <= 0)
-    return TRUE;
+  if (width <= 0 || height <= 0 || n_pixels != (glong) width * height)
+    {
+      ottica_op_copy_pixels (in_buf, out_buf, n_pixels);
+      return TRUE;
+    }
 
-  axis_weights (roi->x, width, &geometry, col_first, col_weights);
+  cache = grain_cache_get ();
+  columns_prepare (cache, roi->x, width, &geometry);
+  row_first = g_new (gint, height);
+  row_weights = g_new (gfloat, (gsize) height * TAPS);
   axis_weights (roi->y, height, &geometry, row_first, row_weights);
-
-  /* The lattice points this chunk reads, hashed once. */
-  lattice_x0 = col_first[0];
   lattice_y0 = row_first[0];
-  lattice_w = col_first[width - 1] + TAPS - lattice_x0;
   lattice_h = row_first[height - 1] + TAPS - lattice_y0;
-  lattice = g_new (gfloat, (gsize) lattice_w * lattice_h);
-  column_sums = g_new (gfloat, lattice_w);
-
-  for (gint j = 0; j < lattice_h; j++)
-    for (gint i = 0; i < lattice_w; i++)
-      lattice[(gsize) j * lattice_w + i] = lattice_value (lattice_x0 + i, lattice_y0 + j, seed);
+  rows_prepare (cache, seed, lattice_h);
+  column_sums = g_new0 (gfloat, cache->stride);
 
   for (gint y = 0; y < height; y++)
     {
       const gfloat *wy = row_weights + (gsize) y * TAPS;
-      const gfloat *rows = lattice + (gsize) (row_first[y] - lattice_y0) * lattice_w;
+      const gfloat *rows[TAPS];
+      const gsize   offset = (gsize) y * width * 4;
 
-      /* Vertical pass: the field's row y at every lattice column. */
-      for (gint i = 0; i < lattice_w; i++)
-        column_sums[i] = wy[0] * rows[i];
-      for (gint k = 1; k < TAPS; k++)
+      for (gint k = 0; k < TAPS; k++)
+        rows[k] = lattice_row (cache, row_first[y] + k);
+
+      /* Vertical pass: the field's row y at every lattice column (the
+       * padding stays zero). */
+      for (gint i = 0; i < cache->lattice_w; i += 4)
         {
-          const gfloat *row = rows + (gsize) k * lattice_w;
+          OtticaV4f sum = wy[0] * ottica_v4f_load (rows[0] + i);
 
-          for (gint i = 0; i < lattice_w; i++)
-            column_sums[i] += wy[k] * row[i];
+          for (gint k = 1; k < TAPS; k++)
+            sum += wy[k] * ottica_v4f_load (rows[k] + i);
+          ottica_v4f_store (column_sums + i, sum);
         }
 
-      for (gint x = 0; x < width; x++)
+      /* Horizontal pass and the grain itself, four pixels at a time. */
+      for (gint gi = 0; gi < cache->groups; gi++)
         {
-          const gfloat *wx = col_weights + (gsize) x * TAPS;
-          const gfloat *sums = column_sums + (col_first[x] - lattice_x0);
-          gfloat field = wx[0] * sums[0] + wx[1] * sums[1] + wx[2] * sums[2] +
-                         wx[3] * sums[3] + wx[4] * sums[4];
-          gfloat luma = OTTICA_REC2020_Y_R * in[0] + OTTICA_REC2020_Y_G * in[1] + OTTICA_REC2020_Y_B * in[2];
-          gfloat t = ottica_clampf (luma, 0.0f, GAIN_TABLE_MAX) * (GAIN_TABLE_SIZE / GAIN_TABLE_MAX);
-          gint   slot = (gint) t;
-          gfloat frac = t - slot;
-          gfloat gain = gain_table[slot] + frac * (gain_table[slot + 1] - gain_table[slot]);
-          gfloat factor = ottica_maxf (1.0f + strength * gain * field, 0.0f);
+          const OtticaV4f *w = cache->group_weights + (gsize) gi * cache->span;
+          const gfloat    *sums = column_sums + cache->group_base[gi];
+          OtticaV4f        field = w[0] * sums[0];
 
-          out[0] = in[0] * factor;
-          out[1] = in[1] * factor;
-          out[2] = in[2] * factor;
-          out[3] = in[3];
-          in += 4;
-          out += 4;
+          for (gint j = 1; j < cache->span; j++)
+            field += w[j] * sums[j];
+
+          if (4 * gi + 4 <= width)
+            apply4 (in + offset + 16 * gi, out + offset + 16 * gi, field, strength);
+          else
+            {
+              gfloat tail_in[16] = { 0 }, tail_out[16];
+              gsize  bytes = (gsize) (width - 4 * gi) * 4 * sizeof (gfloat);
+
+              memcpy (tail_in, in + offset + 16 * gi, bytes);
+              apply4 (tail_in, tail_out, field, strength);
+              memcpy (out + offset + 16 * gi, tail_out, bytes);
+            }
         }
     }
 
+  /* A thread keeps a few megabytes at most. */
+  if ((gsize) cache->n_slots * cache->stride > CACHE_MAX_FLOATS)
+    {
+      g_clear_pointer (&cache->rows, g_free);
+      g_clear_pointer (&cache->row_j, g_free);
+      cache->n_slots = 0;
+      cache->rows_valid = FALSE;
+    }
   return TRUE;
 }
 
@@ -300,6 +556,7 @@ gegl_op_class_init (GeglOpClass *klass)
   if (g_once_init_enter (&table_ready))
     {
       init_gain_table ();
+      init_weight_table ();
       g_once_init_leave (&table_ready, 1);
     }
 

@@ -6,7 +6,9 @@
  * r is measured on the input's bounding box in full-resolution
  * coordinates (a pixel at render level L covers 2^L of them), so a
  * preview at any zoom, each tile of a render and the export all agree.
- * The gain is tabulated over r² once per change of parameters.
+ * The gain is tabulated over r² once per change of parameters; the pixel
+ * loop reads it for four pixels at once (a planar kernel, see
+ * ottica-op-common.h).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -105,28 +107,34 @@ prepare (GeglOperation *operation)
   state_update (o->user_data, &p);
 }
 
+typedef struct
+{
+  const float *table;
+  float        step;     /* kx per full-resolution column */
+  float        offset;
+  float        ky;
+  double       scale;    /* full-resolution pixels per pixel */
+  double       cy;
+} Kernel;
+
+G_STATIC_ASSERT (sizeof (Kernel) <= sizeof (OtticaKernelContext));
+
 static gboolean
-process (GeglOperation       *operation,
-         void                *in_buf,
-         void                *out_buf,
-         glong                n_pixels,
-         const GeglRectangle *roi,
-         gint                 level)
+kernel_begin (GeglOperation       *operation,
+              const GeglRectangle *roi,
+              gint                 level,
+              OtticaKernelContext *context)
 {
   GeglProperties      *o = GEGL_PROPERTIES (operation);
   const State         *state = o->user_data;
   const GeglRectangle *bbox = gegl_operation_source_get_bounding_box (operation, "input");
-  const float         *in = in_buf;
-  float               *out = out_buf;
+  Kernel              *k = (Kernel *) context;
   double               scale, cx, cy, half_w, half_h, half_d, round, ax, ay, corner;
-  float                kx, ky, step, offset;
+  float                kx, ky;
 
   if (is_neutral (o) || state == NULL || bbox == NULL || bbox->width <= 0 ||
       bbox->height <= 0 || gegl_rectangle_is_infinite_plane (bbox))
-    {
-      ottica_op_copy_pixels (in_buf, out_buf, n_pixels);
-      return TRUE;
-    }
+    return FALSE;
 
   /* Everything in full-resolution pixels. */
   scale = (double) (1 << level);
@@ -155,32 +163,57 @@ process (GeglOperation       *operation,
   ky = (float) (ay * sqrt (TABLE_N / corner));
   /* dx from the pixel's own column, never accumulated along the row, so
    * that any split into tiles gives the same bits. */
-  step = (float) (kx * scale);
-  offset = (float) (kx * (0.5 * scale - cx));
-
-  for (int y = 0; y < roi->height; y++)
-    {
-      float dy = (float) (ky * ((roi->y + y + 0.5) * scale - cy));
-      float dy2 = dy * dy;
-
-      for (int x = 0; x < roi->width; x++)
-        {
-          float dx = step * (float) (roi->x + x) + offset;
-          float pos = ottica_minf (dx * dx + dy2, (float) TABLE_N);
-          int   i = (int) pos;
-          float t = pos - (float) i;
-          float gain = state->table[i] + (state->table[i + 1] - state->table[i]) * t;
-
-          out[0] = in[0] * gain;
-          out[1] = in[1] * gain;
-          out[2] = in[2] * gain;
-          out[3] = in[3];
-          in += 4;
-          out += 4;
-        }
-    }
+  k->table = state->table;
+  k->step = (float) (kx * scale);
+  k->offset = (float) (kx * (0.5 * scale - cx));
+  k->ky = ky;
+  k->scale = scale;
+  k->cy = cy;
   return TRUE;
 }
+
+static void
+kernel_run (const OtticaKernelContext *context,
+            OtticaBlock               *block,
+            gint                       n,
+            gint                       x,
+            gint                       y)
+{
+  const Kernel   *k = (const Kernel *) context;
+  float           dy = (float) (k->ky * ((y + 0.5) * k->scale - k->cy));
+  const OtticaV4f dy2 = ottica_v4f_splat (dy * dy);
+  const OtticaV4f top = ottica_v4f_splat ((float) TABLE_N);
+
+  for (gint i = 0; i < n; i += 4)
+    {
+      OtticaV4i column = ottica_v4i_splat (x + i) + (OtticaV4i) { 0, 1, 2, 3 };
+      OtticaV4f dx = k->step * __builtin_convertvector (column, OtticaV4f) + k->offset;
+      OtticaV4f pos = ottica_v4f_min (dx * dx + dy2, top);
+      OtticaV4i j = __builtin_convertvector (pos, OtticaV4i);
+      OtticaV4f t = pos - __builtin_convertvector (j, OtticaV4f);
+      OtticaV4f g0, g1, gain;
+
+      ottica_v4f_gather_pairs (k->table, j, &g0, &g1);
+      gain = g0 + (g1 - g0) * t;
+      ottica_v4f_store (block->r + i, ottica_v4f_load (block->r + i) * gain);
+      ottica_v4f_store (block->g + i, ottica_v4f_load (block->g + i) * gain);
+      ottica_v4f_store (block->b + i, ottica_v4f_load (block->b + i) * gain);
+    }
+}
+
+static const OtticaPointKernel kernel = { kernel_begin, kernel_run };
+
+static gboolean
+process (GeglOperation       *operation,
+         void                *in_buf,
+         void                *out_buf,
+         glong                n_pixels,
+         const GeglRectangle *roi,
+         gint                 level)
+{
+  return ottica_point_kernel_process (&kernel, operation, in_buf, out_buf, n_pixels, roi, level);
+}
+
 
 OTTICA_OP_DEFINE_PROCESS (is_neutral)
 
@@ -204,6 +237,7 @@ gegl_op_class_init (GeglOpClass *klass)
   operation_class->prepare = prepare;
   operation_class->process = operation_process;
   point_filter_class->process = process;
+  ottica_point_kernel_register (G_TYPE_FROM_CLASS (klass), &kernel);
 
   gegl_operation_class_set_keys (operation_class,
     "name",               "ottica:lens-falloff",

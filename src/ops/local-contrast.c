@@ -133,38 +133,144 @@ get_bounding_box (GeglOperation *operation)
   return ottica_spatial_input_extent (operation);
 }
 
+/* The reaches in cells of the two filtering stages at @level: whole up to
+ * the exactly served levels, above them shared out of what the margin
+ * holds. */
+static void
+reaches_at_level (GeglOperation  *operation,
+                  const Geometry *geometry,
+                  gint            level,
+                  gint           *window_reach,
+                  gint           *blend_reach)
+{
+  GeglOperationAreaFilter *area = GEGL_OPERATION_AREA_FILTER (operation);
+  gint reach = ottica_grid_reach_within (area->left >> level, geometry->cell);
+
+  *window_reach = geometry->window_reach;
+  *blend_reach = geometry->blend_reach;
+  if (*window_reach + *blend_reach > reach)
+    {
+      *window_reach = MAX (reach * 2 / 3, 0);
+      *blend_reach = MAX (reach - *window_reach, 0);
+    }
+}
+
+/* Exactly the cells the grid reads, at whichever level GEGL renders (see
+ * glow.c). */
+static GeglRectangle
+get_required_for_output (GeglOperation       *operation,
+                         const gchar         *input_pad,
+                         const GeglRectangle *roi)
+{
+  GeglProperties *o = GEGL_PROPERTIES (operation);
+  GeglRectangle   need = *roi;
+  gdouble         radius = radius_pixels (operation);
+
+  if (o->amount == 0.0 || radius <= 0.0 || roi->width <= 0 || roi->height <= 0)
+    return *roi;
+  for (gint level = 0; level <= OTTICA_SPATIAL_EXACT_LEVELS; level++)
+    {
+      Geometry      geometry = geometry_at_level (radius, level);
+      gint          window_reach, blend_reach;
+      GeglRectangle rect;
+
+      reaches_at_level (operation, &geometry, level, &window_reach, &blend_reach);
+      rect = ottica_grid_need (roi, level, geometry.cell, window_reach + blend_reach);
+      if (rect.width > 0 && rect.height > 0)
+        gegl_rectangle_bounding_box (&need, &need, &rect);
+    }
+  return need;
+}
+
 /* log2 of the luminance of @n pixels, into @logs (room for
- * OTTICA_ROUND4 (n)). */
+ * OTTICA_ROUND4 (n)). Every value is computed the same way wherever it
+ * falls in a row, so the statistics and the pixels agree bit for bit. */
 static inline void
 log_luminance (const gfloat *pixels,
                gint          n,
                gfloat       *logs)
 {
-  for (gint i = 0; i < n; i++, pixels += 4)
-    {
-      gfloat luma = OTTICA_REC2020_Y_R * pixels[0] + OTTICA_REC2020_Y_G * pixels[1] + OTTICA_REC2020_Y_B * pixels[2];
+  const OtticaV4f zero = ottica_v4f_splat (0.0f);
+  gint            i = 0;
 
-      logs[i] = ottica_maxf (luma, 0.0f) + LOG_FLOOR;
+  for (; i + 4 <= n; i += 4, pixels += 16)
+    {
+      OtticaV4f luma = ottica_v4f_max (ottica_spatial_luma4 (pixels), zero) + LOG_FLOOR;
+
+      ottica_v4f_store (logs + i, ottica_log2_v4 (luma));
     }
-  for (gint i = n; i < OTTICA_ROUND4 (n); i++)
-    logs[i] = 1.0f;
-  ottica_log2_array (logs, n);
+  if (i < n)
+    {
+      gfloat tail[4] = { 1.0f, 1.0f, 1.0f, 1.0f };
+
+      for (gint j = 0; i + j < n; j++, pixels += 4)
+        {
+          gfloat luma = OTTICA_REC2020_Y_R * pixels[0] + OTTICA_REC2020_Y_G * pixels[1] + OTTICA_REC2020_Y_B * pixels[2];
+
+          tail[j] = ottica_maxf (luma, 0.0f) + LOG_FLOOR;
+        }
+      ottica_v4f_store (logs + i, ottica_log2_v4 (ottica_v4f_load (tail)));
+    }
+}
+
+/* Sums of l and l² of one row into its @n_cells cells. Cells of four
+ * pixels or more sum in four lanes, reduced in a fixed order: the same
+ * sums wherever a block starts. */
+static inline void
+accumulate_row (const gfloat *l,
+                gint          n_cells,
+                gint          cell,
+                gfloat       *cells)
+{
+  if (cell % 4 == 0)
+    for (gint cx = 0; cx < n_cells; cx++, l += cell)
+      {
+        OtticaV4f sum = ottica_v4f_splat (0.0f), sum_sq = sum;
+
+        for (gint i = 0; i < cell; i += 4)
+          {
+            OtticaV4f v = ottica_v4f_load (l + i);
+
+            sum += v;
+            sum_sq += v * v;
+          }
+        cells[2 * cx] += (sum[0] + sum[1]) + (sum[2] + sum[3]);
+        cells[2 * cx + 1] += (sum_sq[0] + sum_sq[1]) + (sum_sq[2] + sum_sq[3]);
+      }
+  else
+    for (gint cx = 0; cx < n_cells; cx++, l += cell)
+      {
+        gfloat sum = 0.0f, sum_sq = 0.0f;
+
+        for (gint i = 0; i < cell; i++)
+          {
+            sum += l[i];
+            sum_sq += l[i] * l[i];
+          }
+        cells[2 * cx] += sum;
+        cells[2 * cx + 1] += sum_sq;
+      }
 }
 
 /* Cell means of l and l² over @stats, read from @input a block of cells
  * at a time (see accumulate_highlights() in glow.c: the same sums in the
- * same order wherever a block starts). */
+ * same order wherever a block starts). The log luminance of the pixels
+ * of @roi is kept in @logs (rows of @stride values), so that the pixel
+ * pass does not compute it again. */
 static void
-accumulate_statistics (GeglBuffer *input,
-                       gint        level,
-                       OtticaGrid *stats)
+accumulate_statistics (GeglBuffer          *input,
+                       gint                 level,
+                       OtticaGrid          *stats,
+                       const GeglRectangle *roi,
+                       gfloat              *logs,
+                       gint                 stride)
 {
   const gint cell = stats->cell;
   const gint block_cells = ottica_spatial_block_cells (cell);
   const gint block_width = block_cells * cell;
   const gfloat norm = 1.0f / (cell * cell);
   g_autofree gfloat *block = g_new (gfloat, (gsize) block_width * cell * 4);
-  g_autofree gfloat *logs = g_new (gfloat, OTTICA_ROUND4 (block_width));
+  g_autofree gfloat *row_logs = g_new (gfloat, OTTICA_ROUND4 (block_width));
 
   for (gint cy = 0; cy < stats->height; cy++)
     {
@@ -175,26 +281,20 @@ accumulate_statistics (GeglBuffer *input,
           const gint n_cells = MIN (block_cells, stats->width - bx);
           const gint width = n_cells * cell;
           GeglRectangle rect = { (stats->x0 + bx) * cell, (stats->y0 + cy) * cell, width, cell };
-          gfloat       *cells = cells_row + 2 * bx;
+          const gint x0 = MAX (rect.x, roi->x);
+          const gint x1 = MIN (rect.x + width, roi->x + roi->width);
+          gfloat    *cells = cells_row + 2 * bx;
 
           ottica_spatial_read (input, &rect, level, block);
           for (gint row = 0; row < cell; row++)
             {
-              const gfloat *l = logs;
+              const gint y = rect.y + row;
 
-              log_luminance (block + (gsize) row * width * 4, width, logs);
-              for (gint cx = 0; cx < n_cells; cx++, l += cell)
-                {
-                  gfloat sum = 0.0f, sum_sq = 0.0f;
-
-                  for (gint i = 0; i < cell; i++)
-                    {
-                      sum += l[i];
-                      sum_sq += l[i] * l[i];
-                    }
-                  cells[2 * cx] += sum;
-                  cells[2 * cx + 1] += sum_sq;
-                }
+              log_luminance (block + (gsize) row * width * 4, width, row_logs);
+              accumulate_row (row_logs, n_cells, cell, cells);
+              if (y >= roi->y && y < roi->y + roi->height && x1 > x0)
+                memcpy (logs + (gsize) (y - roi->y) * stride + (x0 - roi->x),
+                        row_logs + (x0 - rect.x), (gsize) (x1 - x0) * sizeof (gfloat));
             }
         }
       for (gint i = 0; i < 2 * stats->width; i++)
@@ -232,7 +332,6 @@ process (GeglOperation       *operation,
          const GeglRectangle *result,
          gint                 level)
 {
-  GeglOperationAreaFilter *area = GEGL_OPERATION_AREA_FILTER (operation);
   GeglProperties *o = GEGL_PROPERTIES (operation);
   const GeglRectangle roi = ottica_spatial_level_rect (result, level);
   const gfloat    amount = (gfloat) o->amount;
@@ -249,21 +348,15 @@ process (GeglOperation       *operation,
   g_autofree gfloat *col_frac = NULL;
   g_autofree gfloat *row_coeffs = NULL;
   g_autofree gfloat *gains = NULL;
+  g_autofree gfloat *logs = NULL;
+  gint            stride;
   const Babl     *format = ottica_op_working_format ();
   GeglBufferIterator *iter;
 
   if (roi.width <= 0 || roi.height <= 0)
     return TRUE;
 
-  /* Above the exactly served levels, stay within the margin we have. */
-  window_reach = geometry.window_reach;
-  blend_reach = geometry.blend_reach;
-  reach = ottica_grid_reach_within (area->left >> level, geometry.cell);
-  if (window_reach + blend_reach > reach)
-    {
-      window_reach = MAX (reach * 2 / 3, 0);
-      blend_reach = MAX (reach - window_reach, 0);
-    }
+  reaches_at_level (operation, &geometry, level, &window_reach, &blend_reach);
   window_kernel = ottica_gaussian_kernel (geometry.window_sigma, window_reach);
   blend_kernel = ottica_gaussian_kernel (geometry.blend_sigma, blend_reach);
   reach = window_reach + blend_reach;
@@ -274,7 +367,9 @@ process (GeglOperation       *operation,
                     first_x - reach, first_y - reach,
                     last_x - first_x + 1 + 2 * reach, last_y - first_y + 1 + 2 * reach, 2);
 
-  accumulate_statistics (input, level, &stats);
+  stride = OTTICA_ROUND4 (roi.width);
+  logs = g_new (gfloat, (gsize) stride * roi.height);
+  accumulate_statistics (input, level, &stats, &roi, logs, stride);
   ottica_grid_blur (&stats, &moments, window_kernel, window_reach);
   ottica_grid_clear (&stats);
   coefficients (&moments, epsilon);
@@ -301,27 +396,49 @@ process (GeglOperation       *operation,
 
       for (gint y = chunk->y; y < chunk->y + chunk->height; y++)
         {
+          const gfloat *l = logs + (gsize) (y - roi.y) * stride + (chunk->x - roi.x);
+
           ottica_grid_interpolate_row (&coeffs, y, first_cell, n_cells, row_coeffs);
 
-          log_luminance (in, chunk->width, gains);
-          for (gint x = 0; x < chunk->width; x++)
+          /* Runs of pixels between the same two cells: a and b are then
+           * lerps from two values, four pixels at a time. */
+          for (gint x = 0, end; x < chunk->width; x = end)
             {
               const gfloat *c = row_coeffs + 2 * col_offset[x];
-              gfloat fx = col_frac[x];
-              gfloat a = c[0] + fx * (c[2] - c[0]);
-              gfloat b = c[1] + fx * (c[3] - c[1]);
-              gfloat l = gains[x];
-              gfloat detail = l - (a * l + b);
+              const gfloat  a0 = c[0], da = c[2] - c[0];
+              const gfloat  b0 = c[1], db = c[3] - c[1];
 
-              gains[x] = amount * detail / (1.0f + DETAIL_KNEE * fabsf (detail));
+              for (end = x + 1; end < chunk->width && col_offset[end] == col_offset[x]; end++)
+                ;
+              for (; x + 4 <= end; x += 4)
+                {
+                  OtticaV4f fx = ottica_v4f_load (col_frac + x);
+                  OtticaV4f lx = ottica_v4f_load (l + x);
+                  OtticaV4f a = a0 + fx * da;
+                  OtticaV4f b = b0 + fx * db;
+
+                  ottica_v4f_store (gains + x, lx - (a * lx + b));
+                }
+              for (; x < end; x++)
+                {
+                  gfloat a = a0 + col_frac[x] * da;
+                  gfloat b = b0 + col_frac[x] * db;
+
+                  gains[x] = l[x] - (a * l[x] + b);
+                }
             }
-          ottica_exp2_array (gains, chunk->width);
+          for (gint x = 0; x < chunk->width; x += 4)
+            {
+              OtticaV4f detail = ottica_v4f_load (gains + x);
+
+              detail = amount * detail / (1.0f + DETAIL_KNEE * ottica_v4f_abs (detail));
+              ottica_v4f_store (gains + x, ottica_exp2_v4 (detail));
+            }
           for (gint x = 0; x < chunk->width; x++, in += 4, out += 4)
             {
-              out[0] = in[0] * gains[x];
-              out[1] = in[1] * gains[x];
-              out[2] = in[2] * gains[x];
-              out[3] = in[3];
+              OtticaV4f pixel = ottica_v4f_load (in) * (OtticaV4f) { gains[x], gains[x], gains[x], 1.0f };
+
+              ottica_v4f_store (out, pixel);
             }
         }
     }
@@ -364,6 +481,7 @@ gegl_op_class_init (GeglOpClass *klass)
   operation_class->prepare = prepare;
   operation_class->process = operation_process;
   operation_class->get_bounding_box = get_bounding_box;
+  operation_class->get_required_for_output = get_required_for_output;
   filter_class->process = process;
   area_class->get_abyss_policy = get_abyss_policy;
 

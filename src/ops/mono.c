@@ -106,6 +106,63 @@ prepare (GeglOperation *operation)
   ottica_op_set_working_format (operation);
 }
 
+typedef struct
+{
+  float keep, wr, wg, wb;
+} Kernel;
+
+G_STATIC_ASSERT (sizeof (Kernel) <= sizeof (OtticaKernelContext));
+
+static gboolean
+kernel_begin (GeglOperation       *operation,
+              const GeglRectangle *roi,
+              gint                 level,
+              OtticaKernelContext *context)
+{
+  GeglProperties *o = GEGL_PROPERTIES (operation);
+  Kernel         *k = (Kernel *) context;
+  double          w[3];
+  float           amount;
+
+  if (is_neutral (o))
+    return FALSE;
+  mix_weights (o, w);
+  amount = (float) CLAMP (o->amount, 0.0, 1.0);
+  k->keep = 1.0f - amount;
+  k->wr = (float) w[0] * amount;
+  k->wg = (float) w[1] * amount;
+  k->wb = (float) w[2] * amount;
+  return TRUE;
+}
+
+static void
+kernel_run (const OtticaKernelContext *context,
+            OtticaBlock               *block,
+            gint                       n,
+            gint                       x,
+            gint                       y)
+{
+  const Kernel   *k = (const Kernel *) context;
+  const OtticaV4f keep = ottica_v4f_splat (k->keep);
+  const OtticaV4f wr = ottica_v4f_splat (k->wr);
+  const OtticaV4f wg = ottica_v4f_splat (k->wg);
+  const OtticaV4f wb = ottica_v4f_splat (k->wb);
+
+  for (gint i = 0; i < n; i += 4)
+    {
+      OtticaV4f r = ottica_v4f_load (block->r + i);
+      OtticaV4f g = ottica_v4f_load (block->g + i);
+      OtticaV4f b = ottica_v4f_load (block->b + i);
+      OtticaV4f grey = wr * r + wg * g + wb * b;
+
+      ottica_v4f_store (block->r + i, keep * r + grey);
+      ottica_v4f_store (block->g + i, keep * g + grey);
+      ottica_v4f_store (block->b + i, keep * b + grey);
+    }
+}
+
+static const OtticaPointKernel kernel = { kernel_begin, kernel_run };
+
 static gboolean
 process (GeglOperation       *operation,
          void                *in_buf,
@@ -114,37 +171,7 @@ process (GeglOperation       *operation,
          const GeglRectangle *roi,
          gint                 level)
 {
-  GeglProperties *o = GEGL_PROPERTIES (operation);
-  const float    *in = in_buf;
-  float          *out = out_buf;
-  double          w[3];
-  float           amount, keep, wr, wg, wb;
-
-  if (is_neutral (o))
-    {
-      ottica_op_copy_pixels (in_buf, out_buf, n_pixels);
-      return TRUE;
-    }
-
-  mix_weights (o, w);
-  amount = (float) CLAMP (o->amount, 0.0, 1.0);
-  keep = 1.0f - amount;
-  wr = (float) w[0] * amount;
-  wg = (float) w[1] * amount;
-  wb = (float) w[2] * amount;
-
-  for (glong i = 0; i < n_pixels; i++)
-    {
-      float grey = wr * in[0] + wg * in[1] + wb * in[2];
-
-      out[0] = keep * in[0] + grey;
-      out[1] = keep * in[1] + grey;
-      out[2] = keep * in[2] + grey;
-      out[3] = in[3];
-      in += 4;
-      out += 4;
-    }
-  return TRUE;
+  return ottica_point_kernel_process (&kernel, operation, in_buf, out_buf, n_pixels, roi, level);
 }
 
 OTTICA_OP_DEFINE_PROCESS (is_neutral)
@@ -158,6 +185,7 @@ gegl_op_class_init (GeglOpClass *klass)
   operation_class->prepare = prepare;
   operation_class->process = operation_process;
   point_filter_class->process = process;
+  ottica_point_kernel_register (G_TYPE_FROM_CLASS (klass), &kernel);
 
   gegl_operation_class_set_keys (operation_class,
     "name",        "ottica:mono",

@@ -244,18 +244,28 @@ ottica_v4i_select (OtticaV4i mask,
   return (a & mask) | (b & ~mask);
 }
 
+/* Lane-wise a > b ? a : b and a < b ? a : b (a NaN in @a gives @b):
+ * exactly what SSE's maxps and minps do, so one instruction there. */
 static inline OtticaV4f
 ottica_v4f_max (OtticaV4f a,
                 OtticaV4f b)
 {
+#if defined(__SSE__) && !defined(__clang__)
+  return __builtin_ia32_maxps (a, b);
+#else
   return ottica_v4f_select (a > b, a, b);
+#endif
 }
 
 static inline OtticaV4f
 ottica_v4f_min (OtticaV4f a,
                 OtticaV4f b)
 {
+#if defined(__SSE__) && !defined(__clang__)
+  return __builtin_ia32_minps (a, b);
+#else
   return ottica_v4f_select (a < b, a, b);
+#endif
 }
 
 /* Square root of non-negative lanes (no errno path). */
@@ -273,6 +283,242 @@ static inline OtticaV4f
 ottica_v4f_abs (OtticaV4f a)
 {
   return (OtticaV4f) ((OtticaV4i) a & 0x7fffffff);
+}
+
+/* table[idx] and table[idx + 1] for each lane (an interpolation's two
+ * samples, or a (value, difference) pair), in four 8-byte loads. */
+static inline void
+ottica_v4f_gather_pairs (const float *table,
+                         OtticaV4i    idx,
+                         OtticaV4f   *first,
+                         OtticaV4f   *second)
+{
+  typedef double OtticaV2d __attribute__ ((vector_size (16)));
+  double    p0, p1, p2, p3;
+  OtticaV4f a, b;
+
+  memcpy (&p0, table + idx[0], sizeof p0);
+  memcpy (&p1, table + idx[1], sizeof p1);
+  memcpy (&p2, table + idx[2], sizeof p2);
+  memcpy (&p3, table + idx[3], sizeof p3);
+  a = (OtticaV4f) (OtticaV2d) { p0, p1 };
+  b = (OtticaV4f) (OtticaV2d) { p2, p3 };
+  *first = OTTICA_SHUFFLE (a, b, 0, 2, 4, 6);
+  *second = OTTICA_SHUFFLE (a, b, 1, 3, 5, 7);
+}
+
+/* ottica_log_index_lookup() on four lanes, bit for bit the same. */
+static inline OtticaV4i
+ottica_log_index_lookup4 (const OtticaLogIndex *ix,
+                          OtticaV4f             v,
+                          OtticaV4f            *clamped,
+                          OtticaV4f            *frac)
+{
+  OtticaV4f vc = ottica_v4f_min (ottica_v4f_max (v, ottica_v4f_splat (ix->lo)),
+                                 ottica_v4f_splat (ix->hi));
+  OtticaV4i b = (OtticaV4i) vc - ottica_v4i_splat ((int32_t) ix->lo_bits);
+
+  *clamped = vc;
+  *frac = __builtin_convertvector (b & ottica_v4i_splat ((int32_t) ix->mask), OtticaV4f) *
+          ix->frac_scale;
+  return b >> (int) ix->shift;
+}
+
+/* ---- Planar kernels --------------------------------------------------
+ *
+ * A point op that registers an OtticaPointKernel does its per-pixel work
+ * on planar blocks: up to OTTICA_BLOCK_PIXELS pixels of one row, R, G, B
+ * and A each in its own array, four lanes at a time. Its own process()
+ * transposes each block in and out around the kernel
+ * (ottica_point_kernel_process()); ottica:point-chain transposes a block
+ * once and runs every step's kernel on it, so a chain costs one load, one
+ * transpose and one store per pixel, not one per step. Both paths run
+ * the same kernel on the same values: the same bits. */
+
+#define OTTICA_BLOCK_PIXELS         256
+#define OTTICA_KERNEL_CONTEXT_SIZE  512
+
+typedef struct
+{
+  float r[OTTICA_BLOCK_PIXELS] __attribute__ ((aligned (16)));
+  float g[OTTICA_BLOCK_PIXELS] __attribute__ ((aligned (16)));
+  float b[OTTICA_BLOCK_PIXELS] __attribute__ ((aligned (16)));
+  float a[OTTICA_BLOCK_PIXELS] __attribute__ ((aligned (16)));
+} OtticaBlock;
+
+/* An op's per-call parameters, filled by its begin(). */
+typedef union
+{
+  guint8    bytes[OTTICA_KERNEL_CONTEXT_SIZE];
+  OtticaV4f align;
+} OtticaKernelContext;
+
+typedef struct
+{
+  /* Fills @context (at most OTTICA_KERNEL_CONTEXT_SIZE bytes) for
+   * rendering @roi at @level; FALSE when the op leaves pixels as they
+   * are. Called once per process call, never per pixel. */
+  gboolean (*begin) (GeglOperation       *operation,
+                     const GeglRectangle *roi,
+                     gint                 level,
+                     OtticaKernelContext *context);
+  /* Works in place on the first @n lanes of @block (a multiple of 4; the
+   * last few may be padding), pixels (@x, @y), (@x + 1, @y), … */
+  void     (*run)   (const OtticaKernelContext *context,
+                     OtticaBlock               *block,
+                     gint                       n,
+                     gint                       x,
+                     gint                       y);
+} OtticaPointKernel;
+
+static inline GQuark
+ottica_point_kernel_quark (void)
+{
+  return g_quark_from_static_string ("ottica-point-kernel");
+}
+
+/* From an op's class_init: @kernel (static) does its pixels. */
+static inline void
+ottica_point_kernel_register (GType                    type,
+                              const OtticaPointKernel *kernel)
+{
+  g_type_set_qdata (type, ottica_point_kernel_quark (), (gpointer) kernel);
+}
+
+/* The kernel of @operation's class, or NULL. */
+static inline const OtticaPointKernel *
+ottica_point_kernel_get (GeglOperation *operation)
+{
+  return g_type_get_qdata (G_OBJECT_TYPE (operation), ottica_point_kernel_quark ());
+}
+
+/* @n RGBA pixels from @in into the block's planes, zero-padded to a
+ * multiple of four. */
+static inline void
+ottica_block_load (OtticaBlock *block,
+                   const float *in,
+                   gint         n)
+{
+  gint i;
+
+  for (i = 0; i + 4 <= n; i += 4)
+    {
+      OtticaV4f p0 = ottica_v4f_load (in + 4 * i);
+      OtticaV4f p1 = ottica_v4f_load (in + 4 * i + 4);
+      OtticaV4f p2 = ottica_v4f_load (in + 4 * i + 8);
+      OtticaV4f p3 = ottica_v4f_load (in + 4 * i + 12);
+
+      ottica_v4f_transpose (&p0, &p1, &p2, &p3);
+      ottica_v4f_store (block->r + i, p0);
+      ottica_v4f_store (block->g + i, p1);
+      ottica_v4f_store (block->b + i, p2);
+      ottica_v4f_store (block->a + i, p3);
+    }
+  for (gint k = 0; i + k < ((n + 3) & ~3); k++)
+    {
+      gboolean real = i + k < n;
+
+      block->r[i + k] = real ? in[4 * (i + k)] : 0.0f;
+      block->g[i + k] = real ? in[4 * (i + k) + 1] : 0.0f;
+      block->b[i + k] = real ? in[4 * (i + k) + 2] : 0.0f;
+      block->a[i + k] = real ? in[4 * (i + k) + 3] : 0.0f;
+    }
+}
+
+/* The block's first @n pixels back to RGBA at @out. */
+static inline void
+ottica_block_store (const OtticaBlock *block,
+                    float             *out,
+                    gint               n)
+{
+  gint i;
+
+  for (i = 0; i + 4 <= n; i += 4)
+    {
+      OtticaV4f p0 = ottica_v4f_load (block->r + i);
+      OtticaV4f p1 = ottica_v4f_load (block->g + i);
+      OtticaV4f p2 = ottica_v4f_load (block->b + i);
+      OtticaV4f p3 = ottica_v4f_load (block->a + i);
+
+      ottica_v4f_transpose (&p0, &p1, &p2, &p3);
+      ottica_v4f_store (out + 4 * i, p0);
+      ottica_v4f_store (out + 4 * i + 4, p1);
+      ottica_v4f_store (out + 4 * i + 8, p2);
+      ottica_v4f_store (out + 4 * i + 12, p3);
+    }
+  for (; i < n; i++)
+    {
+      out[4 * i] = block->r[i];
+      out[4 * i + 1] = block->g[i];
+      out[4 * i + 2] = block->b[i];
+      out[4 * i + 3] = block->a[i];
+    }
+}
+
+/* Calls @fn (@data, block start in the buffer, pixels, x, y) for each
+ * block of @roi, row by row; a buffer that is not @roi's rows (never from
+ * GEGL's point filters) is taken as one long row. */
+static inline void
+ottica_blocks_for_each (const GeglRectangle *roi,
+                        glong                n_pixels,
+                        void               (*fn) (gpointer data, gsize offset, gint n,
+                                                  gint x, gint y),
+                        gpointer             data)
+{
+  gboolean rows = roi->width > 0 && n_pixels == (glong) roi->width * roi->height;
+  glong    width = rows ? roi->width : n_pixels;
+  gint     height = rows ? roi->height : 1;
+
+  for (gint y = 0; y < height; y++)
+    for (glong x = 0; x < width; x += OTTICA_BLOCK_PIXELS)
+      fn (data, (gsize) (y * width + x), (gint) MIN (OTTICA_BLOCK_PIXELS, width - x),
+          roi->x + (gint) x, roi->y + y);
+}
+
+typedef struct
+{
+  const OtticaPointKernel   *kernel;
+  const OtticaKernelContext *context;
+  const float               *in;
+  float                     *out;
+  OtticaBlock               *block;
+} OtticaKernelPass;
+
+static inline void
+ottica_kernel_pass_block (gpointer data,
+                          gsize    offset,
+                          gint     n,
+                          gint     x,
+                          gint     y)
+{
+  OtticaKernelPass *pass = data;
+
+  ottica_block_load (pass->block, pass->in + 4 * offset, n);
+  pass->kernel->run (pass->context, pass->block, (n + 3) & ~3, x, y);
+  ottica_block_store (pass->block, pass->out + 4 * offset, n);
+}
+
+/* A point op's process() through its kernel. */
+static inline gboolean
+ottica_point_kernel_process (const OtticaPointKernel *kernel,
+                             GeglOperation           *operation,
+                             const void              *in_buf,
+                             void                    *out_buf,
+                             glong                    n_pixels,
+                             const GeglRectangle     *roi,
+                             gint                     level)
+{
+  OtticaKernelContext context;
+  OtticaBlock         block;
+  OtticaKernelPass    pass = { kernel, &context, in_buf, out_buf, &block };
+
+  if (!kernel->begin (operation, roi, level, &context))
+    {
+      ottica_op_copy_pixels (in_buf, out_buf, n_pixels);
+      return TRUE;
+    }
+  ottica_blocks_for_each (roi, n_pixels, ottica_kernel_pass_block, &pass);
+  return TRUE;
 }
 
 static inline double

@@ -23,8 +23,10 @@
 
 G_BEGIN_DECLS
 
-/* Levels up to this one get exactly the margin they need; above it the
- * filter's reach is trimmed to what the margin holds. */
+/* Levels up to this one get exactly the input they need; above it the
+ * filter's reach is trimmed to what the margin holds, and bilinear
+ * reconstruction at the edge of a tile may read a cell beyond it (edge
+ * pixels repeated; at such levels a 24 MP photo is a thumbnail). */
 #define OTTICA_SPATIAL_EXACT_LEVELS 3
 
 static inline gfloat
@@ -46,24 +48,40 @@ typedef uint32_t OtticaV4u __attribute__ ((vector_size (16)));
 
 #define OTTICA_ROUND4(n) (((n) + 3) & ~3)
 
+static inline OtticaV4f
+ottica_log2_v4 (OtticaV4f x)
+{
+  OtticaV4f u, p, exponent;
+  OtticaV4u bits;
+
+  bits = (OtticaV4u) x;
+  exponent = __builtin_convertvector ((OtticaV4i) (bits >> 23) - 127, OtticaV4f);
+  bits = (bits & 0x007fffffu) | 0x3f800000u;
+  u = (OtticaV4f) bits - 1.0f;
+  p = 0.442659437f + u * (-0.276728317f + u * (0.184862183f + u * (-0.0983875676f + u * 0.0262730364f)));
+  return exponent + (u + u * (1.0f - u) * p);
+}
+
+static inline OtticaV4f
+ottica_exp2_v4 (OtticaV4f x)
+{
+  OtticaV4f f, p;
+  OtticaV4i whole;
+  OtticaV4u bits;
+
+  whole = __builtin_convertvector (x + 128.0f, OtticaV4i) - 128;
+  f = x - __builtin_convertvector (whole, OtticaV4f);
+  p = 1.0f + f + f * (f - 1.0f) * (0.306910457f + f * (0.0656114906f + f * 0.0137113515f));
+  bits = (OtticaV4u) p + ((OtticaV4u) whole << 23);
+  return (OtticaV4f) bits;
+}
+
 static inline void
 ottica_log2_array (gfloat *values,
                    gint    n)
 {
   for (gint i = 0; i < n; i += 4)
-    {
-      OtticaV4f x, u, p, exponent;
-      OtticaV4u bits;
-
-      memcpy (&x, values + i, sizeof x);
-      bits = (OtticaV4u) x;
-      exponent = __builtin_convertvector ((OtticaV4i) (bits >> 23) - 127, OtticaV4f);
-      bits = (bits & 0x007fffffu) | 0x3f800000u;
-      u = (OtticaV4f) bits - 1.0f;
-      p = 0.442659437f + u * (-0.276728317f + u * (0.184862183f + u * (-0.0983875676f + u * 0.0262730364f)));
-      x = exponent + (u + u * (1.0f - u) * p);
-      memcpy (values + i, &x, sizeof x);
-    }
+    ottica_v4f_store (values + i, ottica_log2_v4 (ottica_v4f_load (values + i)));
 }
 
 static inline void
@@ -71,19 +89,21 @@ ottica_exp2_array (gfloat *values,
                    gint    n)
 {
   for (gint i = 0; i < n; i += 4)
-    {
-      OtticaV4f x, f, p;
-      OtticaV4i whole;
-      OtticaV4u bits;
+    ottica_v4f_store (values + i, ottica_exp2_v4 (ottica_v4f_load (values + i)));
+}
 
-      memcpy (&x, values + i, sizeof x);
-      whole = __builtin_convertvector (x + 128.0f, OtticaV4i) - 128;
-      f = x - __builtin_convertvector (whole, OtticaV4f);
-      p = 1.0f + f + f * (f - 1.0f) * (0.306910457f + f * (0.0656114906f + f * 0.0137113515f));
-      bits = (OtticaV4u) p + ((OtticaV4u) whole << 23);
-      x = (OtticaV4f) bits;
-      memcpy (values + i, &x, sizeof x);
-    }
+/* Rec. 2020 luminance of four RGBA float pixels, in the same operations
+ * (and so to the same bits) as the scalar sum. */
+static inline OtticaV4f
+ottica_spatial_luma4 (const gfloat *pixels)
+{
+  OtticaV4f r = ottica_v4f_load (pixels);
+  OtticaV4f g = ottica_v4f_load (pixels + 4);
+  OtticaV4f b = ottica_v4f_load (pixels + 8);
+  OtticaV4f a = ottica_v4f_load (pixels + 12);
+
+  ottica_v4f_transpose (&r, &g, &b, &a);
+  return OTTICA_REC2020_Y_R * r + OTTICA_REC2020_Y_G * g + OTTICA_REC2020_Y_B * b;
 }
 
 typedef struct
@@ -165,6 +185,33 @@ ottica_grid_margin (gint cell,
                     gint reach)
 {
   return (reach + 2) * cell;
+}
+
+/* The input that a grid of @cell pixels filtered over @reach cells reads
+ * for @roi (full-resolution coordinates) at render level @level, in
+ * full-resolution coordinates: whole cells, @reach of them beyond the
+ * ones bilinear reconstruction reads. Tighter than a uniform margin of
+ * ottica_grid_margin () when @roi starts on a cell (an export's strips),
+ * by a cell on each side. */
+static inline GeglRectangle
+ottica_grid_need (const GeglRectangle *roi,
+                  gint                 level,
+                  gint                 cell,
+                  gint                 reach)
+{
+  GeglRectangle rect = ottica_spatial_level_rect (roi, level);
+  GeglRectangle need = { 0, 0, 0, 0 };
+  gint          first_x, last_x, first_y, last_y;
+
+  if (rect.width <= 0 || rect.height <= 0)
+    return need;
+  ottica_grid_span (rect.x, rect.width, cell, &first_x, &last_x);
+  ottica_grid_span (rect.y, rect.height, cell, &first_y, &last_y);
+  need.x = (first_x - reach) * cell * (1 << level);
+  need.y = (first_y - reach) * cell * (1 << level);
+  need.width = (last_x + reach + 1) * cell * (1 << level) - need.x;
+  need.height = (last_y + reach + 1) * cell * (1 << level) - need.y;
+  return need;
 }
 
 /* The largest reach that fits in @margin pixels, given the cell size. */
@@ -337,10 +384,18 @@ ottica_grid_first_cell (gint x,
  * fresh allocation, as a band of the whole width was. */
 #define OTTICA_SPATIAL_BLOCK_PIXELS 256
 
+/* Each read of a block has a fixed cost (a gegl_buffer_get()); blocks of
+ * the small cells of preview levels are made wider, to about 32 KB of
+ * pixels. (Wider blocks did not pay at full resolution.) */
+#define OTTICA_SPATIAL_BLOCK_BYTES (32 << 10)
+
 static inline gint
 ottica_spatial_block_cells (gint cell)
 {
-  return MAX (OTTICA_SPATIAL_BLOCK_PIXELS / cell, 1);
+  gint pixels = MAX (OTTICA_SPATIAL_BLOCK_PIXELS,
+                     OTTICA_SPATIAL_BLOCK_BYTES / (gint) (4 * sizeof (gfloat)) / cell);
+
+  return MAX (pixels / cell, 1);
 }
 
 /* Reads @rect (render-level coordinates) of @input, edges repeated. */

@@ -6,9 +6,11 @@
  * allocates an output buffer and streams the whole region through memory;
  * here they run one after the other on a band of rows small enough to
  * stay in the processor's cache (the first reads the input, the others
- * work in place), so the region goes through memory once. Each operation
- * still runs its own code on its own parameters: the result is bit for
- * bit that of the separate nodes.
+ * work in place), so the region goes through memory once. A run of
+ * steps with planar kernels (ottica-op-common.h) goes further: a block of
+ * pixels is transposed once and each kernel runs on it in turn. Each
+ * operation still runs its own code on its own parameters: the result is
+ * bit for bit that of the separate nodes.
  *
  * The operations are real ones, on nodes the caller owns (ottica:look
  * makes them inside its graph, with their input linked to the same
@@ -39,6 +41,8 @@ property_pointer (operations, _("Operations"),
 
 /* Pixels per band: 64 KiB of RGBA float, well inside L2. */
 #define BAND_PIXELS 4096
+/* Steps at most (a look has at most seven point steps). */
+#define MAX_STEPS 8
 
 static gboolean
 usable (GPtrArray *operations)
@@ -71,6 +75,33 @@ prepare (GeglOperation *operation)
     }
 }
 
+/* A run of steps with kernels on one block: loaded and transposed once. */
+typedef struct
+{
+  const OtticaPointKernel   **kernels;
+  const OtticaKernelContext **contexts;
+  guint                       n_kernels;
+  const float                *in;
+  float                      *out;
+  OtticaBlock                *block;
+} Pass;
+
+static void
+pass_block (gpointer data,
+            gsize    offset,
+            gint     n,
+            gint     x,
+            gint     y)
+{
+  Pass *pass = data;
+  gint  lanes = (n + 3) & ~3;
+
+  ottica_block_load (pass->block, pass->in + 4 * offset, n);
+  for (guint i = 0; i < pass->n_kernels; i++)
+    pass->kernels[i]->run (pass->contexts[i], pass->block, lanes, x, y);
+  ottica_block_store (pass->block, pass->out + 4 * offset, n);
+}
+
 static gboolean
 process (GeglOperation       *operation,
          void                *in_buf,
@@ -79,11 +110,15 @@ process (GeglOperation       *operation,
          const GeglRectangle *roi,
          gint                 level)
 {
-  GeglProperties *o = GEGL_PROPERTIES (operation);
-  GPtrArray      *operations = o->operations;
-  const float    *in = in_buf;
-  float          *out = out_buf;
-  gint            rows;
+  GeglProperties          *o = GEGL_PROPERTIES (operation);
+  GPtrArray               *operations = o->operations;
+  const float             *in = in_buf;
+  float                   *out = out_buf;
+  const OtticaPointKernel *kernels[MAX_STEPS];
+  OtticaKernelContext      contexts[MAX_STEPS];
+  gboolean                 active[MAX_STEPS];
+  OtticaBlock              block;
+  gint                     rows;
 
   if (!usable (operations) || roi->width <= 0 ||
       n_pixels != (glong) roi->width * roi->height)
@@ -92,6 +127,19 @@ process (GeglOperation       *operation,
       return TRUE;
     }
 
+  /* Steps with a planar kernel are set up once for the whole call; one at
+   * its neutral values drops out. (A longer list than any look's runs
+   * each step through its own process.) */
+  for (guint i = 0; i < MIN (operations->len, MAX_STEPS); i++)
+    {
+      GeglOperation *step = g_ptr_array_index (operations, i);
+
+      kernels[i] = operations->len <= MAX_STEPS ? ottica_point_kernel_get (step) : NULL;
+      active[i] = kernels[i] == NULL || kernels[i]->begin (step, roi, level, &contexts[i]);
+    }
+
+  /* On each band of rows, every run of kernel steps in one pass over
+   * transposed blocks, any other step through its own process. */
   rows = MAX (BAND_PIXELS / roi->width, 1);
   for (gint y = 0; y < roi->height; y += rows)
     {
@@ -101,14 +149,39 @@ process (GeglOperation       *operation,
       const float  *src = in + offset;
       float        *dst = out + offset;
 
-      for (guint i = 0; i < operations->len; i++)
+      for (guint i = 0; i < operations->len;)
         {
-          GeglOperation                 *step = g_ptr_array_index (operations, i);
-          GeglOperationPointFilterClass *klass = GEGL_OPERATION_POINT_FILTER_GET_CLASS (step);
+          GeglOperation *step = g_ptr_array_index (operations, i);
 
-          if (!klass->process (step, (void *) src, dst, n, &band, level))
-            return FALSE;
-          src = dst;
+          if (i >= MAX_STEPS || kernels[i] == NULL)
+            {
+              GeglOperationPointFilterClass *klass = GEGL_OPERATION_POINT_FILTER_GET_CLASS (step);
+
+              if (!klass->process (step, (void *) src, dst, n, &band, level))
+                return FALSE;
+              src = dst;
+              i++;
+              continue;
+            }
+
+          {
+            const OtticaPointKernel   *run[MAX_STEPS];
+            const OtticaKernelContext *run_contexts[MAX_STEPS];
+            Pass                       pass = { run, run_contexts, 0, src, dst, &block };
+
+            for (; i < operations->len && kernels[i] != NULL; i++)
+              if (active[i])
+                {
+                  run[pass.n_kernels] = kernels[i];
+                  run_contexts[pass.n_kernels] = &contexts[i];
+                  pass.n_kernels++;
+                }
+            if (pass.n_kernels > 0)
+              ottica_blocks_for_each (&band, n, pass_block, &pass);
+            else
+              ottica_op_copy_pixels (src, dst, n);
+            src = dst;
+          }
         }
     }
   return TRUE;

@@ -77,7 +77,7 @@ typedef struct
   Params         key;
   gboolean       valid;
   OtticaLogIndex index;
-  float         *gains;   /* per sample: R, G, B gain and 1 (alpha) */
+  float         *gains;   /* the R gains of every sample, then the G gains, then B */
 } State;
 
 static gboolean
@@ -107,7 +107,7 @@ state_update (State        *state,
   n = ottica_log_index_size (&state->index);
   samples = state->index.n_samples;
   if (state->gains == NULL)
-    state->gains = g_new (float, 4 * n);
+    state->gains = g_new (float, 3 * n);
 
   lab = g_new (float, 3 * samples);
   rgb = g_new (float, 3 * samples);
@@ -138,10 +138,10 @@ state_update (State        *state,
       /* A toning too strong for a dark tone's gamut would need a
        * negative channel; clip it rather than hand on negative light. */
       for (int c = 0; c < 3; c++)
-        state->gains[4 * i + c] = (float) MAX (rgb[3 * i + c] / y, 0.0);
-      state->gains[4 * i + 3] = 1.0f;
+        state->gains[c * n + i] = (float) MAX (rgb[3 * i + c] / y, 0.0);
     }
-  memcpy (&state->gains[4 * (n - 1)], &state->gains[4 * (n - 2)], 4 * sizeof (float));
+  for (int c = 0; c < 3; c++)
+    state->gains[c * n + n - 1] = state->gains[c * n + n - 2];
   g_free (lab);
   g_free (rgb);
 
@@ -168,6 +168,66 @@ prepare (GeglOperation *operation)
   state_update (o->user_data, &p);
 }
 
+typedef struct
+{
+  const float    *gains;
+  guint           n;
+  OtticaLogIndex  index;
+} Kernel;
+
+G_STATIC_ASSERT (sizeof (Kernel) <= sizeof (OtticaKernelContext));
+
+static gboolean
+kernel_begin (GeglOperation       *operation,
+              const GeglRectangle *roi,
+              gint                 level,
+              OtticaKernelContext *context)
+{
+  GeglProperties *o = GEGL_PROPERTIES (operation);
+  const State    *state = o->user_data;
+  Kernel         *k = (Kernel *) context;
+
+  if (is_neutral (o) || state == NULL || state->gains == NULL)
+    return FALSE;
+  k->gains = state->gains;
+  k->index = state->index;
+  k->n = ottica_log_index_size (&state->index);
+  return TRUE;
+}
+
+static void
+kernel_run (const OtticaKernelContext *context,
+            OtticaBlock               *block,
+            gint                       n,
+            gint                       x,
+            gint                       y)
+{
+  const Kernel   *k = (const Kernel *) context;
+  const float    *gains_r = k->gains;
+  const float    *gains_g = k->gains + k->n;
+  const float    *gains_b = k->gains + 2 * k->n;
+  OtticaLogIndex  ix = k->index;
+
+  for (gint i = 0; i < n; i += 4)
+    {
+      OtticaV4f r = ottica_v4f_load (block->r + i);
+      OtticaV4f g = ottica_v4f_load (block->g + i);
+      OtticaV4f b = ottica_v4f_load (block->b + i);
+      OtticaV4f lum = OTTICA_REC2020_Y_R * r + OTTICA_REC2020_Y_G * g + OTTICA_REC2020_Y_B * b;
+      OtticaV4f clamped, t, g0, g1;
+      OtticaV4i j = ottica_log_index_lookup4 (&ix, lum, &clamped, &t);
+
+      ottica_v4f_gather_pairs (gains_r, j, &g0, &g1);
+      ottica_v4f_store (block->r + i, r * (g0 + (g1 - g0) * t));
+      ottica_v4f_gather_pairs (gains_g, j, &g0, &g1);
+      ottica_v4f_store (block->g + i, g * (g0 + (g1 - g0) * t));
+      ottica_v4f_gather_pairs (gains_b, j, &g0, &g1);
+      ottica_v4f_store (block->b + i, b * (g0 + (g1 - g0) * t));
+    }
+}
+
+static const OtticaPointKernel kernel = { kernel_begin, kernel_run };
+
 static gboolean
 process (GeglOperation       *operation,
          void                *in_buf,
@@ -176,37 +236,7 @@ process (GeglOperation       *operation,
          const GeglRectangle *roi,
          gint                 level)
 {
-  GeglProperties *o = GEGL_PROPERTIES (operation);
-  const State    *state = o->user_data;
-  const float    *in = in_buf;
-  float          *out = out_buf;
-  const float    *gains;
-  OtticaLogIndex  ix;
-
-  if (is_neutral (o) || state == NULL)
-    {
-      ottica_op_copy_pixels (in_buf, out_buf, n_pixels);
-      return TRUE;
-    }
-
-  gains = state->gains;
-  ix = state->index;
-
-  for (glong i = 0; i < n_pixels; i++)
-    {
-      OtticaV4f pixel = ottica_v4f_load (in);
-      float     y = OTTICA_REC2020_Y_R * pixel[0] + OTTICA_REC2020_Y_G * pixel[1] +
-                    OTTICA_REC2020_Y_B * pixel[2];
-      float     clamped, t;
-      guint     k = ottica_log_index_lookup (&ix, y, &clamped, &t);
-      OtticaV4f g0 = ottica_v4f_load (gains + 4 * k);
-      OtticaV4f g1 = ottica_v4f_load (gains + 4 * k + 4);
-
-      ottica_v4f_store (out, pixel * (g0 + (g1 - g0) * t));
-      in += 4;
-      out += 4;
-    }
-  return TRUE;
+  return ottica_point_kernel_process (&kernel, operation, in_buf, out_buf, n_pixels, roi, level);
 }
 
 OTTICA_OP_DEFINE_PROCESS (is_neutral)
@@ -237,6 +267,7 @@ gegl_op_class_init (GeglOpClass *klass)
   operation_class->prepare = prepare;
   operation_class->process = operation_process;
   point_filter_class->process = process;
+  ottica_point_kernel_register (G_TYPE_FROM_CLASS (klass), &kernel);
 
   gegl_operation_class_set_keys (operation_class,
     "name",        "ottica:split-tone",

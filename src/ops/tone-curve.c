@@ -11,7 +11,8 @@
  * hue and saturation are kept and no channel passes the curve's ceiling.
  * The curve is sampled once per change of parameters into a table indexed
  * by the bits of the float (64 samples per EV over 30 EV); the pixel loop
- * is a lookup, a division and four multiplies.
+ * is a lookup, a division and four multiplies, on four pixels at once
+ * (a planar kernel, see ottica-op-common.h).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -206,6 +207,65 @@ prepare (GeglOperation *operation)
   state_update (o->user_data, &p);
 }
 
+typedef struct
+{
+  const float    *table;
+  OtticaLogIndex  index;
+  float           fade;
+} Kernel;
+
+G_STATIC_ASSERT (sizeof (Kernel) <= sizeof (OtticaKernelContext));
+
+static gboolean
+kernel_begin (GeglOperation       *operation,
+              const GeglRectangle *roi,
+              gint                 level,
+              OtticaKernelContext *context)
+{
+  GeglProperties   *o = GEGL_PROPERTIES (operation);
+  const CurveState *state = o->user_data;
+  Kernel           *k = (Kernel *) context;
+
+  if (is_neutral (o) || state == NULL || state->table == NULL)
+    return FALSE;
+  k->table = state->table;
+  k->index = state->index;
+  k->fade = (float) state->key.fade;
+  return TRUE;
+}
+
+static void
+kernel_run (const OtticaKernelContext *context,
+            OtticaBlock               *block,
+            gint                       n,
+            gint                       x,
+            gint                       y)
+{
+  const Kernel   *k = (const Kernel *) context;
+  const float    *table = k->table;
+  OtticaLogIndex  ix = k->index;
+  const OtticaV4f fade = ottica_v4f_splat (k->fade);
+  const OtticaV4f gain = ottica_v4f_splat (1.0f - k->fade);
+
+  for (gint i = 0; i < n; i += 4)
+    {
+      OtticaV4f r = ottica_v4f_load (block->r + i);
+      OtticaV4f g = ottica_v4f_load (block->g + i);
+      OtticaV4f b = ottica_v4f_load (block->b + i);
+      OtticaV4f norm = ottica_v4f_max (r, ottica_v4f_max (g, b));
+      OtticaV4f clamped, t, value, diff, ratio;
+      OtticaV4i j = ottica_log_index_lookup4 (&ix, norm, &clamped, &t);
+
+      ottica_v4f_gather_pairs (table, j + j, &value, &diff);
+      ratio = (value + diff * t) / clamped * gain;
+      ottica_v4f_store (block->r + i, r * ratio + fade);
+      ottica_v4f_store (block->g + i, g * ratio + fade);
+      ottica_v4f_store (block->b + i, b * ratio + fade);
+    }
+}
+
+static const OtticaPointKernel kernel = { kernel_begin, kernel_run };
+
 static gboolean
 process (GeglOperation       *operation,
          void                *in_buf,
@@ -214,42 +274,7 @@ process (GeglOperation       *operation,
          const GeglRectangle *roi,
          gint                 level)
 {
-  GeglProperties   *o = GEGL_PROPERTIES (operation);
-  const CurveState *state = o->user_data;
-  const float      *in = in_buf;
-  float            *out = out_buf;
-  const float      *table;
-  OtticaLogIndex    ix;
-  float             fade, gain;
-
-  if (is_neutral (o) || state == NULL)
-    {
-      ottica_op_copy_pixels (in_buf, out_buf, n_pixels);
-      return TRUE;
-    }
-
-  table = state->table;
-  ix = state->index;
-  fade = (float) state->key.fade;
-  gain = 1.0f - fade;
-
-  for (glong i = 0; i < n_pixels; i++)
-    {
-      float r = in[0], g = in[1], b = in[2];
-      float norm = ottica_maxf (r, ottica_maxf (g, b));
-      float clamped, t;
-      guint k = ottica_log_index_lookup (&ix, norm, &clamped, &t);
-      float mapped = table[2 * k] + table[2 * k + 1] * t;
-      float ratio = mapped / clamped * gain;
-
-      out[0] = r * ratio + fade;
-      out[1] = g * ratio + fade;
-      out[2] = b * ratio + fade;
-      out[3] = in[3];
-      in += 4;
-      out += 4;
-    }
-  return TRUE;
+  return ottica_point_kernel_process (&kernel, operation, in_buf, out_buf, n_pixels, roi, level);
 }
 
 OTTICA_OP_DEFINE_PROCESS (is_neutral)
@@ -280,6 +305,7 @@ gegl_op_class_init (GeglOpClass *klass)
   operation_class->prepare = prepare;
   operation_class->process = operation_process;
   point_filter_class->process = process;
+  ottica_point_kernel_register (G_TYPE_FROM_CLASS (klass), &kernel);
 
   gegl_operation_class_set_keys (operation_class,
     "name",        "ottica:tone-curve",
