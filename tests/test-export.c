@@ -3,6 +3,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#define _GNU_SOURCE /* dladdr() */
+#include <dlfcn.h>
 #include <gexiv2/gexiv2.h>
 #include <glib/gstdio.h>
 #include <lcms2.h>
@@ -11,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <gegl-plugin.h>
 #include <jpeglib.h>
 
 #include "ottica-error.h"
@@ -1643,6 +1646,250 @@ START_TEST (test_export_real_photo)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* Integer sources into linear light, and the same bytes every run     */
+
+/* babl's own double-precision matrix from @space's linear RGB to
+ * Rec. 2020 (its reference path, through XYZ). */
+static void
+reference_matrix (const Babl *space, double m[3][3])
+{
+  const double primaries[12] = { 1, 0, 0, 1,  0, 1, 0, 1,  0, 0, 1, 1 };
+  double out[12];
+
+  babl_process (babl_fish (babl_format_with_space ("RGBA double", space),
+                           babl_format_with_space ("RGBA double", babl_space ("Rec2020"))),
+                primaries, out, 3);
+  for (int row = 0; row < 3; row++)
+    for (int column = 0; column < 3; column++)
+      m[row][column] = out[4 * column + row];
+}
+
+static double
+srgb_formula (double v)
+{
+  return v <= 0.04045 ? v / 12.92 : pow ((v + 0.055) / 1.055, 2.4);
+}
+
+/* ottica:develop over @buffer at neutral settings: what every op after it
+ * gets. Checks that develop itself took the buffer's own format. */
+static float *
+develop_neutral (GeglBuffer *buffer)
+{
+  g_autoptr(GeglNode) graph = gegl_node_new ();
+  GeglNode *source = gegl_node_new_child (graph, "operation", "gegl:buffer-source",
+                                          "buffer", buffer, NULL);
+  GeglNode *develop = gegl_node_new_child (graph, "operation", "ottica:develop", NULL);
+  float *out;
+
+  gegl_node_link (source, develop);
+  out = ottica_test_render_rgba (develop, gegl_buffer_get_extent (buffer), "Rec2020");
+  ck_assert_msg (gegl_operation_get_format (gegl_node_get_gegl_operation (develop), "input")
+                 == gegl_buffer_get_format (buffer),
+                 "ottica:develop left the conversion of %s to babl",
+                 babl_get_name (gegl_buffer_get_format (buffer)));
+  return out;
+}
+
+/* Every 8-bit sRGB code, grey and in each primary: linear light by the
+ * sRGB curve (IEC 61966-2-1) within 1e-6, then sRGB's matrix to
+ * Rec. 2020. */
+START_TEST (test_develop_linearises_8bit)
+{
+  const Babl *format = babl_format_with_space ("R'G'B' u8", babl_space ("sRGB"));
+  GeglRectangle extent = { 0, 0, 256, 4 };
+  g_autoptr(GeglBuffer) buffer = gegl_buffer_new (&extent, format);
+  guint8 pixels[4][256][3] = { { { 0 } } };
+  g_autofree float *out = NULL;
+  double m[3][3];
+
+  for (int i = 0; i < 256; i++)
+    {
+      pixels[0][i][0] = pixels[0][i][1] = pixels[0][i][2] = (guint8) i;
+      for (int c = 0; c < 3; c++)
+        pixels[1 + c][i][c] = (guint8) i;
+    }
+  gegl_buffer_set (buffer, &extent, 0, format, pixels, GEGL_AUTO_ROWSTRIDE);
+  out = develop_neutral (buffer);
+  reference_matrix (babl_space ("sRGB"), m);
+
+  for (int i = 0; i < 256; i++)
+    {
+      double linear = srgb_formula (i / 255.0);
+
+      /* Grey stays grey: sRGB and Rec. 2020 share their white. */
+      for (int c = 0; c < 3; c++)
+        ck_assert_msg (fabs (out[4 * i + c] - linear) <= 1e-6,
+                       "code %d channel %d: %.9f, the sRGB curve gives %.9f",
+                       i, c, out[4 * i + c], linear);
+      ck_assert_float_eq (out[4 * i + 3], 1.0f);
+      for (int p = 0; p < 3; p++)
+        for (int c = 0; c < 3; c++)
+          {
+            double want = m[c][p] * linear;
+            float got = out[4 * (256 * (1 + p) + i) + c];
+
+            ck_assert_msg (fabs (got - want) <= 1e-6,
+                           "code %d in primary %d, channel %d: %.9f, want %.9f", i, p, c, got, want);
+          }
+    }
+}
+END_TEST
+
+/* A RAW's buffer (RGB u16, linear ProPhoto) and a 16-bit PNG's (R'G'B'
+ * u16, sRGB): code / 65535 through the curve and the matrix. */
+START_TEST (test_develop_linearises_16bit)
+{
+  static const char *const encodings[] = { "RGB u16", "R'G'B' u16" };
+  static const char *const spaces[] = { "ProPhoto", "sRGB" };
+
+  for (int k = 0; k < 2; k++)
+    {
+      const Babl *space = babl_space (spaces[k]);
+      const Babl *format = babl_format_with_space (encodings[k], space);
+      GeglRectangle extent = { 0, 0, 1024, 3 };
+      g_autoptr(GeglBuffer) buffer = gegl_buffer_new (&extent, format);
+      g_autofree guint16 *pixels = g_new0 (guint16, 1024 * 3 * 3);
+      g_autofree float *out = NULL;
+      double m[3][3];
+
+      /* Codes spread over the whole range, the ends included. */
+      for (int i = 0; i < 1024; i++)
+        for (int p = 0; p < 3; p++)
+          pixels[3 * (1024 * p + i) + p] = (guint16) (i == 1023 ? 65535 : i * 64 + i % 64);
+      gegl_buffer_set (buffer, &extent, 0, format, pixels, GEGL_AUTO_ROWSTRIDE);
+      out = develop_neutral (buffer);
+      reference_matrix (space, m);
+      for (int i = 0; i < 1024; i++)
+        for (int p = 0; p < 3; p++)
+          {
+            double v = pixels[3 * (1024 * p + i) + p] / 65535.0;
+            double linear = k == 0 ? v : srgb_formula (v);
+
+            for (int c = 0; c < 3; c++)
+              {
+                double want = m[c][p] * linear;
+                float got = out[4 * (1024 * p + i) + c];
+
+                ck_assert_msg (fabs (got - want) <= 2e-6 * MAX (1.0, fabs (want)),
+                               "%s code %d in primary %d, channel %d: %.9f, want %.9f",
+                               encodings[k], pixels[3 * (1024 * p + i) + p], p, c, got, want);
+              }
+          }
+    }
+}
+END_TEST
+
+/* The ICC profile's creation date (lcms2 stamps the time it was built)
+ * blanked, so that files written in different seconds compare. */
+static void
+blank_icc_date (guint8 *data, gsize length)
+{
+  for (gsize i = 36; i + 4 <= length; i++)
+    if (memcmp (data + i, "acsp", 4) == 0)
+      {
+        memset (data + i - 12, 0, 12);
+        return;
+      }
+}
+
+/* A folder of links to babl's extensions without those whose names end
+ * in @without. */
+static char *
+babl_extensions_without (const char *babl_dir, const char *without, const char *name)
+{
+  g_autoptr(GDir) dir = g_dir_open (babl_dir, 0, NULL);
+  char *folder = ottica_test_scratch_file (name);
+  const char *entry;
+
+  ck_assert (dir != NULL);
+  ck_assert_int_eq (g_mkdir (folder, 0700), 0);
+  while ((entry = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_suffix (entry, ".so") && !g_str_has_suffix (entry, without))
+      {
+        g_autofree char *target = g_build_filename (babl_dir, entry, NULL);
+        g_autofree char *link = g_build_filename (folder, entry, NULL);
+
+        ck_assert_int_eq (symlink (target, link), 0);
+      }
+  return folder;
+}
+
+static GBytes *
+cli_export (const char *photo, const char *preset, const char *babl_path, const char *name)
+{
+  g_autofree char *out_dir = ottica_test_scratch_file (name);
+  g_autofree char *cache = g_strconcat (out_dir, "-cache", NULL);
+  g_autofree char *jpeg = g_build_filename (out_dir, "friends.jpg", NULL);
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) env = g_get_environ ();
+  const char *argv[] = { g_getenv ("OTTICA_CLI"), "export", "--preset", preset,
+                         "--sidecar", "ignore", "-q", "-o", out_dir, photo, NULL };
+  char *contents = NULL;
+  gsize length = 0;
+  int status = -1;
+
+  /* babl as a user has it: its default tolerance, a cache of its own. */
+  env = g_environ_unsetenv (env, "BABL_TOLERANCE");
+  env = g_environ_setenv (env, "XDG_CACHE_HOME", cache, TRUE);
+  env = g_environ_setenv (env, "BABL_PATH", babl_path, TRUE);
+  ck_assert_msg (g_spawn_sync (NULL, (char **) argv, env, G_SPAWN_DEFAULT, NULL, NULL, NULL,
+                               &err, &status, &error),
+                 "%s", error != NULL ? error->message : "");
+  ck_assert_msg (g_spawn_check_wait_status (status, NULL), "ottica-cli failed: %s", err);
+  ck_assert (g_file_get_contents (jpeg, &contents, &length, NULL));
+  blank_icc_date ((guint8 *) contents, length);
+  return g_bytes_new_take (contents, length);
+}
+
+/* babl picks its 8-bit to float conversion by timing the candidates, anew
+ * in each process; two of them (gegl-fixups and gimp-8bit) differ by up
+ * to 5 levels on a few codes. Each export here has a fresh babl cache and
+ * only one of the two, as two runs could pick: the JPEGs must be the same
+ * bytes. */
+START_TEST (test_export_same_bytes_whichever_babl_conversion)
+{
+  Dl_info info = { 0 };
+  g_autofree char *photo = ottica_test_bundled_photo ();
+  g_autofree char *preset = ottica_test_scratch_file ("edit.ottica");
+  g_autofree char *lib_dir = NULL;
+  g_autofree char *babl_dir = NULL;
+  g_autofree char *fixups = NULL;
+  g_autofree char *gimp = NULL;
+  g_autofree char *probe = NULL;
+  g_autoptr(GBytes) a = NULL;
+  g_autoptr(GBytes) b = NULL;
+  const char *cli = g_getenv ("OTTICA_CLI");
+
+  if (cli == NULL || !g_file_test (cli, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      ottica_test_skip ("ottica-cli is not built (OTTICA_CLI)");
+      return;
+    }
+  ck_assert (dladdr ((void *) babl_init, &info) != 0 && info.dli_fname != NULL);
+  lib_dir = g_path_get_dirname (info.dli_fname);
+  babl_dir = g_build_filename (lib_dir, "babl-0.1", NULL);
+  probe = g_build_filename (babl_dir, "gimp-8bit.so", NULL);
+  if (!g_file_test (probe, G_FILE_TEST_EXISTS))
+    {
+      ottica_test_skip ("babl's extensions are not in %s", babl_dir);
+      return;
+    }
+
+  ck_assert (g_file_set_contents (preset,
+                                  "[Ottica]\nversion=1\nkind=preset\n\n"
+                                  "[Light]\nexposure=0.3\n\n[Color]\nsaturation=20\n\n"
+                                  "[Effects]\nvignette=-50\n", -1, NULL));
+  fixups = babl_extensions_without (babl_dir, "gimp-8bit.so", "babl-fixups");
+  gimp = babl_extensions_without (babl_dir, "gegl-fixups.so", "babl-gimp");
+  a = cli_export (photo, preset, fixups, "out-fixups");
+  b = cli_export (photo, preset, gimp, "out-gimp");
+  ck_assert_int_eq (g_bytes_get_size (a), g_bytes_get_size (b));
+  ck_assert_msg (g_bytes_equal (a, b), "the exports differ with babl's other 8-bit conversion");
+}
+END_TEST
+
 /* A camera RAW through Ottica's own loader (half-size decode, orientation
  * applied) exports with the camera's metadata and the new size. */
 START_TEST (test_export_loaded_raw)
@@ -1694,6 +1941,12 @@ main (void)
 
   tc = ottica_test_case ("profiles");
   tcase_add_test (tc, test_output_profiles);
+  suite_add_tcase (suite, tc);
+
+  tc = ottica_test_case ("linear-input");
+  tcase_add_test (tc, test_develop_linearises_8bit);
+  tcase_add_test (tc, test_develop_linearises_16bit);
+  tcase_add_test (tc, test_export_same_bytes_whichever_babl_conversion);
   suite_add_tcase (suite, tc);
 
   tc = ottica_test_case ("encoding");

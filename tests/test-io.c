@@ -1196,6 +1196,72 @@ START_TEST (test_raw_highlights_white)
 }
 END_TEST
 
+/* The loader applies the camera-to-ProPhoto matrix itself, beside
+ * libraw's last pass (ottica-raw-load.c): the pixels must be exactly those
+ * libraw makes when it converts them itself (OTTICA_RAW_LIBRAW_COLOUR),
+ * full size and half size, on every RAW at hand. */
+START_TEST (test_raw_own_colour_matches_libraw)
+{
+  const char *samples[] = { "raw/canon_eos_d30.crw", "raw/canon_powershot_g2.crw",
+                            "raw/canon_eos_550d_magiclantern_colorchecker.dng",
+                            "raw/blackmagic_pocket_cinema_4k.dng", "raw/kodak_c330.raw",
+                            "raw/kodak_dc50.kdc" };
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  guint compared = 0;
+
+  if (ottica_test_canon_cr2 () != NULL)
+    g_ptr_array_add (paths, g_strdup (ottica_test_canon_cr2 ()));
+  for (gsize i = 0; i < G_N_ELEMENTS (samples); i++)
+    {
+      char *path = ottica_test_sample (samples[i]);
+
+      if (path != NULL)
+        g_ptr_array_add (paths, path);
+    }
+  if (paths->len == 0)
+    {
+      ottica_test_skip ("no camera RAW at hand (rawtran-doc, ../shared/samples)");
+      return;
+    }
+
+  for (guint i = 0; i < paths->len; i++)
+    for (int half = 0; half < 2; half++)
+      {
+        const char *path = g_ptr_array_index (paths, i);
+        OtticaLoadOptions options = { .max_size = half ? 256 : 0 };
+        g_autoptr(GError) error = NULL;
+        g_autoptr(OtticaImage) ours = NULL;
+        g_autoptr(OtticaImage) theirs = NULL;
+        const GeglRectangle *extent;
+        const Babl *format;
+        g_autofree guint8 *a = NULL;
+        g_autofree guint8 *b = NULL;
+        gsize size;
+
+        ours = ottica_image_load (path, &options, NULL, &error);
+        ck_assert_msg (ours != NULL, "%s: %s", path, error != NULL ? error->message : "");
+        g_setenv ("OTTICA_RAW_LIBRAW_COLOUR", "1", TRUE);
+        theirs = ottica_image_load (path, &options, NULL, &error);
+        g_unsetenv ("OTTICA_RAW_LIBRAW_COLOUR");
+        ck_assert_msg (theirs != NULL, "%s: %s", path, error != NULL ? error->message : "");
+
+        extent = gegl_buffer_get_extent (ours->buffer);
+        format = gegl_buffer_get_format (ours->buffer);
+        ck_assert (gegl_rectangle_equal (extent, gegl_buffer_get_extent (theirs->buffer)));
+        ck_assert (format == gegl_buffer_get_format (theirs->buffer));
+        size = (gsize) extent->width * extent->height * babl_format_get_bytes_per_pixel (format);
+        a = g_malloc (size);
+        b = g_malloc (size);
+        gegl_buffer_get (ours->buffer, extent, 1.0, format, a, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
+        gegl_buffer_get (theirs->buffer, extent, 1.0, format, b, GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
+        ck_assert_msg (memcmp (a, b, size) == 0, "%s (%s): the pixels differ from libraw's",
+                       path, half ? "half size" : "full size");
+        compared++;
+      }
+  ck_assert_uint_ge (compared, 2);
+}
+END_TEST
+
 START_TEST (test_raw_flip)
 {
   g_autofree char *dng = ottica_test_sample ("raw/canon_eos_550d_magiclantern_colorchecker.dng");
@@ -2136,6 +2202,7 @@ main (void)
   tcase_add_test (raw, test_cr2_full_and_half);
   tcase_add_test (raw, test_raw_highlights_white);
   tcase_add_test (raw, test_raw_flip);
+  tcase_add_test (raw, test_raw_own_colour_matches_libraw);
   tcase_add_test (raw, test_parallel_loads);
   tcase_add_test (raw, test_raw_embedded_preview);
   tcase_add_test (raw, test_raw_embedded_preview_turned);

@@ -10,6 +10,15 @@
  * per-pixel loops have no allocation and no parameter branches: process()
  * picks one of a few specialised loops instead.
  *
+ * It is also where an 8- or 16-bit source becomes linear light: it takes
+ * the source's own format (R'G'B' u8 from a JPEG, RGB u16 from a RAW…) and
+ * linearises it through an exact table per code and the space's matrix to
+ * Rec.2020. babl would do the same, but it picks its conversion anew in
+ * every process by timing the candidates (its cache cannot hold formats in
+ * a named space), and its 8-bit candidates disagree by up to 5 levels on a
+ * few codes: the same export could differ from one run to the next. The
+ * search itself cost 0.2-0.3 s of CPU time per process.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <glib/gi18n-lib.h>
@@ -103,6 +112,290 @@ property_double (vignette, _("Vignette"), 0.0)
 #define WHITE_EV          2.4739311883324122  /* log2 (1 / 0.18) */
 #define BLACK_EV          (-8.0)
 
+/* ---- integer sources to linear Rec.2020 ----------------------------- */
+
+/* An 8- or 16-bit RGB or grey source, with or without alpha, to linear
+ * Rec.2020 RGBA float: a table per channel from code to linear value in
+ * the source's space, then that space's matrix to Rec.2020. */
+typedef struct
+{
+  int      bytes;           /* per component: 1 or 2 */
+  int      components;      /* 1 grey, 2 grey + alpha, 3 RGB, 4 RGBA */
+  gboolean matrix;          /* FALSE: the source is in Rec.2020 (or grey) */
+  float    m[3][3];         /* source RGB → Rec.2020 RGB, linear */
+  float   *table[3];        /* code → linear, per colour channel */
+  float   *alpha;           /* code → alpha; NULL without alpha */
+  float   *tables;          /* the memory of all of them */
+} Linearise;
+
+typedef enum
+{
+  TRC_LINEAR,
+  TRC_SRGB,
+  TRC_GAMMA,
+  TRC_OTHER,
+} TrcKind;
+
+static void
+linearise_clear (Linearise *lin)
+{
+  g_clear_pointer (&lin->tables, g_free);
+  memset (lin, 0, sizeof *lin);
+}
+
+/* IEC 61966-2-1, in double: exact to float precision. */
+static double
+srgb_to_linear (double v)
+{
+  return v <= 0.04045 ? v / 12.92 : pow ((v + 0.055) / 1.055, 2.4);
+}
+
+static TrcKind
+trc_kind (const Babl *trc, const Babl *space, double *gamma)
+{
+  *gamma = 1.0;
+  if (trc == babl_trc ("linear"))
+    return TRC_LINEAR;
+  if (trc == babl_trc ("sRGB"))
+    return TRC_SRGB;
+  *gamma = babl_space_get_gamma (space);
+  if (*gamma > 0.0)
+    return *gamma == 1.0 ? TRC_LINEAR : TRC_GAMMA;
+  return TRC_OTHER;
+}
+
+/* Linear values of codes 0..@n-1 of a channel whose curve is @kind, or,
+ * for curves babl keeps as tables or formulas of its own, of channel @c
+ * through babl's double-precision conversion of @space (exact, and the
+ * same in every process). */
+static void
+fill_table (float *table, guint n, TrcKind kind, double gamma, const Babl *space, int c)
+{
+  double max = (double) (n - 1);
+
+  if (kind == TRC_OTHER)
+    {
+      g_autofree double *in = g_new0 (double, 3 * (gsize) n);
+      g_autofree double *out = g_new (double, 3 * (gsize) n);
+
+      for (guint i = 0; i < n; i++)
+        in[3 * i + c] = i / max;
+      babl_process (babl_fish (babl_format_with_space ("R'G'B' double", space),
+                               babl_format_with_space ("RGB double", space)),
+                    in, out, n);
+      for (guint i = 0; i < n; i++)
+        table[i] = (float) out[3 * i + c];
+      return;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      double v = i / max;
+
+      table[i] = (float) (kind == TRC_LINEAR ? v
+                          : kind == TRC_SRGB ? srgb_to_linear (v)
+                          : pow (v, gamma));
+    }
+}
+
+/* The matrix from @space's linear RGB to linear Rec.2020, from babl's own
+ * double-precision conversion of the three primaries (its reference path,
+ * through XYZ: exact and the same in every process). */
+static void
+space_matrix (const Babl *space, float m[3][3])
+{
+  /* Kept per space for the process: a few spaces ever come by. */
+  static GMutex lock;
+  static GHashTable *known;
+  const double primaries[12] = { 1, 0, 0, 1,  0, 1, 0, 1,  0, 0, 1, 1 };
+  double out[12];
+  float *cached;
+
+  g_mutex_lock (&lock);
+  if (known == NULL)
+    known = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  cached = g_hash_table_lookup (known, space);
+  if (cached == NULL)
+    {
+      babl_process (babl_fish (babl_format_with_space ("RGBA double", space),
+                               babl_format_with_space ("RGBA double", babl_space ("Rec2020"))),
+                    primaries, out, 3);
+      cached = g_new (float, 9);
+      for (int row = 0; row < 3; row++)
+        for (int column = 0; column < 3; column++)
+          cached[3 * row + column] = (float) out[4 * column + row];
+      g_hash_table_insert (known, (gpointer) space, cached);
+    }
+  memcpy (m, cached, sizeof (float) * 9);
+  g_mutex_unlock (&lock);
+}
+
+/* Sets up @lin for @format and returns TRUE, or FALSE for a format left
+ * to babl (float, premultiplied, other component orders, CMYK…). */
+static gboolean
+linearise_init (Linearise *lin, const Babl *format)
+{
+  static const struct
+  {
+    const char *name;
+    int         components;
+    gboolean    encoded;    /* through the space's curve */
+  } encodings[] = {
+    { "R'G'B' u8", 3, TRUE }, { "R'G'B'A u8", 4, TRUE }, { "Y' u8", 1, TRUE }, { "Y'A u8", 2, TRUE },
+    { "RGB u8", 3, FALSE },   { "RGBA u8", 4, FALSE },   { "Y u8", 1, FALSE },  { "YA u8", 2, FALSE },
+    { "R'G'B' u16", 3, TRUE }, { "R'G'B'A u16", 4, TRUE }, { "Y' u16", 1, TRUE }, { "Y'A u16", 2, TRUE },
+    { "RGB u16", 3, FALSE },   { "RGBA u16", 4, FALSE },   { "Y u16", 1, FALSE },  { "YA u16", 2, FALSE },
+  };
+  const Babl *space = babl_format_get_space (format);
+  const Babl *trcs[3] = { NULL, NULL, NULL };
+  const Babl *rec2020 = babl_space ("Rec2020");
+  gboolean encoded = FALSE;
+  int components = 0, bytes, colours;
+  guint n;
+  TrcKind kinds[3];
+  double gammas[3];
+  float *next;
+
+  linearise_clear (lin);
+  for (gsize i = 0; i < G_N_ELEMENTS (encodings) && components == 0; i++)
+    if (format == babl_format_with_space (encodings[i].name, space))
+      {
+        components = encodings[i].components;
+        encoded = encodings[i].encoded;
+      }
+  if (components == 0)
+    return FALSE;
+
+  bytes = babl_format_get_bytes_per_pixel (format) / components;
+  colours = components >= 3 ? 3 : 1;
+  n = bytes == 1 ? 256 : 65536;
+  babl_space_get (space, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                  &trcs[0], &trcs[1], &trcs[2]);
+  for (int c = 0; c < 3; c++)
+    {
+      if (trcs[c] == NULL)
+        trcs[c] = trcs[0];
+      kinds[c] = encoded ? trc_kind (trcs[c], space, &gammas[c]) : TRC_LINEAR;
+      if (!encoded)
+        gammas[c] = 1.0;
+    }
+  /* Grey is Y' in the space's grey curve, which babl keeps apart from the
+   * colour curves: only the plain cases here. */
+  if (colours == 1 && encoded
+      && (kinds[0] == TRC_OTHER || trcs[1] != trcs[0] || trcs[2] != trcs[0]))
+    return FALSE;
+
+  lin->bytes = bytes;
+  lin->components = components;
+  lin->tables = g_new (float, (gsize) n * (colours + (components % 2 == 0 ? 1 : 0)));
+  next = lin->tables;
+  for (int c = 0; c < colours; c++)
+    {
+      /* Channels with the same curve share a table. */
+      int same = -1;
+
+      for (int d = 0; d < c; d++)
+        if (trcs[d] == trcs[c] && kinds[d] == kinds[c])
+          same = d;
+      if (same >= 0)
+        {
+          lin->table[c] = lin->table[same];
+          continue;
+        }
+      lin->table[c] = next;
+      fill_table (next, n, kinds[c], gammas[c], space, c);
+      next += n;
+    }
+  for (int c = colours; c < 3; c++)
+    lin->table[c] = lin->table[0];
+  if (components % 2 == 0)
+    {
+      lin->alpha = next;
+      fill_table (next, n, TRC_LINEAR, 1.0, space, 0);
+    }
+
+  lin->matrix = colours == 3 && space != rec2020;
+  if (lin->matrix)
+    space_matrix (space, lin->m);
+  return TRUE;
+}
+
+/* One row of @lin's source to linear Rec.2020 RGBA float; the flags are
+ * constants at every call site, so each variant is its own loop. */
+static G_ALWAYS_INLINE inline void
+linearise_pixels (const Linearise *lin,
+                  const void      *in,
+                  float           *out,
+                  int              width,
+                  const gboolean   wide,
+                  const gboolean   colour,
+                  const gboolean   matrix,
+                  const gboolean   alpha)
+{
+  const float *t0 = lin->table[0], *t1 = lin->table[1], *t2 = lin->table[2], *ta = lin->alpha;
+  const guint8 *p8 = in;
+  const guint16 *p16 = in;
+  const int step = (colour ? 3 : 1) + (alpha ? 1 : 0);
+  const float m00 = lin->m[0][0], m01 = lin->m[0][1], m02 = lin->m[0][2];
+  const float m10 = lin->m[1][0], m11 = lin->m[1][1], m12 = lin->m[1][2];
+  const float m20 = lin->m[2][0], m21 = lin->m[2][1], m22 = lin->m[2][2];
+
+  for (int x = 0; x < width; x++, out += 4)
+    {
+      gsize i = (gsize) x * step;
+      float r, g, b;
+
+#define CODE(k) (wide ? (guint) p16[i + (k)] : (guint) p8[i + (k)])
+      r = t0[CODE (0)];
+      g = colour ? t1[CODE (1)] : r;
+      b = colour ? t2[CODE (2)] : r;
+      if (matrix)
+        {
+          out[0] = m00 * r + m01 * g + m02 * b;
+          out[1] = m10 * r + m11 * g + m12 * b;
+          out[2] = m20 * r + m21 * g + m22 * b;
+        }
+      else
+        {
+          out[0] = r;
+          out[1] = g;
+          out[2] = b;
+        }
+      out[3] = alpha ? ta[CODE (step - 1)] : 1.0f;
+#undef CODE
+    }
+}
+
+#define LINEARISE_VARIANT(wide, colour, matrix, alpha) \
+  linearise_pixels (lin, in, out, width, wide, colour, matrix, alpha)
+
+static void
+linearise_row (const Linearise *lin,
+               const void      *in,
+               float           *out,
+               int              width)
+{
+  gboolean alpha = lin->alpha != NULL;
+
+  if (lin->bytes == 1)
+    {
+      if (lin->components < 3)
+        alpha ? LINEARISE_VARIANT (FALSE, FALSE, FALSE, TRUE) : LINEARISE_VARIANT (FALSE, FALSE, FALSE, FALSE);
+      else if (lin->matrix)
+        alpha ? LINEARISE_VARIANT (FALSE, TRUE, TRUE, TRUE) : LINEARISE_VARIANT (FALSE, TRUE, TRUE, FALSE);
+      else
+        alpha ? LINEARISE_VARIANT (FALSE, TRUE, FALSE, TRUE) : LINEARISE_VARIANT (FALSE, TRUE, FALSE, FALSE);
+    }
+  else
+    {
+      if (lin->components < 3)
+        alpha ? LINEARISE_VARIANT (TRUE, FALSE, FALSE, TRUE) : LINEARISE_VARIANT (TRUE, FALSE, FALSE, FALSE);
+      else if (lin->matrix)
+        alpha ? LINEARISE_VARIANT (TRUE, TRUE, TRUE, TRUE) : LINEARISE_VARIANT (TRUE, TRUE, TRUE, FALSE);
+      else
+        alpha ? LINEARISE_VARIANT (TRUE, TRUE, FALSE, TRUE) : LINEARISE_VARIANT (TRUE, TRUE, FALSE, FALSE);
+    }
+}
+
 typedef struct
 {
   /* The parameters these tables were made for. */
@@ -122,6 +415,11 @@ typedef struct
 
   gboolean vignette;
   float  vignette_lut[VIGNETTE_N + 2];
+
+  /* The input as it comes (see choose_input ()): NULL when it is the
+   * working format or one this op leaves to babl. */
+  const Babl *input_format;
+  Linearise   linearise;
 } DevelopState;
 
 static void
@@ -364,14 +662,26 @@ prepare (GeglOperation *operation)
 {
   GeglProperties *o = GEGL_PROPERTIES (operation);
   const Babl *format = working_format ();
+  const Babl *source = gegl_operation_get_source_format (operation, "input");
   DevelopState *state = o->user_data;
   double params[11], luminance[3], gain[3];
 
-  gegl_operation_set_format (operation, "input", format);
-  gegl_operation_set_format (operation, "output", format);
-
   if (state == NULL)
     state = o->user_data = g_new0 (DevelopState, 1);
+
+  /* An integer source comes in as it is and is linearised here. */
+  if (source != state->input_format)
+    {
+      state->input_format = source;
+      if (source == NULL || source == format || !linearise_init (&state->linearise, source))
+        {
+          linearise_clear (&state->linearise);
+          state->input_format = NULL;
+        }
+    }
+  gegl_operation_set_format (operation, "input",
+                             state->input_format != NULL ? state->input_format : format);
+  gegl_operation_set_format (operation, "output", format);
 
   collect_params (o, params);
   if (state->valid && memcmp (params, state->params, sizeof params) == 0)
@@ -683,7 +993,7 @@ develop_row (const DevelopState     *state,
  * so each call compiles to its own loop with no parameter branches. */
 static G_ALWAYS_INLINE inline void
 develop_pixels (const DevelopState     *state,
-                const float            *in,
+                const void             *in_buf,
                 float                  *out,
                 const GeglRectangle    *roi,
                 const VignetteGeometry *geometry,
@@ -693,10 +1003,22 @@ develop_pixels (const DevelopState     *state,
                 const gboolean          vignette)
 {
   gsize stride = (gsize) roi->width * 4;
+  const Linearise *lin = state->input_format != NULL ? &state->linearise : NULL;
+  gsize in_stride = lin != NULL ? (gsize) roi->width * lin->components * lin->bytes
+                                : stride * sizeof (float);
 
   for (int row = 0; row < roi->height; row++)
     {
+      const float *in = (const float *) ((const guint8 *) in_buf + row * in_stride);
       float qy = 0.0f;
+
+      /* An integer row becomes linear floats in the output row, which is
+       * then developed in place while it is still in the cache. */
+      if (lin != NULL)
+        {
+          linearise_row (lin, in, out + row * stride, roi->width);
+          in = out + row * stride;
+        }
 
       if (vignette)
         {
@@ -704,7 +1026,7 @@ develop_pixels (const DevelopState     *state,
 
           qy = 0.5f * ny * ny;
         }
-      develop_row (state, in + row * stride, out + row * stride, roi->width, roi->x, qy,
+      develop_row (state, in, out + row * stride, roi->width, roi->x, qy,
                    geometry, tone, chroma, vibrance, vignette);
     }
 }
@@ -722,13 +1044,16 @@ process (GeglOperation       *operation,
 {
   GeglProperties *o = GEGL_PROPERTIES (operation);
   const DevelopState *state = o->user_data;
-  const float *in = in_buf;
+  const void *in = in_buf;
   float *out = out_buf;
   VignetteGeometry geometry = { 0 };
 
   if (state == NULL || is_neutral (o) || n_pixels != (glong) roi->width * roi->height)
     {
-      ottica_op_copy_pixels (in_buf, out_buf, n_pixels);
+      if (state != NULL && state->input_format != NULL)
+        linearise_row (&state->linearise, in_buf, out_buf, (int) n_pixels);
+      else
+        ottica_op_copy_pixels (in_buf, out_buf, n_pixels);
       return TRUE;
     }
 
@@ -798,15 +1123,27 @@ process (GeglOperation       *operation,
   return TRUE;
 }
 
-/* At neutral settings hand the input on untouched, as GEGL's own ops do:
- * no conversion to float, no copy. */
-OTTICA_OP_DEFINE_PROCESS (is_neutral)
+/* At neutral settings, a float input is handed on untouched, as GEGL's own
+ * ops do: no conversion, no copy. An integer one is still linearised here,
+ * so that nothing after this op leaves it to babl. */
+static gboolean
+passes_through (GeglProperties *o)
+{
+  const DevelopState *state = o->user_data;
+
+  return is_neutral (o) && (state == NULL || state->input_format == NULL);
+}
+
+OTTICA_OP_DEFINE_PROCESS (passes_through)
 
 static void
 finalize (GObject *object)
 {
   GeglProperties *o = GEGL_PROPERTIES (object);
+  DevelopState *state = o->user_data;
 
+  if (state != NULL)
+    linearise_clear (&state->linearise);
   g_clear_pointer (&o->user_data, g_free);
   G_OBJECT_CLASS (gegl_op_parent_class)->finalize (object);
 }
