@@ -18,8 +18,6 @@ struct _OtticaAdjustPanel
   GHashTable *adjustments;   /* key → GtkAdjustment (owned by the scales) */
   GHashTable *value_labels;  /* key → GtkLabel */
   AdwComboRow *aspect_row;
-  int         photo_width;   /* full resolution, upright */
-  int         photo_height;
   gboolean    updating;
 };
 
@@ -42,18 +40,21 @@ static const struct
   { "Geometry", N_("Crop and Rotate") },
 };
 
-/* Crop aspect presets: the action's target, and the name shown. */
+/* Crop shapes: the action's target, and the name shown (with its
+ * translation context, for the short ones). */
 static const struct
 {
   const char *target;
+  const char *context;
   const char *label;
 } aspects[] = {
-  { "none", N_("Original (no crop)") },
-  { "1:1", N_("Square (1:1)") },
-  { "5:4", N_("5:4") },
-  { "4:3", N_("4:3") },
-  { "3:2", N_("3:2") },
-  { "16:9", N_("16:9") },
+  { "free", "crop shape", NC_("crop shape", "Free") },
+  { "original", "crop shape", NC_("crop shape", "Original") },
+  { "1:1", NULL, N_("Square (1:1)") },
+  { "5:4", NULL, N_("5:4") },
+  { "4:3", NULL, N_("4:3") },
+  { "3:2", NULL, N_("3:2") },
+  { "16:9", NULL, N_("16:9") },
 };
 
 static char *
@@ -210,7 +211,9 @@ make_aspect_row (OtticaAdjustPanel *self)
   GtkWidget *row = adw_combo_row_new ();
 
   for (gsize i = 0; i < G_N_ELEMENTS (aspects); i++)
-    gtk_string_list_append (model, _(aspects[i].label));
+    gtk_string_list_append (model, aspects[i].context != NULL
+                                   ? g_dpgettext2 (NULL, aspects[i].context, aspects[i].label)
+                                   : _(aspects[i].label));
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Crop"));
   adw_combo_row_set_model (ADW_COMBO_ROW (row), G_LIST_MODEL (model));
   g_object_unref (model);
@@ -303,25 +306,23 @@ ottica_adjust_panel_set_edit (OtticaAdjustPanel *self,
 
       gtk_adjustment_set_value (adjustment, ottica_edit_get (edit, param));
     }
-  /* show the preset whose shape the crop has */
-  if (!ottica_edit_has_crop (edit))
-    adw_combo_row_set_selected (self->aspect_row, 0);
-  else if (self->photo_width > 0 && self->photo_height > 0)
-    {
-      gboolean turned = edit->rotation == 90 || edit->rotation == 270;
-      double width = edit->crop_width * (turned ? self->photo_height : self->photo_width);
-      double height = edit->crop_height * (turned ? self->photo_width : self->photo_height);
-      double shape = MAX (width, height) / MAX (1.0, MIN (width, height));
-
-      for (gsize i = 1; i < G_N_ELEMENTS (aspects); i++)
-        {
-          double a, b;
-
-          if (sscanf (aspects[i].target, "%lf:%lf", &a, &b) == 2 && fabs (shape - MAX (a, b) / MIN (a, b)) < 0.01)
-            adw_combo_row_set_selected (self->aspect_row, (guint) i);
-        }
-    }
   self->updating = FALSE;
+}
+
+void
+ottica_adjust_panel_set_crop_aspect (OtticaAdjustPanel *self,
+                                     const char        *aspect)
+{
+  g_return_if_fail (OTTICA_IS_ADJUST_PANEL (self));
+  g_return_if_fail (aspect != NULL);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (aspects); i++)
+    if (g_str_equal (aspects[i].target, aspect))
+      {
+        self->updating = TRUE;
+        adw_combo_row_set_selected (self->aspect_row, (guint) i);
+        self->updating = FALSE;
+      }
 }
 
 GtkAdjustment *
@@ -331,15 +332,4 @@ ottica_adjust_panel_get_adjustment (OtticaAdjustPanel *self,
   g_return_val_if_fail (OTTICA_IS_ADJUST_PANEL (self), NULL);
 
   return g_hash_table_lookup (self->adjustments, key);
-}
-
-void
-ottica_adjust_panel_set_photo_size (OtticaAdjustPanel *self,
-                                    int                width,
-                                    int                height)
-{
-  g_return_if_fail (OTTICA_IS_ADJUST_PANEL (self));
-
-  self->photo_width = width;
-  self->photo_height = height;
 }

@@ -20,11 +20,10 @@ GtkWidget     *ottica_adjust_panel_new            (void);
 void           ottica_adjust_panel_set_edit       (OtticaAdjustPanel *self,
                                                    const OtticaEdit  *edit);
 
-/* The full-resolution size of the upright photo, so the crop presets
- * can show which shape the edit's crop has. */
-void           ottica_adjust_panel_set_photo_size (OtticaAdjustPanel *self,
-                                                   int                width,
-                                                   int                height);
+/* Shows which crop shape is kept ("free", "original", "1:1", "5:4",
+ * "4:3", "3:2", "16:9"), without choosing it. */
+void           ottica_adjust_panel_set_crop_aspect (OtticaAdjustPanel *self,
+                                                    const char        *aspect);
 
 /* The slider's adjustment for the parameter @key, or NULL. */
 GtkAdjustment *ottica_adjust_panel_get_adjustment (OtticaAdjustPanel *self,

@@ -1,11 +1,20 @@
 /* ottica-preview-renderer.c: the editor's renders, off the main thread.
  *
- * Three pipelines per photo, each used by one worker at a time: the proxy
- * (fits the view), a draft (half the proxy's size, for slow edits while a
- * slider moves) and, once loaded, the full resolution (for 100 % views).
- * Renders of the edit run one at a time; a change while one runs marks the
- * edit pending, and the newest edit is rendered when it finishes. The
- * proxy is rendered in strips so a stale render stops between two.
+ * Pipelines per photo, each used by one worker at a time: the proxy (fits
+ * the view), drafts (the proxy scaled once more, to 1/2, 1/3 and 1/4 of
+ * its size, each fed to its own graph at level 0, for slow edits while a
+ * slider moves) and, once 100 % is asked for, the full resolution.
+ *
+ * Renders of the edit run one at a time, as jobs of two kinds: a draft
+ * (shown at once) and the proxy (in strips, so a stale render stops
+ * between two). A change while one runs marks the edit pending, and the
+ * newest edit is rendered when it finishes. While changes keep coming
+ * faster than the proxy renders (a slider being dragged), only drafts are
+ * rendered; the proxy follows once the changes pause. The draft's size is
+ * chosen per change, the largest whose measured (or estimated) render
+ * time fits DRAFT_BUDGET_MS: the looks' spatial ops work on a grid whose
+ * cells shrink with the image, so their cost per pixel does not fall with
+ * the size, and only fewer pixels make a heavy look fast.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -24,10 +33,66 @@
 /* A draft is worth rendering first when the last proxy render took longer
  * than this. */
 #define DRAFT_THRESHOLD_MS 40.0
+/* The time a draft should take (wall clock), so that with the hand-over
+ * to the main loop a change is on screen well within 50 ms. */
+#define DRAFT_BUDGET_MS    22.0
+/* A smaller draft is kept until the next larger one is expected to take
+ * this share of the budget, so the draft does not flip between sizes. */
+#define DRAFT_RAISE_SHARE  0.7
+/* How long the changes of a drag must pause before the proxy is rendered. */
+#define DRAG_SETTLE_MS     90
 #define STRIP_ROWS         256
 /* Longest side of the copy the look thumbnails are rendered from (twice
  * the thumbnails' size, for HiDPI screens). */
 #define THUMB_SOURCE_SIZE  240
+
+/* No draft's longer side is smaller than this: upscaled further, it
+ * would show blocks rather than the photo. */
+#define DRAFT_MIN_SIZE     320
+/* The drafts, by the proxy's size divided by: */
+static const int draft_divisors[] = { 2, 3, 4 };
+#define N_DRAFTS G_N_ELEMENTS (draft_divisors)
+
+/* The proxy's smaller copies, made by the render worker when first used
+ * (a few ms each), shared by reference with the jobs using them. */
+typedef struct
+{
+  GeglBuffer     *proxy;
+  double          proxy_scale;
+  gboolean        raw_baseline;
+  double          baseline_exposure;
+  OtticaPipeline *pipelines[N_DRAFTS];
+} Drafts;
+
+static void
+drafts_clear (gpointer data)
+{
+  Drafts *drafts = data;
+
+  g_clear_object (&drafts->proxy);
+  for (guint i = 0; i < N_DRAFTS; i++)
+    g_clear_object (&drafts->pipelines[i]);
+}
+
+static Drafts *
+drafts_new (GeglBuffer *proxy, double proxy_scale, gboolean raw_baseline, double baseline_exposure)
+{
+  Drafts *drafts = g_atomic_rc_box_new0 (Drafts);
+
+  drafts->proxy = g_object_ref (proxy);
+  drafts->proxy_scale = proxy_scale;
+  drafts->raw_baseline = raw_baseline;
+  drafts->baseline_exposure = baseline_exposure;
+  return drafts;
+}
+
+static void
+drafts_unref (Drafts *drafts)
+{
+  g_atomic_rc_box_release_full (drafts, drafts_clear);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Drafts, drafts_unref)
 
 struct _OtticaPreviewRenderer
 {
@@ -44,8 +109,10 @@ struct _OtticaPreviewRenderer
   char           *path;
   const Babl     *space;
   OtticaPipeline *pipeline;
-  OtticaPipeline *draft;
+  Drafts         *drafts;             /* NULL: the proxy is small enough */
   double          proxy_scale;
+  int             proxy_width;
+  int             proxy_height;
   int             full_width;
   int             full_height;
   OtticaEdit     *saved_edit;
@@ -55,6 +122,7 @@ struct _OtticaPreviewRenderer
   double          baseline_exposure;
   char           *warning;
   double          last_render_ms;
+  char           *last_render_look;   /* the look that proxy render had */
   gboolean        upgrading;          /* a RAW shown by its embedded preview, being decoded */
 
   /* the edit's render */
@@ -62,13 +130,23 @@ struct _OtticaPreviewRenderer
   OtticaEdit     *original_geometry; /* what "original" was rendered with */
   gint            edit_serial;        /* read by workers: a newer edit makes theirs stale */
   guint           shown_serial;       /* the edit serial the texture shows */
+  OtticaEdit     *shown_edit;         /* and that edit */
+  guint           draft_serial;       /* the last edit serial a draft was rendered for */
   gboolean        loading;
   gboolean        in_flight;
   gboolean        pending;
+  gboolean        dragging;           /* changes come faster than the proxy renders */
+  GSource        *settle_source;      /* the proxy's render, waiting for a drag to pause */
   GdkTexture     *texture;
   GdkTexture     *original;
   gboolean        texture_is_draft;
   OtticaHistogramData histogram;
+
+  /* how long each draft took (ms, wall clock; < 0: not measured) with
+   * the look it was measured with, and which draft was measured last */
+  double          draft_ms[N_DRAFTS];
+  char           *draft_look;
+  int             last_draft;
 
   /* the full resolution */
   OtticaPipeline *full;
@@ -90,6 +168,7 @@ static guint signals[N_SIGNALS];
 
 static void request_render (OtticaPreviewRenderer *self);
 static void request_region (OtticaPreviewRenderer *self);
+static void stop_settling (OtticaPreviewRenderer *self);
 
 /* Pixels */
 
@@ -112,8 +191,9 @@ texture_from_pixels (guint8 *pixels, int width, int height, gsize stride)
 
 typedef gboolean (*StaleFunc) (gpointer data);
 
-/* Renders @rect of @output at @scale in strips; NULL when @stale says the
- * render is no longer wanted. */
+/* Renders @rect of @output at @scale; with @stale, in strips, and NULL
+ * when @stale says the render is no longer wanted. Without, in one piece:
+ * each strip renders the spatial ops' margins again. */
 static GdkTexture *
 render_rect (GeglNode            *output,
              double               scale,
@@ -126,10 +206,11 @@ render_rect (GeglNode            *output,
   gsize stride = (gsize) rect->width * 3;
   guint8 *pixels = g_malloc (stride * rect->height);
   const Babl *format = display_format (space);
+  int rows = stale != NULL ? STRIP_ROWS : rect->height;
 
-  for (int y = 0; y < rect->height; y += STRIP_ROWS)
+  for (int y = 0; y < rect->height; y += rows)
     {
-      GeglRectangle strip = { rect->x, rect->y + y, rect->width, MIN (STRIP_ROWS, rect->height - y) };
+      GeglRectangle strip = { rect->x, rect->y + y, rect->width, MIN (rows, rect->height - y) };
 
       if (stale != NULL && stale (data))
         {
@@ -174,6 +255,28 @@ make_small_copy (GeglBuffer *source, guint size, double *factor)
   gegl_buffer_set (small, &rect, 0, format, pixels, GEGL_AUTO_ROWSTRIDE);
   *factor = (double) rect.width / extent->width;
   return small;
+}
+
+/* Draft @index, made on its first use by the render worker (the only
+ * thread using @drafts at a time). */
+static OtticaPipeline *
+drafts_get (Drafts *drafts, guint index)
+{
+  if (drafts->pipelines[index] == NULL)
+    {
+      const GeglRectangle *extent = gegl_buffer_get_extent (drafts->proxy);
+      guint size = MAX (extent->width, extent->height) / draft_divisors[index];
+      double factor = 1.0;
+      gint64 start = g_get_monotonic_time ();
+      g_autoptr(GeglBuffer) small = make_small_copy (drafts->proxy, size, &factor);
+
+      drafts->pipelines[index] = ottica_pipeline_new (small, drafts->proxy_scale * factor);
+      ottica_pipeline_set_raw_baseline (drafts->pipelines[index], drafts->raw_baseline,
+                                        drafts->baseline_exposure);
+      g_debug ("draft at 1/%d of the proxy made in %.1f ms", draft_divisors[index],
+               (g_get_monotonic_time () - start) / 1000.0);
+    }
+  return drafts->pipelines[index];
 }
 
 /* The "before" of @edit: nothing changed but its geometry, so before and
@@ -243,8 +346,10 @@ typedef struct
   char           *display_profile;
   const Babl     *space;
   OtticaPipeline *pipeline;
-  OtticaPipeline *draft;
+  Drafts         *drafts;
   double          proxy_scale;
+  int             proxy_width;
+  int             proxy_height;
   OtticaEdit     *edit;
   GdkTexture     *texture;
   GdkTexture     *original;
@@ -265,7 +370,7 @@ load_job_free (LoadJob *job)
   g_free (job->path);
   g_free (job->display_profile);
   g_clear_object (&job->pipeline);
-  g_clear_object (&job->draft);
+  g_clear_pointer (&job->drafts, drafts_unref);
   g_clear_pointer (&job->edit, ottica_edit_free);
   g_clear_object (&job->texture);
   g_clear_object (&job->original);
@@ -347,14 +452,10 @@ load_thread (GTask        *task,
   ottica_pipeline_set_raw_baseline (job->pipeline, job->raw_baseline, job->baseline_exposure);
 
   extent = gegl_buffer_get_extent (proxy);
+  job->proxy_width = extent->width;
+  job->proxy_height = extent->height;
   if (MAX (extent->width, extent->height) > DRAFT_MIN_PROXY)
-    {
-      double draft_factor = 1.0;
-      g_autoptr(GeglBuffer) small = make_small_copy (proxy, MAX (extent->width, extent->height) / 2, &draft_factor);
-
-      job->draft = ottica_pipeline_new (small, job->proxy_scale * draft_factor);
-      ottica_pipeline_set_raw_baseline (job->draft, job->raw_baseline, job->baseline_exposure);
-    }
+    job->drafts = drafts_new (proxy, job->proxy_scale, job->raw_baseline, job->baseline_exposure);
   job->thumb_source = make_small_copy (proxy, THUMB_SOURCE_SIZE, &job->thumb_scale);
   job->thumb_scale *= job->proxy_scale;
   job->full_width = image->full_width;
@@ -377,6 +478,23 @@ load_thread (GTask        *task,
   if (ottica_edit_equal (neutral, job->edit))
     job->original = g_object_ref (job->texture);
   g_task_return_boolean (task, TRUE);
+}
+
+/* The proxy and its drafts from @job; the drafts' timings start again. */
+static void
+take_proxy (OtticaPreviewRenderer *self, LoadJob *job)
+{
+  g_set_object (&self->pipeline, job->pipeline);
+  g_clear_pointer (&self->drafts, drafts_unref);
+  if (job->drafts != NULL)
+    self->drafts = g_atomic_rc_box_acquire (job->drafts);
+  self->proxy_scale = job->proxy_scale;
+  self->proxy_width = job->proxy_width;
+  self->proxy_height = job->proxy_height;
+  for (guint i = 0; i < N_DRAFTS; i++)
+    self->draft_ms[i] = -1;
+  self->last_draft = -1;
+  self->draft_serial = 0;
 }
 
 /* A RAW opened by its embedded preview: the proxy from the RAW itself
@@ -414,9 +532,7 @@ upgrade_done (GObject *source, GAsyncResult *result, gpointer user_data)
   if (photo_serial != self->photo_serial)
     return;
   self->upgrading = FALSE;
-  g_set_object (&self->pipeline, job->pipeline);
-  g_set_object (&self->draft, job->draft);
-  self->proxy_scale = job->proxy_scale;
+  take_proxy (self, job);
   g_set_object (&self->thumb_source, job->thumb_source);
   self->thumb_scale = job->thumb_scale;
   self->raw_baseline = job->raw_baseline;
@@ -426,7 +542,9 @@ upgrade_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_clear_pointer (&self->original_geometry, ottica_edit_free);
   g_atomic_int_inc (&self->edit_serial);
   request_render (self);
-  load_full (self);
+  /* 100 % was asked for while the RAW was being decoded */
+  if (self->region_zoom > 0)
+    load_full (self);
 }
 
 static void
@@ -539,11 +657,9 @@ load_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_free (self->path);
   self->path = g_strdup (job->path);
   self->space = job->space;
-  g_set_object (&self->pipeline, job->pipeline);
-  g_set_object (&self->draft, job->draft);
+  take_proxy (self, job);
   g_clear_object (&self->full);
   self->full_loading = FALSE;
-  self->proxy_scale = job->proxy_scale;
   self->full_width = job->full_width;
   self->full_height = job->full_height;
   g_clear_pointer (&self->saved_edit, ottica_edit_free);
@@ -559,9 +675,15 @@ load_done (GObject *source, GAsyncResult *result, gpointer user_data)
   g_free (self->warning);
   self->warning = g_strdup (job->warning);
   self->last_render_ms = job->render_ms;
+  g_free (self->last_render_look);
+  self->last_render_look = g_strdup (job->edit->look_id != NULL ? job->edit->look_id : "");
   g_atomic_int_inc (&self->edit_serial);
   self->shown_serial = (guint) g_atomic_int_get (&self->edit_serial);
+  g_clear_pointer (&self->shown_edit, ottica_edit_free);
+  self->shown_edit = ottica_edit_copy (job->edit);
   self->pending = FALSE;
+  self->dragging = FALSE;
+  stop_settling (self);
   g_set_object (&self->texture, job->texture);
   g_set_object (&self->original, job->original);
   self->texture_is_draft = FALSE;
@@ -577,10 +699,9 @@ load_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
   self->upgrading = FALSE;
   g_signal_emit (self, signals[OPENED], 0);
+  /* the full resolution is loaded when 100 % is first asked for */
   if (job->embedded_preview)
     upgrade (self);
-  else
-    load_full (self);
 }
 
 void
@@ -610,17 +731,20 @@ ottica_preview_renderer_open (OtticaPreviewRenderer *self,
 
 /* Rendering the edit */
 
+typedef enum { JOB_DRAFT, JOB_PROXY } JobKind;
+
 typedef struct
 {
   OtticaPreviewRenderer *self;   /* the task's source object holds it */
-  OtticaPipeline *pipeline;
-  OtticaPipeline *draft;
+  JobKind         kind;
+  OtticaPipeline *pipeline;      /* JOB_PROXY */
+  Drafts         *drafts;        /* JOB_DRAFT */
+  int             draft_index;
   OtticaEdit     *edit;
   OtticaEdit     *before;        /* set when the "before" must be rendered again */
   const Babl     *space;
   guint           photo_serial;
   guint           edit_serial;
-  gboolean        want_draft;
   gboolean        before_only;    /* the edit's texture is up to date */
   GdkTexture     *texture;
   GdkTexture     *original;
@@ -628,20 +752,11 @@ typedef struct
   double          render_ms;
 } RenderJob;
 
-typedef struct
-{
-  OtticaPreviewRenderer *self;
-  guint       photo_serial;
-  guint       edit_serial;
-  GdkTexture *texture;
-  OtticaHistogramData histogram;
-} DraftDone;
-
 static void
 render_job_free (RenderJob *job)
 {
   g_clear_object (&job->pipeline);
-  g_clear_object (&job->draft);
+  g_clear_pointer (&job->drafts, drafts_unref);
   g_clear_pointer (&job->edit, ottica_edit_free);
   g_clear_pointer (&job->before, ottica_edit_free);
   g_clear_object (&job->texture);
@@ -657,27 +772,6 @@ job_is_stale (gpointer data)
   return (guint) g_atomic_int_get (&job->self->edit_serial) != job->edit_serial;
 }
 
-static gboolean
-draft_done (gpointer data)
-{
-  DraftDone *done = data;
-  OtticaPreviewRenderer *self = done->self;
-
-  /* not when the proxy came first, or the photo changed */
-  if (done->photo_serial == self->photo_serial && (gint) (done->edit_serial - self->shown_serial) > 0)
-    {
-      self->shown_serial = done->edit_serial;
-      g_set_object (&self->texture, done->texture);
-      self->texture_is_draft = TRUE;
-      self->histogram = done->histogram;
-      g_signal_emit (self, signals[RENDERED], 0);
-    }
-  g_object_unref (done->texture);
-  g_object_unref (done->self);
-  g_free (done);
-  return G_SOURCE_REMOVE;
-}
-
 static void
 render_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
 {
@@ -686,17 +780,20 @@ render_thread (GTask *task, gpointer source_object, gpointer task_data, GCancell
 
   if (g_task_return_error_if_cancelled (task))
     return;
-  if (job->want_draft && job->draft != NULL && !job->before_only)
+  if (job->kind == JOB_DRAFT)
     {
-      DraftDone *done = g_new0 (DraftDone, 1);
+      /* a draft is shown even when a newer edit came meanwhile: it is
+       * still newer than what is on screen */
+      OtticaPipeline *draft = drafts_get (job->drafts, job->draft_index);
 
-      ottica_pipeline_set_edit (job->draft, job->edit);
-      done->texture = render_whole (job->draft, job->space, &done->histogram, NULL, NULL);
-      done->self = g_object_ref (job->self);
-      done->photo_serial = job->photo_serial;
-      done->edit_serial = job->edit_serial;
-      g_main_context_invoke (g_task_get_context (task), draft_done, done);
+      start = g_get_monotonic_time ();
+      ottica_pipeline_set_edit (draft, job->edit);
+      job->texture = render_whole (draft, job->space, &job->histogram, NULL, NULL);
+      job->render_ms = (g_get_monotonic_time () - start) / 1000.0;
+      g_task_return_boolean (task, TRUE);
+      return;
     }
+
   start = g_get_monotonic_time ();
   if (job->before != NULL && !job_is_stale (job))
     {
@@ -713,48 +810,161 @@ render_thread (GTask *task, gpointer source_object, gpointer task_data, GCancell
 }
 
 static void
+show_texture (OtticaPreviewRenderer *self, RenderJob *job, gboolean draft)
+{
+  self->shown_serial = job->edit_serial;
+  g_clear_pointer (&self->shown_edit, ottica_edit_free);
+  self->shown_edit = ottica_edit_copy (job->edit);
+  g_set_object (&self->texture, job->texture);
+  self->texture_is_draft = draft;
+  self->histogram = job->histogram;
+}
+
+static void
+stop_settling (OtticaPreviewRenderer *self)
+{
+  if (self->settle_source == NULL)
+    return;
+  g_source_destroy (self->settle_source);
+  g_clear_pointer (&self->settle_source, g_source_unref);
+}
+
+static gboolean
+settle_timeout (gpointer data)
+{
+  OtticaPreviewRenderer *self = data;
+
+  g_clear_pointer (&self->settle_source, g_source_unref);
+  self->dragging = FALSE;
+  request_render (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
 render_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   OtticaPreviewRenderer *self = OTTICA_PREVIEW_RENDERER (source);
   RenderJob *job = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
+  gboolean changed = FALSE;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     return;   /* cancelled: the renderer is going */
 
   self->in_flight = FALSE;
-  if (job->photo_serial == self->photo_serial)
+  if (job->photo_serial == self->photo_serial && job->kind == JOB_DRAFT)
+    {
+      g_debug ("draft at 1/%d of the proxy: %.1f ms", draft_divisors[job->draft_index], job->render_ms);
+      self->draft_ms[job->draft_index] = job->render_ms;
+      self->last_draft = job->draft_index;
+      self->draft_serial = job->edit_serial;
+      /* not when the proxy came first */
+      if ((gint) (job->edit_serial - self->shown_serial) > 0)
+        {
+          show_texture (self, job, TRUE);
+          changed = TRUE;
+        }
+    }
+  else if (job->photo_serial == self->photo_serial)
     {
       if (job->original != NULL)
         {
           g_set_object (&self->original, job->original);
           g_clear_pointer (&self->original_geometry, ottica_edit_free);
           self->original_geometry = ottica_edit_copy (job->before);
+          changed = TRUE;
         }
       if (job->texture != NULL)
         {
           self->last_render_ms = job->render_ms;
-          self->shown_serial = job->edit_serial;
-          g_set_object (&self->texture, job->texture);
-          self->texture_is_draft = FALSE;
-          self->histogram = job->histogram;
+          g_free (self->last_render_look);
+          self->last_render_look = g_strdup (job->edit->look_id != NULL ? job->edit->look_id : "");
+          show_texture (self, job, FALSE);
+          changed = TRUE;
         }
     }
+
   if (self->pending)
     {
       self->pending = FALSE;
       request_render (self);
     }
-  if (job->photo_serial == self->photo_serial && (job->texture != NULL || job->original != NULL))
+  else if (job->kind == JOB_DRAFT && job->photo_serial == self->photo_serial)
+    {
+      /* the proxy once no other change follows soon: during a drag
+       * another one comes within a few frames, and a proxy render already
+       * under way would hold its draft back until a strip is done */
+      stop_settling (self);
+      self->settle_source = g_timeout_source_new (self->dragging ? DRAG_SETTLE_MS : DRAG_SETTLE_MS / 3);
+      g_source_set_callback (self->settle_source, settle_timeout, self, NULL);
+      g_source_attach (self->settle_source, self->context);
+    }
+  else
+    self->dragging = FALSE;
+  if (changed)
     g_signal_emit (self, signals[RENDERED], 0);
   request_region (self);
+}
+
+/* The largest draft expected to render within the budget, from the time
+ * the last draft took (or the proxy, before any draft) and the number of
+ * pixels, which the render time follows closely. */
+static int
+choose_draft (OtticaPreviewRenderer *self)
+{
+  const char *look = self->edit->look_id != NULL ? self->edit->look_id : "";
+  double proxy_area = (double) self->proxy_width * self->proxy_height;
+  int smallest = 0;
+  double base_ms, base_area;
+
+  while (smallest + 1 < (int) N_DRAFTS &&
+         MAX (self->proxy_width, self->proxy_height) / draft_divisors[smallest + 1] >= DRAFT_MIN_SIZE)
+    smallest++;
+
+  /* timings of another look say little about this one */
+  if (g_strcmp0 (look, self->draft_look) != 0)
+    {
+      g_free (self->draft_look);
+      self->draft_look = g_strdup (look);
+      for (guint i = 0; i < N_DRAFTS; i++)
+        self->draft_ms[i] = -1;
+      self->last_draft = -1;
+    }
+  if (self->last_draft >= 0)
+    {
+      int divisor = draft_divisors[self->last_draft];
+
+      base_ms = self->draft_ms[self->last_draft];
+      base_area = proxy_area / (divisor * divisor);
+    }
+  else if (g_strcmp0 (look, self->last_render_look) == 0)
+    {
+      base_ms = self->last_render_ms;
+      base_area = proxy_area;
+    }
+  else
+    return MIN (1, smallest);   /* a look not rendered yet: 1/3 */
+  for (int i = 0; i < smallest; i++)
+    {
+      double expected = base_ms * proxy_area / (draft_divisors[i] * draft_divisors[i]) / base_area;
+      double budget = DRAFT_BUDGET_MS;
+
+      if (self->last_draft >= 0 && i < self->last_draft)
+        budget *= DRAFT_RAISE_SHARE;
+      if (expected <= budget)
+        return i;
+    }
+  return smallest;
 }
 
 static void
 request_render (OtticaPreviewRenderer *self)
 {
   g_autoptr(GTask) task = NULL;
+  g_autoptr(OtticaEdit) before = NULL;
   RenderJob *job;
+  guint serial;
+  gboolean current;
 
   if (self->pipeline == NULL || self->edit == NULL)
     return;
@@ -764,20 +974,34 @@ request_render (OtticaPreviewRenderer *self)
       return;
     }
 
+  serial = (guint) g_atomic_int_get (&self->edit_serial);
+  before = geometry_of (self->edit);
+  if (self->original_geometry != NULL && ottica_edit_equal (before, self->original_geometry))
+    g_clear_pointer (&before, ottica_edit_free);
+  current = self->texture != NULL && !self->texture_is_draft && self->shown_serial == serial;
+  if (current && before == NULL)
+    return;
+
   job = g_new0 (RenderJob, 1);
   job->self = self;
-  job->pipeline = g_object_ref (self->pipeline);
-  job->draft = self->draft != NULL ? g_object_ref (self->draft) : NULL;
   job->edit = ottica_edit_copy (self->edit);
-  job->before = geometry_of (self->edit);
-  if (self->original_geometry != NULL && ottica_edit_equal (job->before, self->original_geometry))
-    g_clear_pointer (&job->before, ottica_edit_free);
   job->space = self->space;
   job->photo_serial = self->photo_serial;
-  job->edit_serial = (guint) g_atomic_int_get (&self->edit_serial);
-  job->before_only = job->before != NULL && self->texture != NULL && !self->texture_is_draft &&
-                     self->shown_serial == job->edit_serial;
-  job->want_draft = self->last_render_ms > DRAFT_THRESHOLD_MS || job->before != NULL;
+  job->edit_serial = serial;
+  if (self->drafts != NULL && !current && self->draft_serial != serial &&
+      (self->last_render_ms > DRAFT_THRESHOLD_MS || before != NULL))
+    {
+      job->kind = JOB_DRAFT;
+      job->drafts = g_atomic_rc_box_acquire (self->drafts);
+      job->draft_index = choose_draft (self);
+    }
+  else
+    {
+      job->kind = JOB_PROXY;
+      job->pipeline = g_object_ref (self->pipeline);
+      job->before = g_steal_pointer (&before);
+      job->before_only = current;
+    }
   self->in_flight = TRUE;
   task = g_task_new (self, self->cancellable, render_done, NULL);
   g_task_set_task_data (task, job, (GDestroyNotify) render_job_free);
@@ -798,7 +1022,18 @@ ottica_preview_renderer_set_edit (OtticaPreviewRenderer *self,
   g_atomic_int_inc (&self->edit_serial);
   /* the sharp region showed the previous edit */
   g_clear_object (&self->region);
+  /* the previous change is still on its way: a drag */
+  if (self->in_flight || self->settle_source != NULL)
+    self->dragging = TRUE;
+  stop_settling (self);
   request_render (self);
+}
+
+const OtticaEdit *
+ottica_preview_renderer_get_texture_edit (OtticaPreviewRenderer *self)
+{
+  g_return_val_if_fail (OTTICA_IS_PREVIEW_RENDERER (self), NULL);
+  return self->shown_edit;
 }
 
 /* The sharp region */
@@ -883,7 +1118,7 @@ request_region (OtticaPreviewRenderer *self)
       gegl_rectangle_is_empty (&self->region_wanted) || region_is_current (self))
     return;
   /* the edit's own render first: it is what a slider shows */
-  if (self->in_flight || self->pending)
+  if (self->in_flight || self->pending || self->settle_source != NULL)
     return;
   if (self->region_in_flight)
     {
@@ -949,6 +1184,7 @@ ottica_preview_renderer_dispose (GObject *object)
 
   g_cancellable_cancel (self->load_cancellable);
   g_cancellable_cancel (self->cancellable);
+  stop_settling (self);
   G_OBJECT_CLASS (ottica_preview_renderer_parent_class)->dispose (object);
 }
 
@@ -963,8 +1199,11 @@ ottica_preview_renderer_finalize (GObject *object)
   g_free (self->display_profile);
   g_free (self->path);
   g_clear_object (&self->pipeline);
-  g_clear_object (&self->draft);
+  g_clear_pointer (&self->drafts, drafts_unref);
   g_clear_object (&self->full);
+  g_clear_pointer (&self->shown_edit, ottica_edit_free);
+  g_free (self->draft_look);
+  g_free (self->last_render_look);
   g_clear_pointer (&self->saved_edit, ottica_edit_free);
   g_clear_pointer (&self->edit, ottica_edit_free);
   g_clear_pointer (&self->original_geometry, ottica_edit_free);
@@ -1003,6 +1242,9 @@ ottica_preview_renderer_init (OtticaPreviewRenderer *self)
   self->cancellable = g_cancellable_new ();
   self->context = g_main_context_ref_thread_default ();
   self->space = babl_space ("sRGB");
+  self->last_draft = -1;
+  for (guint i = 0; i < N_DRAFTS; i++)
+    self->draft_ms[i] = -1;
 }
 
 OtticaPreviewRenderer *
@@ -1111,7 +1353,8 @@ gboolean
 ottica_preview_renderer_is_busy (OtticaPreviewRenderer *self)
 {
   g_return_val_if_fail (OTTICA_IS_PREVIEW_RENDERER (self), FALSE);
-  return self->loading || self->upgrading || self->in_flight || self->pending;
+  return self->loading || self->upgrading || self->in_flight || self->pending ||
+         self->settle_source != NULL;
 }
 
 gboolean

@@ -3,12 +3,14 @@
  *
  * Opening a photo decodes a proxy that fits the view (libjpeg-turbo's DCT
  * scaling, libraw's half size), renders it with the photo's saved edit and
- * emits "opened"; the full-resolution photo then loads in the background
- * for 100 % views. A camera RAW with a large enough embedded JPEG opens
+ * emits "opened"; the full-resolution photo loads in the background when a
+ * 100 % view first asks for it. A camera RAW with a large enough embedded JPEG opens
  * with that first (the camera's rendering, in a few ms); its own half-size
- * decode follows ("source-changed", then "rendered"). Each edit change renders a small draft first when the
- * proxy is slow to render (so a slider moves the picture at once), then
- * the proxy, in strips, abandoning it when a newer edit arrives. At zooms
+ * decode follows ("source-changed", then "rendered"). Each edit change
+ * renders a small draft first when the proxy is slow to render (so a
+ * slider moves the picture at once), then the proxy, in strips, abandoning
+ * it when a newer edit arrives; while a slider is being dragged, the proxy
+ * waits for the changes to pause. At zooms
  * above the proxy's scale, the visible region is rendered from the full
  * resolution ("region-rendered").
  *
@@ -78,11 +80,14 @@ void        ottica_preview_renderer_set_edit         (OtticaPreviewRenderer *sel
 GdkTexture *ottica_preview_renderer_get_texture      (OtticaPreviewRenderer *self);
 GdkTexture *ottica_preview_renderer_get_original     (OtticaPreviewRenderer *self);
 const OtticaHistogramData *ottica_preview_renderer_get_histogram (OtticaPreviewRenderer *self);
+/* The edit the texture shows (NULL before "opened"). */
+const OtticaEdit *ottica_preview_renderer_get_texture_edit (OtticaPreviewRenderer *self);
 /* TRUE when the texture is a draft and the proxy render is still to come. */
 gboolean    ottica_preview_renderer_is_draft         (OtticaPreviewRenderer *self);
 /* TRUE while opening (a RAW's own decode included) or rendering the edit. */
 gboolean    ottica_preview_renderer_is_busy          (OtticaPreviewRenderer *self);
-/* TRUE once the full-resolution photo is loaded. */
+/* TRUE once the full-resolution photo is loaded (after the first
+ * ottica_preview_renderer_set_region() above the proxy's scale). */
 gboolean    ottica_preview_renderer_has_full_resolution (OtticaPreviewRenderer *self);
 
 /* The part of the photo to render sharp from the full resolution: @zoom

@@ -75,7 +75,8 @@ struct _OtticaWindow
   gboolean              crop_mode;
   OtticaEdit           *crop_start_edit;  /* for Escape */
   guint                 crop_start_undo;
-  double                crop_ratio;       /* width / height in pixels, 0: free */
+  char                 *crop_aspect;      /* the shape crop drags keep: "free",
+                                             "original" or a preset's "a:b" */
 
   gboolean              show_original;
   gboolean              compare_split;
@@ -425,6 +426,70 @@ update_region (OtticaWindow *self)
 
 /* Crop mode */
 
+/* The uncropped frame's size in pixels, turned as the edit turns it. */
+static void
+frame_size (OtticaWindow *self, double *width, double *height)
+{
+  gboolean turned = self->edit != NULL && (self->edit->rotation == 90 || self->edit->rotation == 270);
+
+  *width = turned ? self->full_height : self->full_width;
+  *height = turned ? self->full_width : self->full_height;
+}
+
+/* Width / height in pixels that crop drags keep (0: any). A preset's long
+ * side lies as the crop's does. */
+static double
+crop_lock_ratio (OtticaWindow *self)
+{
+  double width, height, a, b;
+
+  frame_size (self, &width, &height);
+  if (self->edit == NULL || self->crop_aspect == NULL || width <= 0 || height <= 0)
+    return 0;
+  if (g_str_equal (self->crop_aspect, "original"))
+    return width / height;
+  if (sscanf (self->crop_aspect, "%lf:%lf", &a, &b) != 2 || a <= 0 || b <= 0)
+    return 0;
+  return (self->edit->crop_width * width >= self->edit->crop_height * height) == (a >= b) ? a / b : b / a;
+}
+
+static void
+set_crop_aspect (OtticaWindow *self, const char *aspect)
+{
+  g_free (self->crop_aspect);
+  self->crop_aspect = g_strdup (aspect);
+  ottica_adjust_panel_set_crop_aspect (self->adjust_panel, aspect);
+  ottica_crop_overlay_set_ratio (self->crop_overlay, crop_lock_ratio (self));
+}
+
+/* The shape lock an edit comes with (opened, undone, pasted): its crop's
+ * own shape when that is the photo's or a preset's, else none. */
+static void
+derive_crop_aspect (OtticaWindow *self)
+{
+  static const char *const presets[] = { "1:1", "5:4", "4:3", "3:2", "16:9" };
+  double width, height, crop_w, crop_h, shape;
+  const char *aspect = "free";
+
+  frame_size (self, &width, &height);
+  if (self->edit == NULL || width <= 0 || height <= 0)
+    return;
+  crop_w = self->edit->crop_width * width;
+  crop_h = self->edit->crop_height * height;
+  shape = MAX (crop_w, crop_h) / MAX (1.0, MIN (crop_w, crop_h));
+  if (!ottica_edit_has_crop (self->edit) || fabs (crop_w / MAX (crop_h, 1.0) - width / height) < 0.01 * width / height)
+    aspect = "original";
+  else
+    for (gsize i = 0; i < G_N_ELEMENTS (presets); i++)
+      {
+        double a, b;
+
+        if (sscanf (presets[i], "%lf:%lf", &a, &b) == 2 && fabs (shape - MAX (a, b) / MIN (a, b)) < 0.01)
+          aspect = presets[i];
+      }
+  set_crop_aspect (self, aspect);
+}
+
 static void
 enter_crop_mode (OtticaWindow *self)
 {
@@ -441,7 +506,7 @@ enter_crop_mode (OtticaWindow *self)
   ottica_crop_overlay_set_frame_size (self->crop_overlay, width, height);
   ottica_crop_overlay_set_crop (self->crop_overlay, self->edit->crop_x, self->edit->crop_y,
                                 self->edit->crop_width, self->edit->crop_height);
-  ottica_crop_overlay_set_ratio (self->crop_overlay, self->crop_ratio);
+  ottica_crop_overlay_set_ratio (self->crop_overlay, crop_lock_ratio (self));
   gtk_widget_set_visible (GTK_WIDGET (self->crop_overlay), TRUE);
   set_zoom (self, 0, -1, -1);
   ottica_window_request_render (self);
@@ -722,7 +787,7 @@ sync_crop_overlay (OtticaWindow *self)
                                       turned ? self->full_width : self->full_height);
   ottica_crop_overlay_set_crop (self->crop_overlay, self->edit->crop_x, self->edit->crop_y,
                                 self->edit->crop_width, self->edit->crop_height);
-  ottica_crop_overlay_set_ratio (self->crop_overlay, self->crop_ratio);
+  ottica_crop_overlay_set_ratio (self->crop_overlay, crop_lock_ratio (self));
 }
 
 static void
@@ -789,6 +854,7 @@ step_history (OtticaWindow *self, GPtrArray *from, GPtrArray *to)
   g_ptr_array_add (to, self->edit);
   self->edit = g_ptr_array_steal_index (from, from->len - 1);
   self->undo_group_param = NULL;
+  derive_crop_aspect (self);
   edit_changed (self, TRUE);
 }
 
@@ -836,7 +902,9 @@ geometry_activated (GtkWidget *widget, const char *action_name, GVariant *parame
   replace_edit (self, edit);
 }
 
-/* A centred crop of the largest rectangle of that shape, or none. */
+/* "free" unlocks the crop's shape; "original" (or "none") and a preset
+ * "a:b" crop to the largest centred rectangle of that shape and keep it
+ * while the crop's handles are dragged. */
 static void
 crop_aspect_activated (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
@@ -847,20 +915,19 @@ crop_aspect_activated (GtkWidget *widget, const char *action_name, GVariant *par
 
   if (self->edit == NULL || self->full_width <= 0)
     return;
+  if (g_str_equal (aspect, "free"))
+    {
+      set_crop_aspect (self, aspect);
+      return;
+    }
   edit = ottica_edit_copy (self->edit);
   edit->crop_x = edit->crop_y = 0;
   edit->crop_width = edit->crop_height = 1;
-  /* a preset's shape holds while the crop's handles are dragged */
-  self->crop_ratio = 0;
   if (sscanf (aspect, "%lf:%lf", &a, &b) == 2 && a > 0 && b > 0)
     {
-      gboolean turned = edit->rotation == 90 || edit->rotation == 270;
-
-      width = turned ? self->full_height : self->full_width;
-      height = turned ? self->full_width : self->full_height;
+      frame_size (self, &width, &height);
       /* the preset's long side follows the photo's */
       ratio = (width >= height) == (a >= b) ? a / b : b / a;
-      self->crop_ratio = ratio;
       if (width / height > ratio)
         {
           edit->crop_width = ratio * height / width;
@@ -872,7 +939,10 @@ crop_aspect_activated (GtkWidget *widget, const char *action_name, GVariant *par
           edit->crop_y = (1 - edit->crop_height) / 2;
         }
     }
+  else
+    aspect = "original";
   replace_edit (self, edit);
+  set_crop_aspect (self, aspect);
 }
 
 static void
@@ -897,7 +967,10 @@ reset_activated (GtkWidget *widget, const char *action_name, GVariant *parameter
   OtticaWindow *self = OTTICA_WINDOW (widget);
 
   if (self->edit != NULL)
-    replace_edit (self, ottica_edit_new ());
+    {
+      replace_edit (self, ottica_edit_new ());
+      derive_crop_aspect (self);
+    }
 }
 
 static void
@@ -937,6 +1010,7 @@ paste_done (GObject      *source,
   edit = ottica_edit_copy (self->edit);
   ottica_edit_apply_preset (edit, preset);
   replace_edit (self, edit);
+  derive_crop_aspect (self);
 }
 
 static void
@@ -1286,8 +1360,8 @@ renderer_opened (OtticaWindow *self)
     adw_window_title_set_subtitle (self->window_title, dirname);
   }
 
-  ottica_adjust_panel_set_photo_size (self->adjust_panel, self->full_width, self->full_height);
   ottica_adjust_panel_set_edit (self->adjust_panel, self->edit);
+  derive_crop_aspect (self);
   ottica_looks_panel_set_edit (self->looks_panel, self->edit);
   {
     double thumb_scale = 1.0, baseline_exposure = 0.0;
@@ -1501,6 +1575,7 @@ ottica_window_finalize (GObject *object)
   g_clear_pointer (&self->edit, ottica_edit_free);
   g_clear_pointer (&self->saved_edit, ottica_edit_free);
   g_clear_pointer (&self->crop_start_edit, ottica_edit_free);
+  g_free (self->crop_aspect);
   g_ptr_array_unref (self->undo_stack);
   g_ptr_array_unref (self->redo_stack);
 

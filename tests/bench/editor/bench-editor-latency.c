@@ -2,7 +2,7 @@
  * the renderer the window uses (OtticaPreviewRenderer) headless, with a
  * proxy for a 1600 × 1000 view.
  *
- *   bench-editor-latency JPEG [CR2]
+ *   bench-editor-latency [--edits-only] JPEG [CR2]
  *
  * Prints BENCH lines (tests/bench/README.md):
  *   editor-first-preview-24mp, editor-first-preview-cr2: open → first
@@ -13,10 +13,16 @@
  *     texture showing it (a draft when the proxy is slow), over 60 changes
  *     of 8 sliders with the Documentary look on;
  *   editor-slider-sharp-latency-median, -p95: the same → the proxy's
- *     texture;
+ *     texture; both also with no look (-no-look) and with Analog Warm
+ *     (-analog-warm);
+ *   editor-slider-drag-latency-median, -p95 (and -analog-warm): a slider
+ *     dragged, a change every 16 ms whether or not the last one is on
+ *     screen → a texture showing it or a later change;
  *   editor-look-switch, editor-look-switch-sharp: choosing another look
  *     → first texture, → the proxy's (medians over the looks);
- *   editor-region-100: at 100 %, panning → the sharp 1600 × 1000 region.
+ *   editor-region-100-first: the first 100 % view → its sharp region
+ *     (the full resolution is loaded then); editor-region-100: at 100 %,
+ *     panning → the sharp 1600 × 1000 region.
  *
  * Each time also comes as -cpu: the process's CPU time (every thread) over
  * the same interval, which a busy machine disturbs much less than the
@@ -114,15 +120,13 @@ spin_until (gboolean *flag, guint *counter, guint target)
   return TRUE;
 }
 
-/* Lets everything in the background (the full-resolution load) finish. */
+/* Lets everything in the background finish. */
 static void
 settle (OtticaPreviewRenderer *renderer)
 {
   gint64 deadline = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;
 
-  while ((ottica_preview_renderer_is_busy (renderer) ||
-          !ottica_preview_renderer_has_full_resolution (renderer)) &&
-         g_get_monotonic_time () < deadline)
+  while (ottica_preview_renderer_is_busy (renderer) && g_get_monotonic_time () < deadline)
     g_main_context_iteration (NULL, TRUE);
   /* and the few ms the last worker needs to go */
   for (int i = 0; i < 20; i++)
@@ -323,6 +327,108 @@ bench_sliders (OtticaPreviewRenderer *renderer, State *state, const char *look, 
   return TRUE;
 }
 
+/* A drag: a change every frame (DRAG_FRAME_MS) whatever is on screen, as
+ * a slider sends them; each change's latency is the time until a texture
+ * shows it or a later change (the renderer skips the ones in between). */
+#define DRAG_FRAME_MS 16
+#define DRAG_CHANGES  90
+
+typedef struct
+{
+  OtticaPreviewRenderer *renderer;
+  GPtrArray *edits;       /* sent, in order */
+  GArray    *sent;        /* gint64, when */
+  GArray    *latencies;   /* double, ms */
+  guint      shown;       /* edits before this one are on screen */
+  guint      source;      /* the timer sending the changes */
+  gboolean   done;
+} Drag;
+
+static gboolean
+drag_step (gpointer data)
+{
+  Drag *drag = data;
+  const OtticaEditParam *param = ottica_edit_param_lookup ("exposure");
+  guint i = drag->edits->len;
+  OtticaEdit *edit;
+  gint64 now;
+
+  /* out and back over a fifth of the range, as a hand would; each value
+   * a little apart, so a texture names the change it shows */
+  edit = ottica_edit_copy (g_ptr_array_index (drag->edits, 0));
+  ottica_edit_set (edit, param, (param->max - param->min) * 0.1 * sin (i * G_PI / 45.0) + i * 1e-6);
+  now = g_get_monotonic_time ();
+  g_ptr_array_add (drag->edits, edit);
+  g_array_append_val (drag->sent, now);
+  ottica_preview_renderer_set_edit (drag->renderer, edit);
+  if (drag->edits->len < DRAG_CHANGES)
+    return G_SOURCE_CONTINUE;
+  drag->source = 0;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+drag_rendered (OtticaPreviewRenderer *renderer, Drag *drag)
+{
+  const OtticaEdit *shown = ottica_preview_renderer_get_texture_edit (renderer);
+  gint64 now = g_get_monotonic_time ();
+
+  for (guint j = drag->edits->len; j-- > MAX (drag->shown, 1);)
+    if (ottica_edit_equal (g_ptr_array_index (drag->edits, j), shown))
+      {
+        for (guint i = MAX (drag->shown, 1); i <= j; i++)
+          {
+            double ms = (now - g_array_index (drag->sent, gint64, i)) / 1000.0;
+
+            g_array_append_val (drag->latencies, ms);
+          }
+        drag->shown = j + 1;
+        break;
+      }
+  if (drag->shown == DRAG_CHANGES)
+    drag->done = TRUE;
+}
+
+static gboolean
+bench_drag (OtticaPreviewRenderer *renderer, State *state, const char *look, const char *suffix)
+{
+  Drag drag = { renderer };
+  OtticaEdit *start = ottica_edit_new ();
+  g_autofree char *name = NULL;
+  double a, b, c[2];
+  gulong handler;
+  gint64 deadline;
+
+  ottica_edit_set_look (start, look);
+  if (!change (renderer, state, start, &a, &b, c))
+    return FALSE;
+  drag.edits = g_ptr_array_new_with_free_func ((GDestroyNotify) ottica_edit_free);
+  drag.sent = g_array_new (FALSE, FALSE, sizeof (gint64));
+  drag.latencies = g_array_new (FALSE, FALSE, sizeof (double));
+  /* the first entry is where the drag starts, not a change */
+  g_ptr_array_add (drag.edits, start);
+  g_array_append_val (drag.sent, (gint64) { 0 });
+  handler = g_signal_connect (renderer, "rendered", G_CALLBACK (drag_rendered), &drag);
+  drag.source = g_timeout_add (DRAG_FRAME_MS, drag_step, &drag);
+  deadline = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;
+  while (!drag.done && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_clear_handle_id (&drag.source, g_source_remove);
+  g_signal_handler_disconnect (renderer, handler);
+  settle (renderer);
+  if (!drag.done)
+    return FALSE;
+  name = g_strdup_printf ("editor-slider-drag-latency%s-median", suffix);
+  bench_line (name, percentile (drag.latencies, 0.5), "ms");
+  g_free (name);
+  name = g_strdup_printf ("editor-slider-drag-latency%s-p95", suffix);
+  bench_line (name, percentile (drag.latencies, 0.95), "ms");
+  g_ptr_array_unref (drag.edits);
+  g_array_unref (drag.sent);
+  g_array_unref (drag.latencies);
+  return TRUE;
+}
+
 static gboolean
 bench_looks (OtticaPreviewRenderer *renderer, State *state)
 {
@@ -359,7 +465,8 @@ bench_region (OtticaPreviewRenderer *renderer, State *state)
   int width, height;
 
   ottica_preview_renderer_get_full_size (renderer, &width, &height);
-  for (int i = 0; i < 8; i++)
+  /* the first asks for the full resolution, which is loaded then */
+  for (int i = 0; i <= 8; i++)
     {
       /* panning across the photo at 100 % */
       GeglRectangle visible = { (width - VIEW_WIDTH) * i / 8, (height - VIEW_HEIGHT) * i / 8,
@@ -372,7 +479,10 @@ bench_region (OtticaPreviewRenderer *renderer, State *state)
       if (!spin_until (NULL, &state->regions, regions + 1))
         return FALSE;
       ms = (g_get_monotonic_time () - start) / 1000.0;
-      g_array_append_val (times, ms);
+      if (i == 0)
+        bench_line ("editor-region-100-first", ms, "ms");
+      else
+        g_array_append_val (times, ms);
     }
   bench_line ("editor-region-100", percentile (times, 0.5), "ms");
   ottica_preview_renderer_set_region (renderer, 0, NULL);
@@ -385,10 +495,17 @@ main (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   OtticaPreviewRenderer *renderer = NULL;
   State state;
+  /* --edits-only: the changes, not the opens (quicker, while tuning) */
+  gboolean opens = argc < 2 || !g_str_equal (argv[1], "--edits-only");
 
+  if (!opens)
+    {
+      argv++;
+      argc--;
+    }
   if (argc < 2)
     {
-      g_printerr ("usage: %s JPEG [CR2]\n", argv[0]);
+      g_printerr ("usage: %s [--edits-only] JPEG [CR2]\n", argv[0]);
       return 2;
     }
   if (!ottica_engine_init (0, &error))
@@ -399,16 +516,19 @@ main (int argc, char **argv)
   /* as the editor does at start-up, before a photo is chosen */
   ottica_preview_renderer_warm_up ();
 
-  if (!bench_first_preview (argv[1], "editor-first-preview-24mp", FALSE))
+  if (opens && !bench_first_preview (argv[1], "editor-first-preview-24mp", FALSE))
     return 1;
-  if (argc > 2 && !bench_first_preview (argv[2], "editor-first-preview-cr2", TRUE))
+  if (opens && argc > 2 && !bench_first_preview (argv[2], "editor-first-preview-cr2", TRUE))
     return 1;
 
   if (time_open (argv[1], &renderer, &state, NULL, NULL) < 0)
     return 1;
   settle (renderer);
   if (!bench_sliders (renderer, &state, "documentary", "") ||
+      !bench_drag (renderer, &state, "documentary", "") ||
       !bench_sliders (renderer, &state, NULL, "-no-look") ||
+      !bench_sliders (renderer, &state, "analog-warm", "-analog-warm") ||
+      !bench_drag (renderer, &state, "analog-warm", "-analog-warm") ||
       !bench_looks (renderer, &state) ||
       !bench_region (renderer, &state))
     {
