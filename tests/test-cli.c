@@ -139,13 +139,23 @@ START_TEST (test_version_and_help)
   for (const char *const *option = (const char *const[]) {
          "--look", "--amount", "--preset", "--sidecar", "--output", "--template", "--quality",
          "--long-edge", "--width", "--height", "--megapixels", "--sharpen", "--color-space",
-         "--metadata", "--chroma", "--progressive", "--optimize", "--jobs", "--overwrite",
-         "--recursive", "--quiet", "--recipe", "--max-size", "--shard", NULL };
+         "--metadata", "--chroma", "--progressive", "--optimize", "--jobs", "--threads",
+         "--overwrite", "--recursive", "--quiet", "--recipe", "--max-size", "--shard", NULL };
        *option != NULL; option++)
     ck_assert_msg (strstr (export_help.out, *option) != NULL, "%s missing from export --help", *option);
   ck_assert (strstr (export_help.out, "ottica-cli export") != NULL);
   ck_assert_int_eq (info_help.status, 0);
   ck_assert_int_eq (looks_help.status, 0);
+  /* The summary (above the option list) says what --export and --import do. */
+  {
+    const char *options = strstr (looks_help.out, "Help Options");
+    g_autofree char *summary = NULL;
+
+    ck_assert_msg (options != NULL, "%s", looks_help.out);
+    summary = g_strndup (looks_help.out, options - looks_help.out);
+    ck_assert_msg (strstr (summary, "--export") != NULL && strstr (summary, "--import") != NULL,
+                   "the looks summary omits --export or --import: %s", summary);
+  }
   ck_assert_int_eq (apply_help.status, 0);
   for (const char *const *option = (const char *const[]) {
          "--look", "--amount", "--preset", "--reset", "--recursive", "--quiet", NULL };
@@ -183,6 +193,8 @@ START_TEST (test_usage_errors_exit_2)
     { { "export", "-o", out, "--metadata", "some", photo }, "some" },
     { { "export", "-o", out, "--sharpen", "extreme", photo }, "extreme" },
     { { "export", "-o", out, "--jobs", "0", photo }, "--jobs" },
+    { { "export", "-o", out, "--threads", "0", photo }, "--threads" },
+    { { "export", "-o", out, "--threads", "65", photo }, "--threads" },
     { { "export", "-o", out, "--template", "../{name}", photo }, ".." },
     { { "export", "-o", out, "--template", "/etc/{name}", photo }, "/etc/{name}" },
     { { "export", "-o", out, "--template", "{nope}", photo }, "{nope}" },
@@ -334,7 +346,9 @@ START_TEST (test_batch_with_broken_file_exits_1)
   ck_assert (g_file_set_contents (broken, "", 0, NULL));
 
   {
-    g_auto(Run) run = run_cli ("export", "--recursive", "--jobs", "2", "-o", out, in);
+    /* Two workers sharing GEGL's two render threads. */
+    g_auto(Run) run = run_cli ("export", "--recursive", "--jobs", "2", "--threads", "2",
+                               "-o", out, in);
     g_autofree char *line = g_strdup_printf ("ottica-cli: %s: ", broken);
 
     ck_assert_msg (run.status == 1, "exit %d: %s", run.status, run.err);

@@ -651,6 +651,145 @@ START_TEST (test_batch_two_files_two_jobs)
 }
 END_TEST
 
+static void
+on_started_note_threads (OtticaBatch *batch, guint index, const char *input, gpointer data)
+{
+  int *threads = data;
+
+  g_object_get (gegl_config (), "threads", threads, NULL);
+}
+
+/* "threads" sets GEGL's render threads for the run (seen from inside it)
+ * and they are given back after; 0 means the cores shared among the
+ * workers; more than 64 is refused. */
+START_TEST (test_batch_render_threads)
+{
+  const char *root = ottica_test_scratch_dir ();
+  g_autofree char *in = make_dir (root, "in");
+  g_autofree char *out = g_build_filename (root, "out", NULL);
+  g_autofree char *a = make_photo (in, "a.jpg", 64, 48);
+  const char *inputs[] = { a, NULL };
+  guint cores = MAX (1u, g_get_num_processors ());
+  OtticaBatchRecipe recipe;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OtticaBatch) batch = NULL;
+  g_autoptr(OtticaBatch) shared = NULL;
+  g_autoptr(OtticaBatchResult) result = NULL;
+  int before = 0, during = 0, after = 0;
+
+  g_object_get (gegl_config (), "threads", &before, NULL);
+
+  ottica_batch_recipe_init (&recipe);
+  recipe.output_folder = out;
+  recipe.jobs = 1;
+  recipe.threads = (guint) before + 2;
+  batch = ottica_batch_new (&recipe, &error);
+  ck_assert_msg (batch != NULL, "%s", error ? error->message : "");
+  ck_assert_int_eq (ottica_batch_get_n_threads (batch, 1), before + 2);
+  g_signal_connect (batch, "file-started", G_CALLBACK (on_started_note_threads), &during);
+  result = ottica_batch_run (batch, inputs, NULL);
+  ck_assert_int_eq (result->n_exported, 1);
+  ck_assert_int_eq (during, before + 2);
+  g_object_get (gegl_config (), "threads", &after, NULL);
+  ck_assert_int_eq (after, before);
+
+  /* The default: the cores over the workers, at least 1. */
+  recipe.jobs = 2;
+  recipe.threads = 0;
+  shared = ottica_batch_new (&recipe, &error);
+  ck_assert_msg (shared != NULL, "%s", error ? error->message : "");
+  ck_assert_int_eq (ottica_batch_get_n_threads (shared, 10), MAX (1u, cores / 2));
+  /* One photo: one worker, which gets every core. */
+  ck_assert_int_eq (ottica_batch_get_n_threads (shared, 1), cores);
+
+  recipe.threads = 65;
+  ck_assert (ottica_batch_new (&recipe, &error) == NULL);
+  ck_assert (g_error_matches (error, OTTICA_ERROR, OTTICA_ERROR_INVALID));
+  ck_assert_msg (strstr (error->message, "65") != NULL, "%s", error->message);
+  g_clear_error (&error);
+
+  /* A shard that does not exist is called a shard, as --shard says. */
+  recipe.threads = 0;
+  recipe.shard_index = 4;
+  recipe.shard_count = 3;
+  ck_assert (ottica_batch_new (&recipe, &error) == NULL);
+  ck_assert (g_error_matches (error, OTTICA_ERROR, OTTICA_ERROR_INVALID));
+  ck_assert_msg (strstr (error->message, "Shard 4 of 3") != NULL, "%s", error->message);
+}
+END_TEST
+
+typedef struct
+{
+  gboolean small_done;
+  int      most_threads;   /* on the big photo's progress, after the small one */
+} TailThreads;
+
+static void
+on_tail_progress (OtticaBatch *batch, guint index, double fraction, TailThreads *tail)
+{
+  int threads = 0;
+
+  if (index != 0 || !tail->small_done || fraction > 0.95)
+    return;
+  g_object_get (gegl_config (), "threads", &threads, NULL);
+  tail->most_threads = MAX (tail->most_threads, threads);
+}
+
+static void
+on_tail_finished (OtticaBatch *batch, guint index, const char *input, const char *output,
+                  const GError *error, TailThreads *tail)
+{
+  if (index == 1)
+    tail->small_done = TRUE;
+}
+
+/* Two workers, a big photo and a small one: once the small one's worker
+ * has no photo left, the big one renders on every core; not when the
+ * recipe set the threads. */
+START_TEST (test_batch_last_photo_gets_the_free_cores)
+{
+  const char *root = ottica_test_scratch_dir ();
+  g_autofree char *in = make_dir (root, "in");
+  g_autofree char *out = g_build_filename (root, "out", NULL);
+  g_autofree char *big = make_photo (in, "big.jpg", 3000, 2000);
+  g_autofree char *small = make_photo (in, "small.jpg", 32, 24);
+  const char *inputs[] = { big, small, NULL };
+  guint cores = g_get_num_processors ();
+
+  if (cores < 2)
+    {
+      ottica_test_skip ("one core: no core is ever left free");
+      return;
+    }
+  for (guint explicit = 0; explicit < 2; explicit++)
+    {
+      OtticaBatchRecipe recipe;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(OtticaBatch) batch = NULL;
+      g_autoptr(OtticaBatchResult) result = NULL;
+      TailThreads tail = { FALSE, 0 };
+      /* a folder each: the second run would find the first's outputs current */
+      g_autofree char *folder = g_strdup_printf ("%s-%u", out, explicit);
+
+      ottica_batch_recipe_init (&recipe);
+      recipe.output_folder = folder;
+      recipe.jobs = 2;
+      recipe.threads = explicit ? 1 : 0;
+      batch = ottica_batch_new (&recipe, &error);
+      ck_assert_msg (batch != NULL, "%s", error ? error->message : "");
+      g_signal_connect (batch, "file-progress", G_CALLBACK (on_tail_progress), &tail);
+      g_signal_connect (batch, "file-finished", G_CALLBACK (on_tail_finished), &tail);
+      result = ottica_batch_run (batch, inputs, NULL);
+      ck_assert_int_eq (result->n_exported, 2);
+      ck_assert (tail.small_done);
+      if (explicit)
+        ck_assert_int_eq (tail.most_threads, 1);
+      else
+        ck_assert_int_eq (tail.most_threads, (int) cores);
+    }
+}
+END_TEST
+
 START_TEST (test_batch_broken_files_reported_others_exported)
 {
   const char *root = ottica_test_scratch_dir ();
@@ -1729,6 +1868,8 @@ main (void)
   suite_add_tcase (suite, tmpl);
 
   tcase_add_test (batch, test_batch_two_files_two_jobs);
+  tcase_add_test (batch, test_batch_render_threads);
+  tcase_add_test (batch, test_batch_last_photo_gets_the_free_cores);
   tcase_add_test (batch, test_batch_broken_files_reported_others_exported);
   tcase_add_test (batch, test_batch_name_collision_fails_the_later_photo);
   tcase_add_test (batch, test_batch_never_overwrites_unless_asked);

@@ -10,7 +10,12 @@
 #include "ottica-batch.h"
 #include "ottica-error.h"
 #include "ottica-export-dialog.h"
+#include "ottica-export-recipe.h"
+#include "ottica-output-template.h"
 #include "ottica-settings.h"
+
+/* A batch takes 16 outputs: the full size, the web copy and these. */
+#define MAX_RECIPE_FILES 14
 
 struct _OtticaExportDialog
 {
@@ -38,6 +43,9 @@ struct _OtticaExportDialog
   GtkWidget       *copies_group;
   GtkSwitch       *web_switch;
   GtkSpinButton   *web_spin;
+  GtkWidget       *recipes_row;
+  GPtrArray       *recipe_files;  /* GFile*: more outputs, in the order added */
+  GPtrArray       *recipe_rows;   /* AdwActionRow*, one per recipe file */
 
   char            *photo_path;
   GStrv            photo_paths;   /* several photos: the library's batch */
@@ -329,15 +337,84 @@ batch_run_done (GObject      *source,
   gtk_window_destroy (GTK_WINDOW (self));
 }
 
+/* Two outputs writing the same files: the same subfolder and template
+ * (compared as the batch compares names, ignoring case). */
+static char *
+output_key (const OtticaExportRecipe *output)
+{
+  g_autofree char *key = g_strdup_printf ("%s/%s", output->subfolder != NULL ? output->subfolder : "",
+                                          output->name_template != NULL
+                                          ? output->name_template : OTTICA_OUTPUT_TEMPLATE_DEFAULT);
+
+  return g_utf8_casefold (key, -1);
+}
+
+/* The outputs the dialog asks for (NULL-terminated) into @outputs: the
+ * full size, the web copy if on, and each recipe file read over the
+ * dialog's options. FALSE with @error when a recipe file cannot be read
+ * or two outputs would write the same files. */
+static gboolean
+collect_outputs (OtticaExportDialog         *self,
+                 const OtticaExportOptions  *options,
+                 GPtrArray                  *outputs,
+                 GError                    **error)
+{
+  g_autoptr(GHashTable) keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  OtticaExportRecipe *full = ottica_export_recipe_new ();
+
+  full->name = g_strdup (_("Full size"));
+  full->export_options = *options;
+  g_ptr_array_add (outputs, full);
+  if (gtk_switch_get_active (self->web_switch))
+    {
+      OtticaExportRecipe *web = ottica_export_recipe_new ();
+
+      web->name = g_strdup (_("Web copy"));
+      web->export_options = *options;
+      web->export_options.size_mode = OTTICA_SIZE_LONG_EDGE;
+      web->export_options.size_value = gtk_spin_button_get_value (self->web_spin);
+      web->subfolder = g_strdup ("web");
+      g_ptr_array_add (outputs, web);
+    }
+  for (guint i = 0; i < self->recipe_files->len; i++)
+    {
+      g_autofree char *path = g_file_get_path (g_ptr_array_index (self->recipe_files, i));
+      OtticaExportRecipe *recipe = ottica_export_recipe_load (path, options, error);
+
+      if (recipe == NULL)
+        return FALSE;
+      g_ptr_array_add (outputs, recipe);
+    }
+
+  for (guint i = 0; i < outputs->len; i++)
+    {
+      const OtticaExportRecipe *output = g_ptr_array_index (outputs, i);
+      char *key = output_key (output);
+      gpointer other;
+
+      if (g_hash_table_lookup_extended (keys, key, NULL, &other))
+        {
+          const OtticaExportRecipe *first = g_ptr_array_index (outputs, GPOINTER_TO_UINT (other));
+
+          g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_INVALID,
+                       _("The recipe “%s” would write the same files as “%s”; give one of them "
+                         "its own subfolder= or template= line."),
+                       output->name, first->name);
+          g_free (key);
+          return FALSE;
+        }
+      g_hash_table_insert (keys, key, GUINT_TO_POINTER (i));
+    }
+  return TRUE;
+}
+
 static void
 start_batch (OtticaExportDialog *self)
 {
   OtticaBatchRecipe recipe;
   g_autofree char *folder = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(OtticaExportRecipe) full = ottica_export_recipe_new ();
-  g_autoptr(OtticaExportRecipe) web = ottica_export_recipe_new ();
-  const OtticaExportRecipe *outputs[3] = { NULL, NULL, NULL };
+  g_autoptr(GPtrArray) outputs = g_ptr_array_new_with_free_func ((GDestroyNotify) ottica_export_recipe_free);
 
   ottica_batch_recipe_init (&recipe);
   ottica_export_dialog_get_options (self, &recipe.export_options);
@@ -346,17 +423,16 @@ start_batch (OtticaExportDialog *self)
   recipe.output_folder = folder;
   recipe.jobs = 0;   /* one photo per core */
 
-  if (gtk_switch_get_active (self->web_switch))
+  if (!collect_outputs (self, &recipe.export_options, outputs, &error))
     {
-      /* two outputs from one decode: as set above, and a web copy */
-      full->export_options = recipe.export_options;
-      web->export_options = recipe.export_options;
-      web->export_options.size_mode = OTTICA_SIZE_LONG_EDGE;
-      web->export_options.size_value = gtk_spin_button_get_value (self->web_spin);
-      web->subfolder = g_strdup ("web");
-      outputs[0] = full;
-      outputs[1] = web;
-      recipe.outputs = outputs;
+      adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
+      return;
+    }
+  /* More than one output: all from one decode of each photo. */
+  if (outputs->len > 1)
+    {
+      g_ptr_array_add (outputs, NULL);
+      recipe.outputs = (const OtticaExportRecipe * const *) outputs->pdata;
     }
 
   g_clear_object (&self->batch);
@@ -490,6 +566,140 @@ choose_folder_clicked (OtticaExportDialog *self)
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
+/* Recipe files */
+
+static void
+remove_recipe_clicked (GtkButton *button, OtticaExportDialog *self)
+{
+  GtkWidget *row = g_object_get_data (G_OBJECT (button), "ottica-row");
+  guint index;
+
+  if (!g_ptr_array_find (self->recipe_rows, row, &index))
+    return;
+  adw_preferences_group_remove (ADW_PREFERENCES_GROUP (self->copies_group), row);
+  g_ptr_array_remove_index (self->recipe_rows, index);
+  g_ptr_array_remove_index (self->recipe_files, index);
+  gtk_widget_set_sensitive (self->recipes_row, self->recipe_files->len < MAX_RECIPE_FILES);
+}
+
+gboolean
+ottica_export_dialog_add_recipe_file (OtticaExportDialog  *self,
+                                      GFile               *file,
+                                      GError             **error)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *display = NULL;
+  g_autoptr(OtticaExportRecipe) recipe = NULL;
+  GtkWidget *row, *button;
+
+  g_return_val_if_fail (OTTICA_IS_EXPORT_DIALOG (self), FALSE);
+  g_return_val_if_fail (G_IS_FILE (file), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  for (guint i = 0; i < self->recipe_files->len; i++)
+    if (g_file_equal (file, g_ptr_array_index (self->recipe_files, i)))
+      return TRUE;   /* already there */
+
+  path = g_file_get_path (file);
+  display = g_file_get_parse_name (file);
+  if (path == NULL)
+    {
+      g_autofree char *name = g_file_get_basename (file);
+
+      g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_INVALID,
+                   _("“%s” is not a file on this computer; copy it here to use it as a recipe."),
+                   name);
+      return FALSE;
+    }
+  if (self->recipe_files->len >= MAX_RECIPE_FILES)
+    {
+      g_autofree char *name = g_filename_display_basename (path);
+
+      g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_INVALID,
+                   g_dngettext (NULL,
+                                "“%s” was not added: an export takes at most %u recipe file.",
+                                "“%s” was not added: an export takes at most %u recipe files.",
+                                MAX_RECIPE_FILES),
+                   name, MAX_RECIPE_FILES);
+      return FALSE;
+    }
+  /* Read now so that a broken file is told at once; read again, over the
+   * dialog's options, when the export starts. */
+  recipe = ottica_export_recipe_load (path, NULL, error);
+  if (recipe == NULL)
+    return FALSE;
+
+  row = adw_action_row_new ();
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), recipe->name);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), display);
+  button = gtk_button_new_from_icon_name ("list-remove-symbolic");
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_set_tooltip_text (button, _("Do not export with this recipe"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Remove the recipe"), -1);
+  g_object_set_data (G_OBJECT (button), "ottica-row", row);
+  g_signal_connect (button, "clicked", G_CALLBACK (remove_recipe_clicked), self);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (self->copies_group), row);
+
+  g_ptr_array_add (self->recipe_files, g_object_ref (file));
+  g_ptr_array_add (self->recipe_rows, row);
+  gtk_widget_set_sensitive (self->recipes_row, self->recipe_files->len < MAX_RECIPE_FILES);
+  return TRUE;
+}
+
+guint
+ottica_export_dialog_get_n_recipe_files (OtticaExportDialog *self)
+{
+  g_return_val_if_fail (OTTICA_IS_EXPORT_DIALOG (self), 0);
+  return self->recipe_files->len;
+}
+
+static void
+recipes_response (GtkNativeDialog *chooser, int response, gpointer user_data)
+{
+  OtticaExportDialog *self = OTTICA_EXPORT_DIALOG (user_data);
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GListModel) files = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (chooser));
+
+      for (guint i = 0; i < g_list_model_get_n_items (files); i++)
+        {
+          g_autoptr(GFile) file = g_list_model_get_item (files, i);
+          g_autoptr(GError) error = NULL;
+
+          if (!ottica_export_dialog_add_recipe_file (self, file, &error))
+            adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
+        }
+    }
+  gtk_native_dialog_destroy (chooser);
+  g_object_unref (chooser);
+}
+
+static void
+add_recipe_clicked (OtticaExportDialog *self)
+{
+  GtkFileChooserNative *chooser;
+  g_autoptr(GtkFileFilter) recipes = gtk_file_filter_new ();
+  g_autoptr(GtkFileFilter) all = gtk_file_filter_new ();
+
+  chooser = gtk_file_chooser_native_new (_("Add Recipe Files"), GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_OPEN,
+                                         _("_Add"), _("_Cancel"));
+  gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (chooser), TRUE);
+  gtk_file_filter_set_name (recipes, _("Recipe files"));
+  gtk_file_filter_add_suffix (recipes, "recipe");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), recipes);
+  gtk_file_filter_set_name (all, _("All files"));
+  gtk_file_filter_add_pattern (all, "*");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), all);
+  g_signal_connect (chooser, "response", G_CALLBACK (recipes_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
 static gboolean
 ottica_export_dialog_close_request (GtkWindow *window)
 {
@@ -525,6 +735,8 @@ ottica_export_dialog_finalize (GObject *object)
   g_clear_object (&self->settings);
   g_clear_object (&self->batch);
   g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->recipe_files, g_ptr_array_unref);
+  g_clear_pointer (&self->recipe_rows, g_ptr_array_unref);
   G_OBJECT_CLASS (ottica_export_dialog_parent_class)->finalize (object);
 }
 
@@ -569,9 +781,11 @@ ottica_export_dialog_class_init (OtticaExportDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OtticaExportDialog, copies_group);
   gtk_widget_class_bind_template_child (widget_class, OtticaExportDialog, web_switch);
   gtk_widget_class_bind_template_child (widget_class, OtticaExportDialog, web_spin);
+  gtk_widget_class_bind_template_child (widget_class, OtticaExportDialog, recipes_row);
   gtk_widget_class_bind_template_callback (widget_class, export_clicked);
   gtk_widget_class_bind_template_callback (widget_class, cancel_clicked);
   gtk_widget_class_bind_template_callback (widget_class, choose_folder_clicked);
+  gtk_widget_class_bind_template_callback (widget_class, add_recipe_clicked);
   gtk_widget_class_bind_template_callback (widget_class, size_mode_changed);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
@@ -580,6 +794,8 @@ static void
 ottica_export_dialog_init (OtticaExportDialog *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->recipe_files = g_ptr_array_new_with_free_func (g_object_unref);
+  self->recipe_rows = g_ptr_array_new ();
   self->settings = ottica_settings_get ();
   load_settings (self);
   update_folder_row (self);

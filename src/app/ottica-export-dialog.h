@@ -31,6 +31,17 @@ OtticaExportDialog *ottica_export_dialog_new_for_photos (GtkWindow          *par
 void                ottica_export_dialog_set_web_copy   (OtticaExportDialog *self,
                                                          gboolean            enabled,
                                                          guint               long_edge);
+/* For several photos: also write the outputs a recipe file (the format
+ * of `ottica-cli export --recipe`, ottica-export-recipe.h) asks for, from
+ * the same decode; the keys it leaves out take the dialog's options when
+ * the export starts. A file already added is not added twice. FALSE with
+ * @error (OTTICA_ERROR_INVALID naming the file) when it is not a valid
+ * recipe, not a local file, or there are 14 already. The dialog's "Add…"
+ * button calls this for each file chosen. */
+gboolean            ottica_export_dialog_add_recipe_file (OtticaExportDialog  *self,
+                                                          GFile               *file,
+                                                          GError             **error);
+guint               ottica_export_dialog_get_n_recipe_files (OtticaExportDialog *self);
 /* "NAME: reason" per failed file, one a line; NULL when none failed. */
 char               *ottica_export_dialog_describe_failures (const OtticaBatchResult *result);
 

@@ -24,25 +24,18 @@
 #include "ottica-sidecar.h"
 
 #define COMMAND "apply"
-#define NO_LOOK "none"
 
 typedef struct
 {
-  char     *look;
-  char     *amount;
-  char     *preset;
-  gboolean  reset;
-  gboolean  recursive;
-  gboolean  quiet;
-  char    **inputs;
+  OtticaCliEditArgs  edit;
+  gboolean           reset;
+  char             **inputs;
 } ApplyArgs;
 
 static void
 apply_args_clear (ApplyArgs *args)
 {
-  g_free (args->look);
-  g_free (args->amount);
-  g_free (args->preset);
+  ottica_cli_edit_args_clear (&args->edit);
   g_strfreev (args->inputs);
 }
 
@@ -152,23 +145,11 @@ apply_one (const char        *photo,
 int
 ottica_cli_apply (int argc, char **argv)
 {
-  ApplyArgs args = { NULL };
+  ApplyArgs args = { 0 };
   const GOptionEntry entries[] = {
-    { "look", 0, 0, G_OPTION_ARG_STRING, &args.look,
-      N_("Put the look ID into each photo’s edit (“ottica-cli looks” lists them; “none” removes the look)"),
-      N_("ID") },
-    { "amount", 0, 0, G_OPTION_ARG_STRING, &args.amount,
-      N_("Strength of the look, 0 to 1 (default 1 with --look; alone, changes the strength of the look already there)"),
-      N_("A") },
-    { "preset", 0, 0, G_OPTION_ARG_FILENAME, &args.preset,
-      N_("Apply the adjustments of a preset file over each photo’s edit"), N_("FILE") },
     { "reset", 0, 0, G_OPTION_ARG_NONE, &args.reset,
       N_("Start from the original: alone, deletes each photo’s edit; with --look or --preset, replaces it"),
       NULL },
-    { "recursive", 'r', 0, G_OPTION_ARG_NONE, &args.recursive,
-      N_("Look for photos in subfolders of the folders given"), NULL },
-    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &args.quiet,
-      N_("Print only errors"), NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args.inputs, NULL, N_("PHOTO|FOLDER…") },
     { NULL }
   };
@@ -186,6 +167,7 @@ ottica_cli_apply (int argc, char **argv)
   g_set_prgname (argv[0]);
   context = g_option_context_new (NULL);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  ottica_cli_add_edit_entries (context, &args.edit);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_summary (context,
                                 _("Puts a look or a preset into the edits of photos (their sidecars, "
@@ -208,30 +190,30 @@ ottica_cli_apply (int argc, char **argv)
       status = ottica_cli_usage_error (COMMAND, _("No photo or folder was given."));
       goto out;
     }
-  if (args.look == NULL && args.amount == NULL && args.preset == NULL && !args.reset)
+  if (args.edit.look == NULL && args.edit.amount == NULL && args.edit.preset == NULL && !args.reset)
     {
       status = ottica_cli_usage_error (COMMAND, _("Say what to apply: --look, --amount, --preset "
                                                   "or --reset."));
       goto out;
     }
 
-  if (args.amount != NULL)
+  if (args.edit.amount != NULL)
     {
       char *end = NULL;
 
-      amount = g_ascii_strtod (args.amount, &end);
-      if (end == args.amount || *end != '\0' || !isfinite (amount) || amount < 0 || amount > 1)
+      amount = g_ascii_strtod (args.edit.amount, &end);
+      if (end == args.edit.amount || *end != '\0' || !isfinite (amount) || amount < 0 || amount > 1)
         {
           status = ottica_cli_usage_error (COMMAND, _("--amount must be a number from 0 to 1, such as "
                                                       "0.5, not “%s”."),
-                                           args.amount);
+                                           args.edit.amount);
           goto out;
         }
     }
 
-  if (args.look != NULL)
+  if (args.edit.look != NULL)
     {
-      if (g_ascii_strcasecmp (args.look, NO_LOOK) == 0)
+      if (g_ascii_strcasecmp (args.edit.look, OTTICA_CLI_NO_LOOK) == 0)
         {
           look_id = "";
         }
@@ -243,20 +225,20 @@ ottica_cli_apply (int argc, char **argv)
               status = OTTICA_CLI_EXIT_FAILED;
               goto out;
             }
-          if (ottica_look_library_find (args.look) == NULL)
+          if (ottica_look_library_find (args.edit.look) == NULL)
             {
               status = ottica_cli_usage_error (COMMAND, _("There is no look “%s”; “ottica-cli looks” "
                                                           "lists them."),
-                                               args.look);
+                                               args.edit.look);
               goto out;
             }
-          look_id = args.look;
+          look_id = args.edit.look;
         }
     }
 
-  if (args.preset != NULL)
+  if (args.edit.preset != NULL)
     {
-      preset = ottica_edit_load (args.preset, &error);
+      preset = ottica_edit_load (args.edit.preset, &error);
       if (preset == NULL)
         {
           status = ottica_cli_usage_error (COMMAND, "%s", error->message);
@@ -264,7 +246,7 @@ ottica_cli_apply (int argc, char **argv)
         }
     }
 
-  scan_options.recursive = args.recursive;
+  scan_options.recursive = args.edit.recursive;
   scan_options.skip_folder_names = skip_names;
   photos = ottica_scan ((const char * const *) args.inputs, &scan_options, NULL, &error);
   if (photos == NULL)
@@ -283,7 +265,7 @@ ottica_cli_apply (int argc, char **argv)
       const char *photo = g_ptr_array_index (photos, i);
       g_autoptr(GError) photo_error = NULL;
 
-      if (!apply_one (photo, &args, look_id, amount, preset, args.quiet, &photo_error))
+      if (!apply_one (photo, &args, look_id, amount, preset, args.edit.quiet, &photo_error))
         {
           g_autofree char *display = g_filename_display_name (photo);
 

@@ -31,13 +31,10 @@
 #include "ottica-scan.h"
 
 #define COMMAND "export"
-#define NO_LOOK "none"
 
 typedef struct
 {
-  char     *look;
-  char     *amount;
-  char     *preset;
+  OtticaCliEditArgs edit;
   char     *sidecar;
   char     *output;
   char     *name_template;
@@ -53,9 +50,8 @@ typedef struct
   gboolean  progressive;
   gboolean  optimize;
   int       jobs;
+  int       threads;
   gboolean  overwrite;
-  gboolean  recursive;
-  gboolean  quiet;
   char    **recipes;
   char     *max_size;
   char     *shard;
@@ -65,9 +61,7 @@ typedef struct
 static void
 export_args_clear (ExportArgs *args)
 {
-  g_free (args->look);
-  g_free (args->amount);
-  g_free (args->preset);
+  ottica_cli_edit_args_clear (&args->edit);
   g_free (args->sidecar);
   g_free (args->output);
   g_free (args->name_template);
@@ -277,23 +271,23 @@ build_recipe (ExportArgs         *args,
         }
     }
 
-  if (args->amount != NULL)
+  if (args->edit.amount != NULL)
     {
       double amount;
 
-      if (!parse_double (args->amount, &amount) || amount < 0 || amount > 1)
+      if (!parse_double (args->edit.amount, &amount) || amount < 0 || amount > 1)
         {
           ottica_cli_usage_error (COMMAND, _("--amount must be a number from 0 to 1, such as 0.5, "
                                              "not “%s”."),
-                                  args->amount);
+                                  args->edit.amount);
           return FALSE;
         }
       recipe->look_amount = amount;
     }
 
-  if (args->look != NULL)
+  if (args->edit.look != NULL)
     {
-      if (g_ascii_strcasecmp (args->look, NO_LOOK) == 0)
+      if (g_ascii_strcasecmp (args->edit.look, OTTICA_CLI_NO_LOOK) == 0)
         {
           recipe->look_mode = OTTICA_BATCH_LOOK_NONE;
         }
@@ -302,22 +296,22 @@ build_recipe (ExportArgs         *args,
           /* The look library registers its GEGL operation as it loads. */
           if (!ottica_cli_init_engine ())
             return FALSE;
-          if (ottica_look_library_find (args->look) == NULL)
+          if (ottica_look_library_find (args->edit.look) == NULL)
             {
               ottica_cli_usage_error (COMMAND, _("There is no look “%s”; “ottica-cli looks” lists them."),
-                                      args->look);
+                                      args->edit.look);
               return FALSE;
             }
           recipe->look_mode = OTTICA_BATCH_LOOK_SET;
-          recipe->look_id = args->look;
+          recipe->look_id = args->edit.look;
         }
     }
 
-  if (args->preset != NULL)
+  if (args->edit.preset != NULL)
     {
       g_autoptr(GError) error = NULL;
 
-      *preset_out = ottica_edit_load (args->preset, &error);
+      *preset_out = ottica_edit_load (args->edit.preset, &error);
       if (*preset_out == NULL)
         {
           ottica_cli_usage_error (COMMAND, "%s", error->message);
@@ -334,6 +328,16 @@ build_recipe (ExportArgs         *args,
           return FALSE;
         }
       recipe->jobs = (guint) args->jobs;
+    }
+  if (args->threads != -1)
+    {
+      if (args->threads < 1 || args->threads > 64)
+        {
+          ottica_cli_usage_error (COMMAND, _("--threads must be from 1 to 64, not %d."),
+                                  args->threads);
+          return FALSE;
+        }
+      recipe->threads = (guint) args->threads;
     }
 
   recipe->output_folder = args->output;
@@ -447,15 +451,9 @@ int
 ottica_cli_export (int argc, char **argv)
 {
   ExportArgs args = {
-    .quality = -1, .long_edge = -1, .width = -1, .height = -1, .jobs = -1,
+    .quality = -1, .long_edge = -1, .width = -1, .height = -1, .jobs = -1, .threads = -1,
   };
   const GOptionEntry entries[] = {
-    { "look", 0, 0, G_OPTION_ARG_STRING, &args.look,
-      N_("Apply the look ID (“ottica-cli looks” lists them; “none” for no look)"), N_("ID") },
-    { "amount", 0, 0, G_OPTION_ARG_STRING, &args.amount,
-      N_("Strength of the look, 0 to 1 (default 1)"), N_("A") },
-    { "preset", 0, 0, G_OPTION_ARG_FILENAME, &args.preset,
-      N_("Apply the adjustments of a preset file over each photo’s own edit"), N_("FILE") },
     { "sidecar", 0, 0, G_OPTION_ARG_STRING, &args.sidecar,
       N_("Use each photo’s saved edit (NAME.EXT.ottica), or ignore it (default use)"), "use|ignore" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &args.output,
@@ -493,17 +491,17 @@ ottica_cli_export (int argc, char **argv)
     { "optimize", 0, 0, G_OPTION_ARG_NONE, &args.optimize,
       N_("Optimise the Huffman tables (smaller files, slower)"), NULL },
     { "shard", 0, 0, G_OPTION_ARG_STRING, &args.shard,
-      N_("Export only the K-th of N slices of the photos (the same photos on every machine), "
+      N_("Export only shard K of N of the photos (the same photos on every machine), "
          "to spread a library over machines writing into one folder"),
       N_("K/N") },
     { "jobs", 'j', 0, G_OPTION_ARG_INT, &args.jobs,
       N_("Export N photos at a time (default: one per processor core)"), N_("N") },
+    { "threads", 0, 0, G_OPTION_ARG_INT, &args.threads,
+      N_("Render each photo with N threads (default: the processor cores divided by the jobs, "
+         "at least 1)"),
+      N_("N") },
     { "overwrite", 0, 0, G_OPTION_ARG_NONE, &args.overwrite,
       N_("Replace output files that already exist"), NULL },
-    { "recursive", 'r', 0, G_OPTION_ARG_NONE, &args.recursive,
-      N_("Look for photos in subfolders of the folders given"), NULL },
-    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &args.quiet,
-      N_("Print only errors"), NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args.inputs, NULL, N_("PHOTO|FOLDER…") },
     { NULL }
   };
@@ -531,6 +529,7 @@ ottica_cli_export (int argc, char **argv)
   g_set_prgname (argv[0]);
   context = g_option_context_new (NULL);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  ottica_cli_add_edit_entries (context, &args.edit);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_summary (context,
                                 _("Exports photos as JPEGs: each with its own edit (sidecar), a preset "
@@ -572,7 +571,7 @@ ottica_cli_export (int argc, char **argv)
       return status;
     }
 
-  /* The batch takes the whole list and exports its slice, numbering
+  /* The batch takes the whole list and exports its shard, numbering
    * ({seq}) and naming over the whole list. */
   recipe.shard_index = shard_k;
   recipe.shard_count = shard_n;
@@ -586,7 +585,7 @@ ottica_cli_export (int argc, char **argv)
 
   /* Earlier runs' default output folders are never photos to export,
    * nor is this run's output folder. */
-  scan_options.recursive = args.recursive;
+  scan_options.recursive = args.edit.recursive;
   scan_options.skip_folder_names = skip_names;
   skip_folders[0] = args.output;
   scan_options.skip_folders = skip_folders;
@@ -601,7 +600,7 @@ ottica_cli_export (int argc, char **argv)
     }
   if (photos->len == 0)
     {
-      status = ottica_cli_usage_error (COMMAND, args.recursive
+      status = ottica_cli_usage_error (COMMAND, args.edit.recursive
                                        ? _("No photos were found in the folders given.")
                                        : _("No photos were found in the folders given "
                                            "(add --recursive to look in their subfolders)."));
@@ -616,7 +615,7 @@ ottica_cli_export (int argc, char **argv)
       g_autofree gboolean *mine = ottica_scan_shard_mask ((const char * const *) photos->pdata,
                                                           shard_k, shard_n);
 
-      /* The first photo of this slice is the first one exported. */
+      /* The first photo of this shard is the first one exported. */
       for (guint i = 0; i < n_all; i++)
         if (mine[i])
           {
@@ -625,7 +624,7 @@ ottica_cli_export (int argc, char **argv)
           }
       if (n_selected == 0)
         {
-          if (!args.quiet)
+          if (!args.edit.quiet)
             fprintf (stderr,
                      g_dngettext (GETTEXT_PACKAGE,
                                   "Shard %u/%u has none of the %u photo found; nothing to do.\n",
@@ -653,7 +652,7 @@ ottica_cli_export (int argc, char **argv)
   sigint = g_unix_signal_add (SIGINT, on_signal, cancellable);
   sigterm = g_unix_signal_add (SIGTERM, on_signal, cancellable);
 
-  progress = ottica_cli_progress_new (batch, n_selected, args.quiet);
+  progress = ottica_cli_progress_new (batch, n_selected, args.edit.quiet);
   loop = g_main_loop_new (NULL, FALSE);
   run.loop = loop;
   ottica_batch_run_async (batch, (const char * const *) photos->pdata, cancellable,

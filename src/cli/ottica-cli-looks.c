@@ -185,8 +185,10 @@ ottica_cli_looks (int argc, char **argv)
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_summary (context,
                                 _("Lists the looks “ottica-cli export --look” takes: the id, the name "
-                                  "and the kind (colour or mono), one per line. Your own looks live in "
-                                  "$XDG_DATA_HOME/ottica/looks (usually ~/.local/share/ottica/looks)."));
+                                  "and the kind (colour or mono), one per line. With --export, writes "
+                                  "a look to a file to share it; with --import, adds look files to your "
+                                  "own looks, which live in $XDG_DATA_HOME/ottica/looks (usually "
+                                  "~/.local/share/ottica/looks)."));
   g_option_context_set_description (context,
                                     _("Examples:\n"
                                       "  ottica-cli looks --export documentary my-documentary.look\n"

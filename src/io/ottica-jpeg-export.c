@@ -1098,6 +1098,7 @@ ottica_jpeg_export (GeglNode                  *node,
   Export ex = { 0 };
   gboolean ok = FALSE;
   gsize slot_bytes;
+  gint gegl_threads = 1;
   int fd;
 
   g_return_val_if_fail (GEGL_IS_NODE (node), FALSE);
@@ -1190,8 +1191,11 @@ ottica_jpeg_export (GeglNode                  *node,
   if (fd < 0)
     goto out;
 
-  /* One strip has nothing to overlap with. */
-  if (!encode (&ex, fd, ex.n_strips > 1, error))
+  /* One strip has nothing to overlap with; and a render on one thread
+   * (a batch job given one core) encodes on that thread too, so that it
+   * takes no more than the core it was given. */
+  g_object_get (gegl_config (), "threads", &gegl_threads, NULL);
+  if (!encode (&ex, fd, ex.n_strips > 1 && gegl_threads > 1, error))
     {
       ottica_atomic_file_abandon (fd, temp_path);
       goto out;

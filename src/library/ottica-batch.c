@@ -56,6 +56,7 @@ struct _OtticaBatch
   OtticaEdit           *preset;
   gboolean              use_sidecars;
   guint                 jobs;
+  guint                 threads;        /* 0: cores / workers */
   guint                 shard_index;    /* 1-based; 0: no shards */
   guint                 shard_count;
 
@@ -129,6 +130,8 @@ typedef struct _Run
   guint           *order;         /* the selected photos, in input order */
   guint            n_selected;
   guint            n_workers;
+  guint            n_threads;     /* GEGL render threads */
+  gint             n_busy_workers; /* atomic: workers not yet out of photos */
   gint             next_photo;    /* atomic: next position in order[] */
   gint             n_decoded;     /* atomic */
   gint64           start_time;
@@ -829,11 +832,14 @@ export_photo (Run *run, guint photo)
     }
 }
 
+static void raise_gegl_threads (guint threads);
+
 static gpointer
 worker_main (gpointer data)
 {
   Run *run = data;
   guint n_outputs = run->batch->n_outputs;
+  gint busy;
 
   for (;;)
     {
@@ -862,22 +868,48 @@ worker_main (gpointer data)
       push_simple (run, EVENT_STARTED, photo, 0.0);
       export_photo (run, photo);
     }
+
+  /* Out of photos: the cores this worker leaves idle go to the renders
+   * still running (the last photos of a run, or a short run's only
+   * ones), unless the recipe set the threads. */
+  busy = g_atomic_int_add (&run->n_busy_workers, -1) - 1;
+  if (busy > 0 && run->batch->threads == 0)
+    raise_gegl_threads (MAX (1u, g_get_num_processors () / (guint) busy));
   return NULL;
 }
 
-/* GEGL's render threads while batches run: lowered by the first batch
- * that needs it, restored by the last one to end. */
+/* GEGL's render threads while batches run: set by each batch as it
+ * starts (the last one started wins), restored by the last one to end. */
 static GMutex gegl_threads_lock;
 static guint  gegl_threads_users;
 static int    gegl_threads_saved;
 
 static void
-lower_gegl_threads (guint n_workers)
+set_gegl_threads (guint threads)
 {
+  int current;
+
   g_mutex_lock (&gegl_threads_lock);
+  g_object_get (gegl_config (), "threads", &current, NULL);
   if (gegl_threads_users++ == 0)
-    g_object_get (gegl_config (), "threads", &gegl_threads_saved, NULL);
-  ottica_engine_init (MAX (1u, g_get_num_processors () / n_workers), NULL);
+    gegl_threads_saved = current;
+  /* Changing it stops or starts GEGL's threads: only when it changes. */
+  if ((guint) current != threads)
+    ottica_engine_init (threads, NULL);
+  g_mutex_unlock (&gegl_threads_lock);
+}
+
+/* More threads for the photos still rendering; never fewer. GEGL's
+ * running renders take them up at their next operation. */
+static void
+raise_gegl_threads (guint threads)
+{
+  int current;
+
+  g_mutex_lock (&gegl_threads_lock);
+  g_object_get (gegl_config (), "threads", &current, NULL);
+  if (gegl_threads_users > 0 && threads > (guint) current)
+    ottica_engine_init (threads, NULL);
   g_mutex_unlock (&gegl_threads_lock);
 }
 
@@ -886,7 +918,13 @@ restore_gegl_threads (void)
 {
   g_mutex_lock (&gegl_threads_lock);
   if (--gegl_threads_users == 0)
-    ottica_engine_init ((guint) MAX (1, gegl_threads_saved), NULL);
+    {
+      int current;
+
+      g_object_get (gegl_config (), "threads", &current, NULL);
+      if (current != gegl_threads_saved)
+        ottica_engine_init ((guint) MAX (1, gegl_threads_saved), NULL);
+    }
   g_mutex_unlock (&gegl_threads_lock);
 }
 
@@ -924,8 +962,8 @@ coordinator_main (gpointer data)
   push_simple (run, EVENT_PLANNED, 0, 0.0);
 
   n_workers = run->n_workers;
-  if (n_workers > 1)
-    lower_gegl_threads (n_workers);
+  run->n_busy_workers = (gint) n_workers;
+  set_gegl_threads (run->n_threads);
 
   for (guint i = 0; i < n_workers; i++)
     {
@@ -936,8 +974,7 @@ coordinator_main (gpointer data)
   for (guint i = 0; i < workers->len; i++)
     g_thread_join (g_ptr_array_index (workers, i));
 
-  if (n_workers > 1)
-    restore_gegl_threads ();
+  restore_gegl_threads ();
 
   push_simple (run, EVENT_DONE, 0, 0.0);
   return NULL;
@@ -1160,11 +1197,18 @@ ottica_batch_new (const OtticaBatchRecipe  *recipe,
                    recipe->jobs, MAX_JOBS);
       return NULL;
     }
+  if (recipe->threads > MAX_JOBS)
+    {
+      g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_INVALID,
+                   _("%u render threads for each photo is too many; use at most %d."),
+                   recipe->threads, MAX_JOBS);
+      return NULL;
+    }
   if (recipe->shard_count > 0
       && (recipe->shard_index < 1 || recipe->shard_index > recipe->shard_count))
     {
       g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_INVALID,
-                   _("Slice %u of %u does not exist; slices are numbered from 1 to %u."),
+                   _("Shard %u of %u does not exist; shards are numbered from 1 to %u."),
                    recipe->shard_index, recipe->shard_count, recipe->shard_count);
       return NULL;
     }
@@ -1183,6 +1227,7 @@ ottica_batch_new (const OtticaBatchRecipe  *recipe,
   self->preset = recipe->preset != NULL ? ottica_edit_copy (recipe->preset) : NULL;
   self->use_sidecars = recipe->use_sidecars;
   self->jobs = recipe->jobs;
+  self->threads = recipe->threads;
   self->shard_index = recipe->shard_count > 1 ? recipe->shard_index : 0;
   self->shard_count = recipe->shard_count > 1 ? recipe->shard_count : 0;
 
@@ -1258,6 +1303,17 @@ ottica_batch_get_n_workers (OtticaBatch *self,
   return MAX (1u, MIN (jobs, n_inputs));
 }
 
+guint
+ottica_batch_get_n_threads (OtticaBatch *self,
+                            guint        n_inputs)
+{
+  g_return_val_if_fail (OTTICA_IS_BATCH (self), 1);
+
+  if (self->threads != 0)
+    return self->threads;
+  return MAX (1u, g_get_num_processors () / ottica_batch_get_n_workers (self, n_inputs));
+}
+
 void
 ottica_batch_run_async (OtticaBatch          *self,
                         const char * const   *inputs,
@@ -1302,6 +1358,7 @@ ottica_batch_run_async (OtticaBatch          *self,
       run->outputs_left[i] = self->n_outputs;
     }
   run->n_workers = ottica_batch_get_n_workers (self, run->n_selected);
+  run->n_threads = ottica_batch_get_n_threads (self, run->n_selected);
   run->start_time = g_get_monotonic_time ();
 
   run->task = g_task_new (self, cancellable, callback, user_data);

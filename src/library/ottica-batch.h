@@ -6,11 +6,12 @@
  * ignored) or a neutral edit → the preset applied over it → the look
  * (and amount) of the recipe overriding → a fresh pipeline → JPEG export
  * with the photo as the metadata source. One photo per worker thread,
- * each with its own graph; with more than one worker GEGL's own render
- * threads are lowered (cores / workers, so 1 when there is a worker per
- * core) for the run and restored after, since whole images in parallel
- * scale better than GEGL's tiles. The engine (ottica_engine_init) must be
- * initialised before a run.
+ * each with its own graph. GEGL's render threads (process-wide) are set
+ * for the run to the recipe's "threads", by default cores / workers (so
+ * 1 when there is a worker per core, since whole images in parallel scale
+ * better than GEGL's tiles, raised for the last photos as workers run
+ * out), and restored after. The engine
+ * (ottica_engine_init) must be initialised before a run.
  *
  * Before any export, every photo's output name is worked out in input
  * order: a photo whose name another photo of the same run already took
@@ -114,6 +115,12 @@ typedef struct
   const OtticaEdit    *preset;        /* NULL: none */
   gboolean             use_sidecars;
   guint                jobs;          /* photos at a time; 0: one per core */
+  /* GEGL render threads for each photo (at most 64); 0: cores / workers,
+   * at least 1, and as workers run out of photos the cores they leave go
+   * to the photos still rendering (cores / busy workers). GEGL has one pool of render threads per process, which
+   * one photo's render uses at a time while the others render on their
+   * own thread: with several workers, more than 1 here helps little. */
+  guint                threads;
   /* A target file size for the single output (0: export_options.quality). */
   guint64              target_bytes;
   /* Several outputs per photo, NULL-terminated (at most 16); NULL: one,
@@ -204,6 +211,11 @@ gboolean           ottica_batch_get_progress (OtticaBatch         *self,
 
 /* The number of worker threads a run of @n_inputs photos uses. */
 guint              ottica_batch_get_n_workers (OtticaBatch *self,
+                                               guint        n_inputs);
+
+/* The GEGL render threads a run of @n_inputs photos sets: the recipe's
+ * "threads", or cores / workers. */
+guint              ottica_batch_get_n_threads (OtticaBatch *self,
                                                guint        n_inputs);
 
 /* Exports @inputs (NULL-terminated; ottica_scan() makes them) in the
