@@ -18,3 +18,25 @@ ottica_test_find_descendant (GtkWidget *widget, GType type)
     }
   return NULL;
 }
+
+char *
+ottica_test_gui_private_home (const char *name)
+{
+  g_autofree char *template = g_strdup_printf ("ottica-%s-XXXXXX", name);
+  char *home = g_dir_make_tmp (template, NULL);
+  g_autofree char *schemas = g_build_filename (OTTICA_BUILD_DIR, "data", NULL);
+  const char *folders[][2] = {
+    { "XDG_DATA_HOME", "data" }, { "XDG_CACHE_HOME", "cache" }, { "XDG_CONFIG_HOME", "config" },
+  };
+
+  g_assert (home != NULL);
+  g_setenv ("GSETTINGS_SCHEMA_DIR", schemas, TRUE);
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  for (guint i = 0; i < G_N_ELEMENTS (folders); i++)
+    {
+      g_autofree char *folder = g_build_filename (home, folders[i][1], NULL);
+
+      g_setenv (folders[i][0], folder, TRUE);
+    }
+  return home;
+}

@@ -11,4 +11,11 @@ G_BEGIN_DECLS
 /* @widget or its first descendant (depth first) of @type, or NULL. */
 GtkWidget *ottica_test_find_descendant (GtkWidget *widget, GType type);
 
+/* Makes a fresh folder for the suite @name and points the build's
+ * GSettings schema (kept in memory), XDG_DATA_HOME, XDG_CACHE_HOME and
+ * XDG_CONFIG_HOME into it, so that recent files, settings, looks and
+ * thumbnails stay away from the person running the tests. Returns the
+ * folder, for ottica_test_remove_tree() at the end. */
+char *ottica_test_gui_private_home (const char *name);
+
 G_END_DECLS

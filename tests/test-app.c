@@ -3,12 +3,14 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <adwaita.h>
+#include <math.h>
 
 #include "ottica-application.h"
 #include "ottica-crop-overlay.h"
 #include "ottica-histogram.h"
 #include "ottica-look-library.h"
 #include "ottica-preset-store.h"
+#include "ottica-preview-renderer.h"
 #include "ottica-preferences-window.h"
 #include "ottica-settings.h"
 #include "ottica-sidecar.h"
@@ -707,8 +709,8 @@ START_TEST (test_rotate_and_crop)
   /* a square crop of the turned photo */
   ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.crop-aspect", "s", "1:1"));
   ck_assert (ottica_edit_has_crop (ottica_window_get_edit (window)));
-  /* the crop row shows the preset */
-  ck_assert_uint_eq (adw_combo_row_get_selected (ADW_COMBO_ROW (ottica_test_find_descendant (GTK_WIDGET (window), ADW_TYPE_COMBO_ROW))), 1);
+  /* the crop row shows the preset (after "Free" and "Original") */
+  ck_assert_uint_eq (adw_combo_row_get_selected (ADW_COMBO_ROW (ottica_test_find_descendant (GTK_WIDGET (window), ADW_TYPE_COMBO_ROW))), 2);
   shown_size (window, &w, &h);
   ck_assert_int_le (abs (w - h), 1);
   ck_assert_int_le (abs (h - w0), 1);
@@ -743,6 +745,12 @@ START_TEST (test_rotate_and_crop)
 END_TEST
 
 
+static gboolean
+widget_is_wide (gpointer data)
+{
+  return gtk_widget_get_width (GTK_WIDGET (data)) > 100;
+}
+
 /* Crop mode: the whole frame with handles; dragging the bottom-right
  * corner through the gesture's functions crops, as one undo step; Enter
  * applies (the render takes the crop's size), Escape puts it back. */
@@ -760,8 +768,8 @@ START_TEST (test_crop_handles)
   ck_assert (!gtk_widget_get_visible (GTK_WIDGET (overlay)));
   ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.crop-mode", NULL));
   ck_assert (gtk_widget_get_visible (GTK_WIDGET (overlay)));
-  ottica_test_wait_for (never, NULL, 0.3);
-  ck_assert_int_gt (gtk_widget_get_width (GTK_WIDGET (overlay)), 100);
+  /* laid out at the next frame, which a busy machine may delay */
+  ck_assert_msg (ottica_test_wait_for (widget_is_wide, overlay, 10), "the crop overlay was never laid out");
 
   /* the bottom-right corner, dragged up and left by a quarter of the
    * drawn frame's size: about three quarters of each side are left */
@@ -1078,6 +1086,46 @@ START_TEST (test_100_percent_is_sharp)
 }
 END_TEST
 
+/* Panning at 100 %: until the newly visible part is rendered, what is
+ * drawn sharp is still the photo's own pixels at its place. */
+START_TEST (test_panning_keeps_the_sharp_region_in_place)
+{
+  g_autofree char *path = scratch_photo ("pan.jpg");
+  OtticaWindow *window = open_window_on (path);
+  g_autoptr(GdkTexture) photo = gdk_texture_new_from_filename (path, NULL);
+  GtkScrolledWindow *scroller = GTK_SCROLLED_WINDOW (gtk_widget_get_ancestor (GTK_WIDGET (region_picture (window)), GTK_TYPE_SCROLLED_WINDOW));
+  GtkAdjustment *h = gtk_scrolled_window_get_hadjustment (scroller);
+  GtkAdjustment *v = gtk_scrolled_window_get_vadjustment (scroller);
+  int checked = 0;
+
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.zoom-100", NULL));
+  ck_assert_msg (ottica_test_wait_for (region_shown, window, 60), "no sharp region at 100 %%");
+  for (int step = 1; step <= 4; step++)
+    {
+      GdkPaintable *before = gtk_picture_get_paintable (region_picture (window));
+      gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+      /* a drag's worth: a third of the view down and right */
+      gtk_adjustment_set_value (h, gtk_adjustment_get_value (h) + gtk_adjustment_get_page_size (h) / 3);
+      gtk_adjustment_set_value (v, gtk_adjustment_get_value (v) + gtk_adjustment_get_page_size (v) / 3);
+      while (g_get_monotonic_time () < deadline &&
+             !(region_shown (window) && gtk_picture_get_paintable (region_picture (window)) != before))
+        {
+          if (region_shown (window))
+            {
+              ck_assert_double_lt (region_difference (window, photo), 2.0);
+              checked++;
+            }
+          g_main_context_iteration (NULL, TRUE);
+        }
+      ck_assert_msg (region_shown (window), "no sharp region after panning");
+      ck_assert_double_lt (region_difference (window, photo), 2.0);
+    }
+  g_print ("pan: %d frames checked while the region was on its way\n", checked);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+END_TEST
+
 static int
 compare_doubles (gconstpointer a, gconstpointer b)
 {
@@ -1173,6 +1221,284 @@ START_TEST (test_histogram_shows_clipping)
 }
 END_TEST
 
+/* The crop's shape lock holds from the start: a photo opened with a
+ * square crop keeps it square when an edge is dragged; "free" lets the
+ * edge go alone; "original" crops to the photo's own shape and keeps it. */
+static double
+crop_shape (OtticaWindow *window)
+{
+  const OtticaEdit *edit = ottica_window_get_edit (window);
+
+  /* the bundled photo is 1414 × 2124 */
+  return edit->crop_width * 1414 / (edit->crop_height * 2124);
+}
+
+static void
+drag_right_edge (OtticaCropOverlay *overlay, double fraction)
+{
+  double x, y, left, top;
+
+  ottica_crop_overlay_get_handle_position (overlay, OTTICA_CROP_HANDLE_RIGHT, &x, &y);
+  ottica_crop_overlay_get_handle_position (overlay, OTTICA_CROP_HANDLE_TOP_LEFT, &left, &top);
+  ck_assert_int_eq (ottica_crop_overlay_begin_drag (overlay, x - 2, y), OTTICA_CROP_HANDLE_RIGHT);
+  ottica_crop_overlay_update_drag (overlay, -(x - left) * fraction, 0);
+  ottica_crop_overlay_end_drag (overlay);
+}
+
+START_TEST (test_crop_shape_is_kept_from_the_start)
+{
+  g_autofree char *path = scratch_photo ("lock.jpg");
+  g_autoptr(OtticaEdit) square = ottica_edit_new ();
+  g_autoptr(GError) error = NULL;
+  OtticaWindow *window;
+  OtticaCropOverlay *overlay;
+  const OtticaEdit *edit;
+  double height;
+
+  /* a square crop, saved before the photo is opened */
+  square->crop_y = 0.1;
+  square->crop_height = 1414.0 / 2124.0;
+  ck_assert_msg (ottica_sidecar_save (path, square, NULL, &error), "%s", error ? error->message : "");
+  window = open_window_on (path);
+  overlay = OTTICA_CROP_OVERLAY (ottica_test_find_descendant (GTK_WIDGET (window), OTTICA_TYPE_CROP_OVERLAY));
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.crop-mode", NULL));
+  ck_assert_msg (ottica_test_wait_for (widget_is_wide, overlay, 10), "the crop overlay was never laid out");
+
+  /* the crop row shows the square's lock */
+  ck_assert_uint_eq (adw_combo_row_get_selected (ADW_COMBO_ROW (ottica_test_find_descendant (GTK_WIDGET (window), ADW_TYPE_COMBO_ROW))), 2);
+  drag_right_edge (overlay, 0.3);
+  edit = ottica_window_get_edit (window);
+  ck_assert_double_lt (edit->crop_width, 0.8);
+  ck_assert_double_eq_tol (crop_shape (window), 1.0, 0.01);
+
+  /* free: the edge moves alone */
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.crop-aspect", "s", "free"));
+  height = ottica_window_get_edit (window)->crop_height;
+  drag_right_edge (overlay, 0.3);
+  edit = ottica_window_get_edit (window);
+  ck_assert_double_eq_tol (edit->crop_height, height, 1e-9);
+  ck_assert_double_lt (crop_shape (window), 0.9);
+
+  /* original: the whole photo, then its shape */
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.crop-aspect", "s", "original"));
+  edit = ottica_window_get_edit (window);
+  ck_assert_double_eq_tol (edit->crop_width, 1, 1e-9);
+  ck_assert_double_eq_tol (edit->crop_height, 1, 1e-9);
+  drag_right_edge (overlay, 0.2);
+  edit = ottica_window_get_edit (window);
+  ck_assert_double_lt (edit->crop_height, 0.95);
+  ck_assert_double_eq_tol (crop_shape (window), 1414.0 / 2124.0, 0.01);
+
+  /* undo back to the square: its lock comes back with it */
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.undo", NULL));
+  ck_assert_double_eq_tol (crop_shape (window), 1.0, 0.01);
+  drag_right_edge (overlay, 0.1);
+  ck_assert_double_eq_tol (crop_shape (window), 1.0, 0.01);
+
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window), "win.crop-cancel", NULL));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+END_TEST
+
+/* The preview renderer on its own, as the window and the latency
+ * benchmark use it. */
+
+typedef struct
+{
+  guint drafts;
+  guint sharp;
+  GdkTexture *draft;       /* the last draft */
+} Renders;
+
+static void
+count_render (OtticaPreviewRenderer *renderer, Renders *renders)
+{
+  if (ottica_preview_renderer_is_draft (renderer))
+    {
+      renders->drafts++;
+      g_set_object (&renders->draft, ottica_preview_renderer_get_texture (renderer));
+    }
+  else
+    renders->sharp++;
+}
+
+static gboolean
+renderer_idle (gpointer data)
+{
+  return !ottica_preview_renderer_is_busy (data) && ottica_preview_renderer_get_texture (data) != NULL;
+}
+
+static OtticaPreviewRenderer *
+open_renderer (const char *path, guint proxy_size, Renders *renders)
+{
+  OtticaPreviewRenderer *renderer = ottica_preview_renderer_new ();
+
+  ottica_preview_renderer_set_proxy_size (renderer, proxy_size);
+  g_signal_connect (renderer, "rendered", G_CALLBACK (count_render), renders);
+  ottica_preview_renderer_open (renderer, path);
+  ck_assert_msg (ottica_test_wait_for (renderer_idle, renderer, 60), "the photo never opened");
+  return renderer;
+}
+
+/* Mean of each channel over an 8 × 8 grid of blocks. */
+static void
+block_means (GdkTexture *texture, double means[8][8][3])
+{
+  int w = gdk_texture_get_width (texture), h = gdk_texture_get_height (texture);
+  g_autofree guint8 *pixels = g_malloc ((gsize) w * h * 4);
+  int counts[8][8] = { { 0 } };
+
+  memset (means, 0, sizeof (double) * 8 * 8 * 3);
+  gdk_texture_download (texture, pixels, (gsize) w * 4);
+  for (int y = 0; y < h; y++)
+    for (int x = 0; x < w; x++)
+      {
+        int by = y * 8 / h, bx = x * 8 / w;
+
+        for (int c = 0; c < 3; c++)
+          means[by][bx][c] += pixels[((gsize) y * w + x) * 4 + c];
+        counts[by][bx]++;
+      }
+  for (int by = 0; by < 8; by++)
+    for (int bx = 0; bx < 8; bx++)
+      for (int c = 0; c < 3; c++)
+        means[by][bx][c] /= MAX (counts[by][bx], 1);
+}
+
+/* A slider change with a slow look shows a small draft first: the same
+ * picture, look included, at a fraction of the proxy's size. */
+START_TEST (test_renderer_draft_shows_the_look)
+{
+  g_autofree char *photo = ottica_test_bundled_photo ();
+  g_autoptr(OtticaEdit) edit = ottica_edit_new ();
+  Renders renders = { 0 };
+  OtticaPreviewRenderer *renderer = open_renderer (photo, 2560, &renders);
+  GdkTexture *sharp;
+  double a[8][8][3], b[8][8][3], worst = 0;
+  int dw, dh, sw, sh;
+
+  /* the look renders slowly on the whole photo (3 MP) */
+  ottica_edit_set_look (edit, "documentary");
+  ottica_preview_renderer_set_edit (renderer, edit);
+  ck_assert (ottica_test_wait_for (renderer_idle, renderer, 60));
+  renders.drafts = 0;
+  edit->exposure = 0.4;
+  ottica_preview_renderer_set_edit (renderer, edit);
+  ck_assert (ottica_test_wait_for (renderer_idle, renderer, 60));
+  ck_assert_uint_ge (renders.drafts, 1);
+  sharp = ottica_preview_renderer_get_texture (renderer);
+  ck_assert (!ottica_preview_renderer_is_draft (renderer));
+  ck_assert (ottica_edit_equal (ottica_preview_renderer_get_texture_edit (renderer), edit));
+
+  /* 1/2, 1/3 or 1/4 of the proxy, the same shape */
+  dw = gdk_texture_get_width (renders.draft), dh = gdk_texture_get_height (renders.draft);
+  sw = gdk_texture_get_width (sharp), sh = gdk_texture_get_height (sharp);
+  ck_assert_int_le (dw, sw / 2 + 1);
+  ck_assert_int_ge (dw, sw / 4 - 1);
+  ck_assert_double_eq_tol ((double) dw / dh, (double) sw / sh, 0.01);
+
+  /* the same tones, place by place (the look's falloff darkens the
+   * corners, its curve the shadows) */
+  block_means (renders.draft, a);
+  block_means (sharp, b);
+  for (int by = 0; by < 8; by++)
+    for (int bx = 0; bx < 8; bx++)
+      for (int c = 0; c < 3; c++)
+        worst = MAX (worst, fabs (a[by][bx][c] - b[by][bx][c]));
+  ck_assert_double_lt (worst, 3.0);
+  g_clear_object (&renders.draft);
+  g_object_unref (renderer);
+}
+END_TEST
+
+typedef struct
+{
+  OtticaPreviewRenderer *renderer;
+  OtticaEdit *edit;
+  int left;
+} Drag;
+
+static gboolean
+drag_step (gpointer data)
+{
+  Drag *drag = data;
+
+  drag->edit->exposure += 0.05;
+  ottica_preview_renderer_set_edit (drag->renderer, drag->edit);
+  return --drag->left > 0 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+static gboolean
+drag_over (gpointer data)
+{
+  return ((Drag *) data)->left == 0;
+}
+
+/* A slider dragged (a change every frame): drafts follow it, and the
+ * proxy is rendered once, for the last change, when the drag stops. */
+START_TEST (test_renderer_follows_a_drag_with_drafts)
+{
+  g_autofree char *photo = ottica_test_bundled_photo ();
+  g_autoptr(OtticaEdit) edit = ottica_edit_new ();
+  Renders renders = { 0 };
+  OtticaPreviewRenderer *renderer = open_renderer (photo, 2560, &renders);
+  Drag drag = { renderer, edit, 40 };
+
+  ottica_edit_set_look (edit, "documentary");
+  ottica_preview_renderer_set_edit (renderer, edit);
+  ck_assert (ottica_test_wait_for (renderer_idle, renderer, 60));
+  renders.drafts = renders.sharp = 0;
+  g_timeout_add (16, drag_step, &drag);
+  ck_assert (ottica_test_wait_for (drag_over, &drag, 60));
+  /* the first change may start the proxy before the drag is seen as one */
+  ck_assert_uint_le (renders.sharp, 2);
+  ck_assert_uint_ge (renders.drafts, 3);
+  ck_assert (ottica_test_wait_for (renderer_idle, renderer, 60));
+  ck_assert (!ottica_preview_renderer_is_draft (renderer));
+  ck_assert (ottica_edit_equal (ottica_preview_renderer_get_texture_edit (renderer), edit));
+  ck_assert_uint_le (renders.sharp, 3);
+  g_clear_object (&renders.draft);
+  g_object_unref (renderer);
+}
+END_TEST
+
+static gboolean
+region_ready (gpointer data)
+{
+  return ottica_preview_renderer_get_region (data, NULL) != NULL;
+}
+
+/* The full resolution is loaded when 100 % first asks for it, not on
+ * opening. */
+START_TEST (test_renderer_loads_full_resolution_on_demand)
+{
+  g_autofree char *photo = ottica_test_bundled_photo ();
+  Renders renders = { 0 };
+  OtticaPreviewRenderer *renderer = open_renderer (photo, 800, &renders);
+  GeglRectangle visible = { 300, 500, 640, 400 }, area;
+  GdkTexture *region;
+
+  ck_assert_double_lt (ottica_preview_renderer_get_proxy_scale (renderer), 0.6);
+  ottica_test_wait_for (never, NULL, 0.5);
+  ck_assert (!ottica_preview_renderer_has_full_resolution (renderer));
+  /* up to the proxy's own scale, it is what is shown */
+  ottica_preview_renderer_set_region (renderer, ottica_preview_renderer_get_proxy_scale (renderer), &visible);
+  ottica_test_wait_for (never, NULL, 0.3);
+  ck_assert (!ottica_preview_renderer_has_full_resolution (renderer));
+
+  ottica_preview_renderer_set_region (renderer, 1.0, &visible);
+  ck_assert_msg (ottica_test_wait_for (region_ready, renderer, 60), "no sharp region");
+  ck_assert (ottica_preview_renderer_has_full_resolution (renderer));
+  region = ottica_preview_renderer_get_region (renderer, &area);
+  ck_assert (gegl_rectangle_equal (&area, &visible));
+  ck_assert_int_eq (gdk_texture_get_width (region), visible.width);
+  ck_assert_int_eq (gdk_texture_get_height (region), visible.height);
+  g_object_unref (renderer);
+}
+END_TEST
+
 static gboolean
 library_has_two (gpointer data)
 {
@@ -1230,19 +1556,11 @@ END_TEST
 int
 main (void)
 {
-  g_autofree char *schemas = g_build_filename (OTTICA_BUILD_DIR, "data", NULL);
-  g_autofree char *home = g_dir_make_tmp ("ottica-app-XXXXXX", NULL);
-  g_autofree char *data_home = g_build_filename (home, "data", NULL);
-  g_autofree char *config_home = g_build_filename (home, "config", NULL);
-
-  /* the build's schema, and recent files and settings kept away from the
-   * person running the tests */
-  g_setenv ("GSETTINGS_SCHEMA_DIR", schemas, TRUE);
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
-  g_setenv ("XDG_CONFIG_HOME", config_home, TRUE);
+  g_autofree char *home = ottica_test_gui_private_home ("app");
+  int status;
   Suite *suite = suite_create ("app");
   TCase *window = ottica_test_case ("window");
+  TCase *renderer = ottica_test_case ("renderer");
 
   tcase_add_test (window, test_window_opens_the_sample_photo);
   tcase_add_test (window, test_window_reports_a_broken_file);
@@ -1261,10 +1579,18 @@ main (void)
   tcase_add_test (window, test_import_and_export_a_look);
   tcase_add_test (window, test_save_edit_as_preset);
   tcase_add_test (window, test_100_percent_is_sharp);
+  tcase_add_test (window, test_panning_keeps_the_sharp_region_in_place);
   tcase_add_test (window, test_slider_latency_on_a_12mp_photo);
   tcase_add_test (window, test_histogram_shows_clipping);
   tcase_add_test (window, test_library_and_editor_share_the_window);
+  tcase_add_test (window, test_crop_shape_is_kept_from_the_start);
   suite_add_tcase (suite, window);
+  tcase_add_test (renderer, test_renderer_draft_shows_the_look);
+  tcase_add_test (renderer, test_renderer_follows_a_drag_with_drafts);
+  tcase_add_test (renderer, test_renderer_loads_full_resolution_on_demand);
+  suite_add_tcase (suite, renderer);
 
-  return ottica_test_run ("app", suite);
+  status = ottica_test_run ("app", suite);
+  ottica_test_remove_tree (home);
+  return status;
 }

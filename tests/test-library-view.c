@@ -828,20 +828,10 @@ END_TEST
 int
 main (void)
 {
-  g_autofree char *home = g_dir_make_tmp ("ottica-library-view-XXXXXX", NULL);
-  g_autofree char *data_home = g_build_filename (home, "data", NULL);
-  g_autofree char *cache_home = g_build_filename (home, "cache", NULL);
-  g_autofree char *config_home = g_build_filename (home, "config", NULL);
-  g_autofree char *schemas = g_build_filename (OTTICA_BUILD_DIR, "data", NULL);
+  g_autofree char *home = ottica_test_gui_private_home ("library-view");
   Suite *suite = suite_create ("library-view");
   TCase *tc = ottica_test_case ("library-view");
   int status;
-
-  g_setenv ("GSETTINGS_SCHEMA_DIR", schemas, TRUE);
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
-  g_setenv ("XDG_CACHE_HOME", cache_home, TRUE);
-  g_setenv ("XDG_CONFIG_HOME", config_home, TRUE);
 
   tcase_add_test (tc, test_apply_look_to_selection_and_undo);
   tcase_add_test (tc, test_paste_onto_many_and_reset);
