@@ -25,6 +25,7 @@
 #include "ottica-export-recipe.h"
 #include "ottica-image.h"
 #include "ottica-output-profile.h"
+#include "ottica-space-matrix.h"
 #include "ottica-limits.h"
 #include "ottica-look-library.h"
 #include "ottica-output-template.h"
@@ -383,19 +384,20 @@ warm_up_thread (gpointer data)
   g_autofree WarmUp *warm_up = data;
   const Babl *working = ottica_engine_working_format ();
 
-  /* What the loaders give: an untagged JPEG, a RAW (ottica-image.h). */
-  if (warm_up->jpeg)
-    babl_fish (babl_format_with_space ("R'G'B' u8", babl_space ("sRGB")), working);
-  else
+  /* What a RAW loader gives (ottica-image.h); 8-bit photos are
+   * linearised by ottica:develop itself. */
+  if (!warm_up->jpeg)
     babl_fish (babl_format_with_space ("RGB u16", babl_space ("ProPhoto")), working);
   for (guint i = 0; i < warm_up->n_spaces; i++)
     {
       const Babl *space = ottica_output_profile_babl_space (warm_up->spaces[i]);
+      float to_output[3][3];
 
       if (space == NULL)
         continue;
-      /* The exporter's strips, and its table for the output curve. */
-      babl_fish (working, babl_format_with_space ("RGBA float", space));
+      /* The exporter's matrix to the output space, and its table for the
+       * output curve. */
+      ottica_space_matrix (babl_format_get_space (working), space, to_output);
       babl_fish (babl_format_with_space ("RGB float", space),
                  babl_format_with_space ("R'G'B' float", space));
     }

@@ -37,11 +37,13 @@
 #include <gegl-plugin.h>
 
 #include "ottica-atomic-file.h"
+#include "ottica-engine.h"
 #include "ottica-error.h"
 #include "ottica-jpeg-export.h"
 #include "ottica-limits.h"
 #include "ottica-metadata.h"
 #include "ottica-output-profile.h"
+#include "ottica-space-matrix.h"
 
 /* Rows per blit. Every strip re-renders the context rows its area
  * filters need (local contrast and glow reach a hundred rows or more), and
@@ -321,14 +323,16 @@ typedef struct
   /* rendering (render thread only once started) */
   Reducer                    reducer;
   float                     *row_linear;      /* one output row, linear float */
-  const Babl                *linear_format;   /* RGBA float, output space */
+  const Babl                *linear_format;   /* what the node is read in: RGBA float */
+  gboolean                   to_output;       /* linear_format is not in the output space */
+  float                      to_output_matrix[3][3];
   guint8                    *encode_lut;      /* linear 0..1 in 65536 steps → 8-bit */
   float                     *encode_lut_float; /* the same, to perceptual float */
   float                     *encode_float;    /* where encode_rows_float() works */
   gboolean                   blit_8bit;       /* the node gives 8-bit in the output space */
   float                     *strip_linear;    /* a strip rendered as linear float */
   guint8                    *encode_out;      /* where encode_rows() writes */
-  const float               *encode_in;
+  float                     *encode_in;
   int                        produced_rows;   /* rows made by next_perceptual_rows() */
   /* sharpening */
   float                     *sharpen_kernel;
@@ -444,13 +448,37 @@ encode_pixels_float (const float *lut, float *pixels, gsize n_pixels)
     }
 }
 
+/* Linear RGB as read from the node to the output space's, in place. */
+static void
+to_output_space (const Export *ex, float *pixels, gsize n_pixels)
+{
+  const float (*m)[3] = (const float (*)[3]) ex->to_output_matrix;
+
+  if (!ex->to_output)
+    return;
+  for (gsize i = 0; i < n_pixels; i++, pixels += 4)
+    {
+      float r = pixels[0], g = pixels[1], b = pixels[2];
+
+      pixels[0] = m[0][0] * r + m[0][1] * g + m[0][2] * b;
+      pixels[1] = m[1][0] * r + m[1][1] * g + m[1][2] * b;
+      pixels[2] = m[2][0] * r + m[2][1] * g + m[2][2] * b;
+    }
+}
+
+/* Row by row, so that each row is still in the cache when it is encoded. */
 static void
 encode_rows (gsize offset, gsize size, gpointer user_data)
 {
   Export *ex = user_data;
 
-  encode_pixels (ex->encode_lut, ex->encode_in + offset * ex->width * 4,
-                 ex->encode_out + offset * ex->width * 3, size * ex->width);
+  for (gsize row = offset; row < offset + size; row++)
+    {
+      float *in = ex->encode_in + row * ex->width * 4;
+
+      to_output_space (ex, in, ex->width);
+      encode_pixels (ex->encode_lut, in, ex->encode_out + row * ex->width * 3, ex->width);
+    }
 }
 
 static void
@@ -458,8 +486,13 @@ encode_rows_float (gsize offset, gsize size, gpointer user_data)
 {
   Export *ex = user_data;
 
-  encode_pixels_float (ex->encode_lut_float, ex->encode_float + offset * ex->width * 4,
-                       size * ex->width);
+  for (gsize row = offset; row < offset + size; row++)
+    {
+      float *pixels = ex->encode_float + row * ex->width * 4;
+
+      to_output_space (ex, pixels, ex->width);
+      encode_pixels_float (ex->encode_lut_float, pixels, ex->width);
+    }
 }
 
 /* ------------------------------------------------------------------ */
@@ -637,8 +670,7 @@ produce_strip (Export *ex, int y0, int rows, guint8 *out)
                             GEGL_AUTO_ROWSTRIDE, GEGL_BLIT_DEFAULT);
             break;
           }
-        /* babl's float → float matrix for the primaries is fast; the
-         * curve is the table's. */
+        /* The primaries are to_output_space()'s, the curve the table's. */
         gegl_node_blit (ex->node, 1.0, &rect, ex->linear_format, ex->strip_linear,
                         GEGL_AUTO_ROWSTRIDE, GEGL_BLIT_DEFAULT);
         ex->encode_in = ex->strip_linear;
@@ -651,6 +683,7 @@ produce_strip (Export *ex, int y0, int rows, guint8 *out)
       for (int i = 0; i < rows; i++)
         {
           reducer_next_row (&ex->reducer, ex->row_linear);
+          to_output_space (ex, ex->row_linear, ex->width);
           encode_pixels (ex->encode_lut, ex->row_linear,
                          out + (gsize) i * ex->width * 3, ex->width);
         }
@@ -1152,7 +1185,14 @@ ottica_jpeg_export (GeglNode                  *node,
   ottica_export_options_output_size (options, ex.bbox.width, ex.bbox.height,
                                      &ex.width, &ex.height);
   ex.resize = ex.width != ex.bbox.width || ex.height != ex.bbox.height;
-  ex.linear_format = babl_format_with_space ("RGBA float", ex.space);
+  /* Read in the working format our ops compute in (babl has nothing to
+   * do when the graph ends in one of them) and taken to the output space
+   * by our own exact matrix: babl's float matrix paths are picked by
+   * timing, and which one a run gets changed the last bits of the JPEG. */
+  ex.linear_format = ottica_engine_working_format ();
+  ex.to_output = babl_format_get_space (ex.linear_format) != ex.space;
+  if (ex.to_output)
+    ottica_space_matrix (babl_format_get_space (ex.linear_format), ex.space, ex.to_output_matrix);
   make_encode_luts (ex.space, &ex.encode_lut, &ex.encode_lut_float);
 
   if (options->sharpen != OTTICA_SHARPEN_OFF)
@@ -1174,7 +1214,8 @@ ottica_jpeg_export (GeglNode                  *node,
     }
   if (ex.resize)
     {
-      reducer_init (&ex.reducer, node, &ex.bbox, ex.space, ex.width, ex.height,
+      reducer_init (&ex.reducer, node, &ex.bbox, babl_format_get_space (ex.linear_format),
+                    ex.width, ex.height,
                     choose_strip_rows (node, &ex.bbox, ex.bbox.width, 0));
       ex.row_linear = g_malloc ((gsize) ex.width * 4 * sizeof (float));
     }

@@ -89,6 +89,7 @@ property_double (vignette, _("Vignette"), 0.0)
 
 #include "gegl-op.h"
 #include "ottica-op-common.h"
+#include "ottica-space-matrix.h"
 #include <math.h>
 #include <string.h>
 
@@ -197,38 +198,6 @@ fill_table (float *table, guint n, TrcKind kind, double gamma, const Babl *space
     }
 }
 
-/* The matrix from @space's linear RGB to linear Rec.2020, from babl's own
- * double-precision conversion of the three primaries (its reference path,
- * through XYZ: exact and the same in every process). */
-static void
-space_matrix (const Babl *space, float m[3][3])
-{
-  /* Kept per space for the process: a few spaces ever come by. */
-  static GMutex lock;
-  static GHashTable *known;
-  const double primaries[12] = { 1, 0, 0, 1,  0, 1, 0, 1,  0, 0, 1, 1 };
-  double out[12];
-  float *cached;
-
-  g_mutex_lock (&lock);
-  if (known == NULL)
-    known = g_hash_table_new_full (NULL, NULL, NULL, g_free);
-  cached = g_hash_table_lookup (known, space);
-  if (cached == NULL)
-    {
-      babl_process (babl_fish (babl_format_with_space ("RGBA double", space),
-                               babl_format_with_space ("RGBA double", babl_space ("Rec2020"))),
-                    primaries, out, 3);
-      cached = g_new (float, 9);
-      for (int row = 0; row < 3; row++)
-        for (int column = 0; column < 3; column++)
-          cached[3 * row + column] = (float) out[4 * column + row];
-      g_hash_table_insert (known, (gpointer) space, cached);
-    }
-  memcpy (m, cached, sizeof (float) * 9);
-  g_mutex_unlock (&lock);
-}
-
 /* Sets up @lin for @format and returns TRUE, or FALSE for a format left
  * to babl (float, premultiplied, other component orders, CMYK…). */
 static gboolean
@@ -315,7 +284,7 @@ linearise_init (Linearise *lin, const Babl *format)
 
   lin->matrix = colours == 3 && space != rec2020;
   if (lin->matrix)
-    space_matrix (space, lin->m);
+    ottica_space_matrix (space, babl_space ("Rec2020"), lin->m);
   return TRUE;
 }
 
