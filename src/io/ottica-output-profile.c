@@ -11,6 +11,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <lcms2.h>
+#include <string.h>
 
 #include "ottica-output-profile.h"
 
@@ -130,6 +131,16 @@ build_profile (const ProfileSpec *spec)
     {
       data = g_malloc (size);
       ok = cmsSaveProfileToMem (profile, data, &size);
+    }
+  /* lcms2 stamps the profile with the time it is made, which made two
+   * exports of the same photo differ; a fixed creation date (bytes 24-35,
+   * six big-endian numbers) keeps them byte for byte the same. A v2
+   * profile has no ID (MD5) over the header to update. */
+  if (ok && size >= 36)
+    {
+      static const guint8 created[12] = { 0x07, 0xEA, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0 }; /* 2026-01-01 00:00:00 */
+
+      memcpy (data + 24, created, sizeof created);
     }
 
   cmsCloseProfile (profile);
