@@ -40,3 +40,36 @@ ottica_test_gui_private_home (const char *name)
     }
   return home;
 }
+
+void
+ottica_test_gui_spin (int n)
+{
+  for (int i = 0; i < n; i++)
+    g_main_context_iteration (NULL, FALSE);
+}
+
+void
+ottica_test_gui_save_screenshot (GtkWidget *window, const char *name)
+{
+  g_autofree char *path = g_build_filename (OTTICA_BUILD_DIR, name, NULL);
+
+  for (int attempt = 0; attempt < 20; attempt++)
+    {
+      g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (window);
+      GtkSnapshot *snapshot = gtk_snapshot_new ();
+      g_autoptr(GskRenderNode) node = NULL;
+      g_autoptr(GdkTexture) texture = NULL;
+
+      gdk_paintable_snapshot (paintable, snapshot, gtk_widget_get_width (window),
+                              gtk_widget_get_height (window));
+      node = gtk_snapshot_free_to_node (snapshot);
+      if (node != NULL)
+        {
+          texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node, NULL);
+          gdk_texture_save_to_png (texture, path);
+          return;
+        }
+      ottica_test_gui_spin (20);
+      g_usleep (20000);
+    }
+}

@@ -21,42 +21,6 @@ typedef struct
 } Outcome;
 
 static void
-spin (int n)
-{
-  for (int i = 0; i < n; i++)
-    g_main_context_iteration (NULL, FALSE);
-}
-
-/* The dialog as drawn, into the build folder, for a person to look at
- * (a render node may be empty while a frame is pending: a few tries). */
-static void
-save_screenshot (GtkWidget *window, const char *name)
-{
-  g_autofree char *path = g_build_filename (OTTICA_BUILD_DIR, name, NULL);
-
-  for (int attempt = 0; attempt < 20; attempt++)
-    {
-      g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (window);
-      GtkSnapshot *snapshot = gtk_snapshot_new ();
-      g_autoptr(GskRenderNode) node = NULL;
-      g_autoptr(GdkTexture) texture = NULL;
-
-      gdk_paintable_snapshot (paintable, snapshot, gtk_widget_get_width (window),
-                              gtk_widget_get_height (window));
-      node = gtk_snapshot_free_to_node (snapshot);
-      if (node != NULL)
-        {
-          texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)),
-                                                 node, NULL);
-          gdk_texture_save_to_png (texture, path);
-          return;
-        }
-      spin (20);
-      g_usleep (20000);
-    }
-}
-
-static void
 batch_finished (OtticaExportDialog *dialog, const OtticaBatchResult *result, Outcome *outcome)
 {
   outcome->n_exported = result->n_exported;
@@ -139,7 +103,7 @@ new_dialog (const char *folder, const char *out, GtkWidget **parent)
   /* tall enough for the screenshot to reach the recipe rows */
   gtk_window_set_default_size (GTK_WINDOW (dialog), 520, 1180);
   gtk_window_present (GTK_WINDOW (dialog));
-  spin (20);
+  ottica_test_gui_spin (20);
   return dialog;
 }
 
@@ -168,8 +132,8 @@ START_TEST (test_recipe_files_are_more_outputs)
   ck_assert (g_error_matches (error, OTTICA_ERROR, OTTICA_ERROR_INVALID));
   ck_assert_msg (strstr (error->message, "broken.recipe") != NULL, "%s", error->message);
   ck_assert_int_eq (ottica_export_dialog_get_n_recipe_files (dialog), 2);
-  spin (20);
-  save_screenshot (GTK_WIDGET (dialog), "screenshot-export-recipes.png");
+  ottica_test_gui_spin (20);
+  ottica_test_gui_save_screenshot (GTK_WIDGET (dialog), "screenshot-export-recipes.png");
 
   g_signal_connect (dialog, "batch-finished", G_CALLBACK (batch_finished), &outcome);
   g_signal_connect (dialog, "finished", G_CALLBACK (finished), &outcome);
@@ -224,7 +188,7 @@ START_TEST (test_colliding_recipe_refused_then_removed)
   g_signal_connect (dialog, "finished", G_CALLBACK (finished), &outcome);
   ck_assert (ottica_export_dialog_add_recipe_file (dialog, same, &error));
   ottica_export_dialog_start (dialog);
-  spin (50);
+  ottica_test_gui_spin (50);
   ck_assert (!outcome.finished);
   ck_assert (!g_file_test (out, G_FILE_TEST_EXISTS));
   ck_assert (gtk_widget_get_visible (GTK_WIDGET (dialog)));

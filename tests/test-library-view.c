@@ -34,13 +34,6 @@ typedef struct
   gboolean           changed;
 } Fixture;
 
-static void
-spin (int n)
-{
-  for (int i = 0; i < n; i++)
-    g_main_context_iteration (NULL, FALSE);
-}
-
 static gboolean
 is_loaded (gpointer data)
 {
@@ -205,34 +198,6 @@ sidecar_of (const char *folder, const char *name)
   return ottica_sidecar_load (photo, NULL);
 }
 
-/* A picture for people to look at (not a check: a snapshot can come out
- * empty while a frame is pending, so it is tried a few times). */
-static void
-save_screenshot (GtkWidget *window, const char *name)
-{
-  g_autofree char *path = g_build_filename (OTTICA_BUILD_DIR, name, NULL);
-
-  for (int attempt = 0; attempt < 20; attempt++)
-    {
-      g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (window);
-      GtkSnapshot *snapshot = gtk_snapshot_new ();
-      g_autoptr(GskRenderNode) node = NULL;
-      g_autoptr(GdkTexture) texture = NULL;
-
-      gdk_paintable_snapshot (paintable, snapshot, gtk_widget_get_width (window),
-                              gtk_widget_get_height (window));
-      node = gtk_snapshot_free_to_node (snapshot);
-      if (node != NULL)
-        {
-          texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node, NULL);
-          gdk_texture_save_to_png (texture, path);
-          return;
-        }
-      spin (20);
-      g_usleep (20000);
-    }
-}
-
 /* Mean channel level of an item's thumbnail. */
 static double
 texture_mean (OtticaLibraryItem *item)
@@ -305,8 +270,8 @@ START_TEST (test_apply_look_to_selection_and_undo)
 
     ck_assert_msg (fabs (with_look - without) > 1.0, "a.jpg %.2f, c.jpg %.2f", with_look, without);
   }
-  spin (50);
-  save_screenshot (fixture.window, "screenshot-library.png");
+  ottica_test_gui_spin (50);
+  ottica_test_gui_save_screenshot (fixture.window, "screenshot-library.png");
 
   /* undo: a and d have no sidecar again, b its old edit */
   run_action (&fixture, "library.undo", NULL);
@@ -423,7 +388,7 @@ START_TEST (test_filter_and_sort)
   ck_assert (gtk_widget_activate_action (GTK_WIDGET (fixture.view), "library.reload", NULL));
   ck_assert (ottica_test_wait_for (is_loaded, &fixture, 30));
   ck_assert (gtk_widget_activate_action (GTK_WIDGET (fixture.view), "library.sort", "s", "date"));
-  spin (20);
+  ottica_test_gui_spin (20);
   ck_assert_str_eq (ottica_library_item_get_name (item_at (&fixture, 0)), "d.jpg");
 
   /* the editor saved c.jpg's edit: its badge follows */
@@ -524,11 +489,11 @@ START_TEST (test_batch_export_two_recipes)
   g_signal_connect (dialog, "batch-finished", G_CALLBACK (batch_finished), &outcome);
   g_signal_connect (dialog, "finished", G_CALLBACK (export_finished), &outcome);
   gtk_window_present (GTK_WINDOW (dialog));
-  spin (20);
+  ottica_test_gui_spin (20);
   ottica_export_dialog_start (dialog);
-  spin (30);
+  ottica_test_gui_spin (30);
   if (gtk_widget_get_visible (GTK_WIDGET (dialog)))
-    save_screenshot (GTK_WIDGET (dialog), "screenshot-library-export.png");
+    ottica_test_gui_save_screenshot (GTK_WIDGET (dialog), "screenshot-library-export.png");
   ck_assert_msg (ottica_test_wait_for (export_done, &outcome, 120), "the export never finished");
 
   /* two photos × two recipes: four files; the broken one in the summary */
@@ -604,7 +569,7 @@ START_TEST (test_samples_in_the_grid)
   open_view (&fixture, folder, FALSE);
   ck_assert_int_eq (fixture.n_loaded, n);
   ck_assert_msg (ottica_test_wait_for (thumbnails_idle, &fixture, 120), "thumbnails never finished");
-  spin (50);
+  ottica_test_gui_spin (50);
   model = G_LIST_MODEL (ottica_library_view_get_selection (fixture.view));
   for (guint i = 0; i < g_list_model_get_n_items (model); i++)
     {
@@ -615,7 +580,7 @@ START_TEST (test_samples_in_the_grid)
       ck_assert_msg (ottica_library_item_get_thumbnail (item) != NULL, "%s has no thumbnail",
                      ottica_library_item_get_name (item));
     }
-  save_screenshot (fixture.window, "screenshot-library-samples.png");
+  ottica_test_gui_save_screenshot (fixture.window, "screenshot-library-samples.png");
   close_view (&fixture);
   if (samples == NULL)
     ottica_test_skip ("../shared/samples is absent: only the bundled photo and the CR2 were shown");
@@ -648,8 +613,8 @@ START_TEST (test_presets_dialog_and_apply_preset)
   dialog = ottica_presets_dialog_new (GTK_WINDOW (fixture.window));
   g_signal_connect (dialog, "apply-preset", G_CALLBACK (remember_preset), &applied);
   gtk_window_present (GTK_WINDOW (dialog));
-  spin (20);
-  save_screenshot (GTK_WIDGET (dialog), "screenshot-library-presets.png");
+  ottica_test_gui_spin (20);
+  ottica_test_gui_save_screenshot (GTK_WIDGET (dialog), "screenshot-library-presets.png");
   names = ottica_presets_dialog_dup_names (dialog);
   ck_assert_int_eq (g_strv_length (names), 2);
   ck_assert_str_eq (names[0], "Another");
