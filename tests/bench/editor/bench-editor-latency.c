@@ -160,6 +160,17 @@ bench_line (const char *name, double value, const char *unit)
   fflush (stdout);
 }
 
+/* The line for the @p-th percentile of @values (ms), named
+ * editor-@figure@suffix-@statistic (median, p95, cpu-median). */
+static void
+bench_percentile (const char *figure, const char *suffix, const char *statistic,
+                  GArray *values, double p)
+{
+  g_autofree char *name = g_strdup_printf ("editor-%s%s-%s", figure, suffix, statistic);
+
+  bench_line (name, percentile (values, p), "ms");
+}
+
 static OtticaPreviewRenderer *
 new_renderer (State *state)
 {
@@ -287,7 +298,6 @@ bench_sliders (OtticaPreviewRenderer *renderer, State *state, const char *look, 
   g_autoptr(OtticaEdit) edit = ottica_edit_new ();
   g_autoptr(GArray) first_cpu = g_array_new (FALSE, FALSE, sizeof (double));
   g_autoptr(GArray) sharp_cpu = g_array_new (FALSE, FALSE, sizeof (double));
-  g_autofree char *name = NULL;
   double a, b, c[2];
 
   ottica_edit_set_look (edit, look);
@@ -307,23 +317,12 @@ bench_sliders (OtticaPreviewRenderer *renderer, State *state, const char *look, 
       g_array_append_val (first_cpu, c[0]);
       g_array_append_val (sharp_cpu, c[1]);
     }
-  name = g_strdup_printf ("editor-slider-latency%s-cpu-median", suffix);
-  bench_line (name, percentile (first_cpu, 0.5), "ms");
-  g_free (name);
-  name = g_strdup_printf ("editor-slider-sharp-latency%s-cpu-median", suffix);
-  bench_line (name, percentile (sharp_cpu, 0.5), "ms");
-  g_free (name);
-  name = g_strdup_printf ("editor-slider-latency%s-median", suffix);
-  bench_line (name, percentile (first, 0.5), "ms");
-  g_free (name);
-  name = g_strdup_printf ("editor-slider-latency%s-p95", suffix);
-  bench_line (name, percentile (first, 0.95), "ms");
-  g_free (name);
-  name = g_strdup_printf ("editor-slider-sharp-latency%s-median", suffix);
-  bench_line (name, percentile (sharp, 0.5), "ms");
-  g_free (name);
-  name = g_strdup_printf ("editor-slider-sharp-latency%s-p95", suffix);
-  bench_line (name, percentile (sharp, 0.95), "ms");
+  bench_percentile ("slider-latency", suffix, "cpu-median", first_cpu, 0.5);
+  bench_percentile ("slider-sharp-latency", suffix, "cpu-median", sharp_cpu, 0.5);
+  bench_percentile ("slider-latency", suffix, "median", first, 0.5);
+  bench_percentile ("slider-latency", suffix, "p95", first, 0.95);
+  bench_percentile ("slider-sharp-latency", suffix, "median", sharp, 0.5);
+  bench_percentile ("slider-sharp-latency", suffix, "p95", sharp, 0.95);
   return TRUE;
 }
 
@@ -394,7 +393,6 @@ bench_drag (OtticaPreviewRenderer *renderer, State *state, const char *look, con
 {
   Drag drag = { renderer };
   OtticaEdit *start = ottica_edit_new ();
-  g_autofree char *name = NULL;
   double a, b, c[2];
   gulong handler;
   gint64 deadline;
@@ -418,11 +416,8 @@ bench_drag (OtticaPreviewRenderer *renderer, State *state, const char *look, con
   settle (renderer);
   if (!drag.done)
     return FALSE;
-  name = g_strdup_printf ("editor-slider-drag-latency%s-median", suffix);
-  bench_line (name, percentile (drag.latencies, 0.5), "ms");
-  g_free (name);
-  name = g_strdup_printf ("editor-slider-drag-latency%s-p95", suffix);
-  bench_line (name, percentile (drag.latencies, 0.95), "ms");
+  bench_percentile ("slider-drag-latency", suffix, "median", drag.latencies, 0.5);
+  bench_percentile ("slider-drag-latency", suffix, "p95", drag.latencies, 0.95);
   g_ptr_array_unref (drag.edits);
   g_array_unref (drag.sent);
   g_array_unref (drag.latencies);
