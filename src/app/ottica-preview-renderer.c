@@ -208,6 +208,7 @@ render_rect (GeglNode            *output,
   const Babl *format = display_format (space);
   int rows = stale != NULL ? STRIP_ROWS : rect->height;
 
+  ottica_engine_prime_render (output, format);
   for (int y = 0; y < rect->height; y += rows)
     {
       GeglRectangle strip = { rect->x, rect->y + y, rect->width, MIN (rows, rect->height - y) };

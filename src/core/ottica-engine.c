@@ -83,6 +83,22 @@ ottica_engine_warm_up (void)
     }
 }
 
+void
+ottica_engine_prime_render (GeglNode *node, const Babl *format)
+{
+  static GMutex lock;
+  GeglRectangle box = gegl_node_get_bounding_box (node);
+  GeglRectangle pixel = { box.x, box.y, 1, 1 };
+  /* room for one pixel of any format (RGBA double is 32 bytes) */
+  guint8 scratch[64];
+
+  if (box.width <= 0 || box.height <= 0 || babl_format_get_bytes_per_pixel (format) > (int) sizeof scratch)
+    return;
+  g_mutex_lock (&lock);
+  gegl_node_blit (node, 1.0, &pixel, format, scratch, GEGL_AUTO_ROWSTRIDE, GEGL_BLIT_DEFAULT);
+  g_mutex_unlock (&lock);
+}
+
 /* GEGL's own module folder (LIBDIR/gegl-0.4 beside libgegl), or NULL. */
 static char *
 find_gegl_module_dir (void)

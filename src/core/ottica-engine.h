@@ -27,6 +27,15 @@ gboolean     ottica_engine_init            (guint     threads,
  * ottica_engine_init(), so the first preview does not pay for it. */
 void         ottica_engine_warm_up         (void);
 
+/* Renders one pixel of @node in @format alone, before a render that may
+ * run beside others (thumbnails, batch workers, the editor). babl builds
+ * some of its conversions' formats lazily while converting, without a
+ * lock; two threads doing that at once crashed it (seen with two
+ * thumbnail threads). Serialised through this first pixel, what a graph
+ * needs is built once, and the whole renders run in parallel. */
+void         ottica_engine_prime_render    (GeglNode   *node,
+                                            const Babl *format);
+
 /* gegl_exit(); for tools and tests that want a clean leak report. */
 void         ottica_engine_shutdown        (void);
 

@@ -1236,6 +1236,7 @@ ottica_jpeg_export (GeglNode                  *node,
    * (a batch job given one core) encodes on that thread too, so that it
    * takes no more than the core it was given. */
   g_object_get (gegl_config (), "threads", &gegl_threads, NULL);
+  ottica_engine_prime_render (node, ex.blit_8bit ? ex.u8_format : ex.linear_format);
   if (!encode (&ex, fd, ex.n_strips > 1 && gegl_threads > 1, error))
     {
       ottica_atomic_file_abandon (fd, temp_path);

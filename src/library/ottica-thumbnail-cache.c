@@ -19,6 +19,7 @@
 #include <jpeglib.h>
 
 #include "ottica-atomic-file.h"
+#include "ottica-engine.h"
 #include "ottica-error.h"
 #include "ottica-image.h"
 #include "ottica-look-library.h"
@@ -704,6 +705,7 @@ render (const char        *path,
   OtticaThumbnail *thumbnail;
   GeglNode *output;
   GeglRectangle box, roi;
+  const Babl *format;
   double scale;
   gsize stride;
   guint8 *pixels;
@@ -740,9 +742,9 @@ render (const char        *path,
 
   stride = (gsize) roi.width * 3;
   pixels = g_malloc (stride * roi.height);
-  gegl_node_blit (output, scale, &roi,
-                  babl_format_with_space ("R'G'B' u8", babl_space ("sRGB")),
-                  pixels, (int) stride, GEGL_BLIT_DEFAULT);
+  format = babl_format_with_space ("R'G'B' u8", babl_space ("sRGB"));
+  ottica_engine_prime_render (output, format);
+  gegl_node_blit (output, scale, &roi, format, pixels, (int) stride, GEGL_BLIT_DEFAULT);
 
   thumbnail = g_new0 (OtticaThumbnail, 1);
   thumbnail->width = roi.width;
