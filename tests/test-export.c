@@ -22,6 +22,7 @@
 #include "ottica-jpeg-export.h"
 #include "ottica-metadata.h"
 #include "ottica-output-profile.h"
+#include "ottica-strip-renderer.h"
 #include "ottica-test.h"
 
 /* ------------------------------------------------------------------ */
@@ -991,6 +992,139 @@ START_TEST (test_export_tall_strips_seamless)
   ck_assert_msg (worst <= 5 && total < 0.6,
                  "differs from the whole-image render by up to %d levels, %.3f on average",
                  worst, total);
+}
+END_TEST
+
+/* @node rendered in bands of @band_rows rows through an
+ * OtticaStripRenderer, top to bottom or bottom to top, as RGBA float;
+ * and how many filter inputs the renderer cut. */
+static float *
+render_in_bands (GeglNode *node, int band_rows, gboolean upwards, guint *n_windows)
+{
+  const Babl *format = babl_format ("RGBA float");
+  GeglRectangle bbox = gegl_node_get_bounding_box (node);
+  float *pixels = g_new0 (float, (gsize) bbox.width * bbox.height * 4);
+  OtticaStripRenderer *renderer = ottica_strip_renderer_new (node, band_rows);
+  int n_bands = (bbox.height + band_rows - 1) / band_rows;
+
+  *n_windows = ottica_strip_renderer_get_n_windows (renderer);
+  for (int i = 0; i < n_bands; i++)
+    {
+      int band = upwards ? n_bands - 1 - i : i;
+      GeglRectangle rect = { bbox.x, bbox.y + band * band_rows, bbox.width,
+                             MIN (band_rows, bbox.height - band * band_rows) };
+
+      ottica_strip_renderer_blit (renderer, &rect, format,
+                                  pixels + (gsize) band * band_rows * bbox.width * 4);
+    }
+  ottica_strip_renderer_free (renderer);
+  return pixels;
+}
+
+static float *
+render_whole (GeglNode *node)
+{
+  GeglRectangle bbox = gegl_node_get_bounding_box (node);
+  float *pixels = g_new0 (float, (gsize) bbox.width * bbox.height * 4);
+
+  gegl_node_blit (node, 1.0, &bbox, babl_format ("RGBA float"), pixels,
+                  GEGL_AUTO_ROWSTRIDE, GEGL_BLIT_DEFAULT);
+  return pixels;
+}
+
+static void
+assert_same_pixels (const float *a, const float *b, const GeglRectangle *bbox, const char *what)
+{
+  gsize n = (gsize) bbox->width * bbox->height * 4;
+
+  for (gsize i = 0; i < n; i++)
+    if (memcmp (&a[i], &b[i], sizeof (float)) != 0)
+      ck_abort_msg ("%s: pixel (%d, %d) channel %d is %.9g, the whole render's %.9g", what,
+                    (int) (i / 4 % bbox->width), (int) (i / 4 / bbox->width), (int) (i % 4),
+                    a[i], b[i]);
+}
+
+/* Two area filters in a row, a point op between them: rendered in bands
+ * through the renderer, the same bits as a whole render, in either
+ * order of bands; and the graph is connected as before afterwards. */
+START_TEST (test_strip_renderer_same_pixels)
+{
+  g_autoptr(GeglNode) graph = gegl_node_new ();
+  GeglNode *source = make_source (graph, 96, 900, "sRGB", fill_texture, NULL);
+  GeglNode *first = fir_blur (graph, 1.5, 20.0);
+  GeglNode *gamma = gegl_node_new_child (graph, "operation", "gegl:gamma", "value", 0.8, NULL);
+  GeglNode *second = fir_blur (graph, 3.0, 9.0);
+  GeglRectangle bbox = { 0, 0, 96, 900 };
+  g_autofree float *whole = NULL;
+  g_autofree float *down = NULL;
+  g_autofree float *up = NULL;
+  g_autofree float *again = NULL;
+  guint n_windows = 0;
+
+  gegl_node_link_many (source, first, gamma, second, NULL);
+  whole = render_whole (second);
+
+  down = render_in_bands (second, 128, FALSE, &n_windows);
+  /* gaussian-blur is a meta operation: its vertical pass is the filter
+   * whose input is cut, in each of the two. */
+  ck_assert_uint_eq (n_windows, 2);
+  assert_same_pixels (down, whole, &bbox, "bands top to bottom");
+  up = render_in_bands (second, 128, TRUE, &n_windows);
+  assert_same_pixels (up, whole, &bbox, "bands bottom to top");
+
+  ck_assert_ptr_eq (gegl_node_get_producer (second, "input", NULL), gamma);
+  ck_assert_ptr_eq (gegl_node_get_producer (gamma, "input", NULL), first);
+  again = render_whole (second);
+  assert_same_pixels (again, whole, &bbox, "the graph after the renderer");
+}
+END_TEST
+
+/* An area filter whose output is read both directly and by a second
+ * filter: the second one's buffer must be filled first, since what it
+ * renders is read from the first one's. Wired both ways round (to the
+ * input and the aux of gegl:add), so that whichever pad the renderer
+ * finds first, one of the two needs the windows put in order. */
+START_TEST (test_strip_renderer_shared_input)
+{
+  for (int wiring = 0; wiring < 2; wiring++)
+    {
+      g_autoptr(GeglNode) graph = gegl_node_new ();
+      GeglNode *source = make_source (graph, 80, 700, "sRGB", fill_texture, NULL);
+      GeglNode *first = fir_blur (graph, 1.0, 12.0);
+      GeglNode *second = fir_blur (graph, 1.0, 30.0);
+      GeglNode *mix = gegl_node_new_child (graph, "operation", "gegl:add", NULL);
+      GeglRectangle bbox = { 0, 0, 80, 700 };
+      g_autofree float *whole = NULL;
+      g_autofree float *bands = NULL;
+      guint n_windows = 0;
+
+      gegl_node_link_many (source, first, second, NULL);
+      gegl_node_connect_to (wiring == 0 ? first : second, "output", mix, "input");
+      gegl_node_connect_to (wiring == 0 ? second : first, "output", mix, "aux");
+      whole = render_whole (mix);
+      bands = render_in_bands (mix, 100, FALSE, &n_windows);
+      ck_assert_uint_eq (n_windows, 2);
+      assert_same_pixels (bands, whole, &bbox, wiring == 0 ? "a filter read twice (input first)"
+                                                           : "a filter read twice (aux first)");
+    }
+}
+END_TEST
+
+/* A graph of point operations only: nothing is cut. */
+START_TEST (test_strip_renderer_point_ops_untouched)
+{
+  g_autoptr(GeglNode) graph = gegl_node_new ();
+  GeglNode *gamma = gegl_node_new_child (graph, "operation", "gegl:gamma", "value", 1.2, NULL);
+  GeglRectangle bbox = { 0, 0, 300, 600 };
+  g_autofree float *whole = NULL;
+  g_autofree float *bands = NULL;
+  guint n_windows = 99;
+
+  gegl_node_link (gradient_source (graph, 300, 600), gamma);
+  whole = render_whole (gamma);
+  bands = render_in_bands (gamma, 256, FALSE, &n_windows);
+  ck_assert_uint_eq (n_windows, 0);
+  assert_same_pixels (bands, whole, &bbox, "point ops");
 }
 END_TEST
 
@@ -1970,6 +2104,12 @@ main (void)
   tcase_add_test (tc, test_export_tall_strips_seamless);
   tcase_add_test (tc, test_export_real_photo);
   tcase_add_test (tc, test_export_loaded_raw);
+  suite_add_tcase (suite, tc);
+
+  tc = ottica_test_case ("strip-renderer");
+  tcase_add_test (tc, test_strip_renderer_same_pixels);
+  tcase_add_test (tc, test_strip_renderer_shared_input);
+  tcase_add_test (tc, test_strip_renderer_point_ops_untouched);
   suite_add_tcase (suite, tc);
 
   tc = ottica_test_case ("colour");

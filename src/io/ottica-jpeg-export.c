@@ -2,7 +2,10 @@
  *
  * Only a strip of the image is ever in memory: a render thread fills the
  * next strip (GEGL spreads each blit over its own worker threads) while
- * this thread encodes the previous one, which is serial. Three ways to a
+ * this thread encodes the previous one, which is serial. The strips are
+ * rendered top to bottom through an OtticaStripRenderer, so that what the
+ * graph's area filters read around each strip is rendered once, not
+ * again for the next strip (ottica-strip-renderer.c). Three ways to a
  * strip of 8-bit rows in the output space:
  *
  *  - full size, no sharpening: gegl_node_blit() into linear RGBA float of
@@ -44,6 +47,7 @@
 #include "ottica-metadata.h"
 #include "ottica-output-profile.h"
 #include "ottica-space-matrix.h"
+#include "ottica-strip-renderer.h"
 
 /* Rows per blit. Every strip re-renders the context rows its area
  * filters need (local contrast and glow reach a hundred rows or more), and
@@ -166,9 +170,21 @@ taps_clear (Taps *t)
 
 typedef float v4f __attribute__ ((vector_size (16)));
 
+/* Rows of @node into @dest, through @renderer when there is one. */
+static void
+render_rows (GeglNode *node, OtticaStripRenderer *renderer, const GeglRectangle *rect,
+             const Babl *format, gpointer dest)
+{
+  if (renderer != NULL)
+    ottica_strip_renderer_blit (renderer, rect, format, dest);
+  else
+    gegl_node_blit (node, 1.0, rect, format, dest, GEGL_AUTO_ROWSTRIDE, GEGL_BLIT_DEFAULT);
+}
+
 typedef struct
 {
   GeglNode      *node;
+  OtticaStripRenderer *renderer; /* the export's, or NULL */
   GeglRectangle  in_rect;     /* the node's bounding box */
   const Babl    *in_format;   /* RGBA float, linear, output primaries */
   int            out_w, out_h;
@@ -246,8 +262,7 @@ reducer_feed (Reducer *r, int o)
       int n = MIN (r->strip_rows, r->in_rect.height - r->next_in);
       GeglRectangle rect = { r->in_rect.x, r->in_rect.y + r->next_in, r->in_rect.width, n };
 
-      gegl_node_blit (r->node, 1.0, &rect, r->in_format, r->in_strip,
-                      GEGL_AUTO_ROWSTRIDE, GEGL_BLIT_DEFAULT);
+      render_rows (r->node, r->renderer, &rect, r->in_format, r->in_strip);
       r->strip_first = r->next_in;
       gegl_parallel_distribute_range (n, 0.01, reduce_rows_horizontally, r);
       r->next_in += n;
@@ -321,6 +336,7 @@ typedef struct
   gboolean                   resize;
 
   /* rendering (render thread only once started) */
+  OtticaStripRenderer       *renderer;        /* NULL: blits straight from node */
   Reducer                    reducer;
   float                     *row_linear;      /* one output row, linear float */
   const Babl                *linear_format;   /* what the node is read in: RGBA float */
@@ -529,8 +545,7 @@ next_perceptual_rows (Export *ex, int n, float *dst)
     {
       GeglRectangle rect = { ex->bbox.x, ex->bbox.y + ex->produced_rows, ex->width, n };
 
-      gegl_node_blit (ex->node, 1.0, &rect, ex->linear_format, dst,
-                      GEGL_AUTO_ROWSTRIDE, GEGL_BLIT_DEFAULT);
+      render_rows (ex->node, ex->renderer, &rect, ex->linear_format, dst);
     }
   ex->encode_float = dst;
   gegl_parallel_distribute_range (n, 0.01, encode_rows_float, ex);
@@ -666,13 +681,11 @@ produce_strip (Export *ex, int y0, int rows, guint8 *out)
 
         if (ex->blit_8bit)
           {
-            gegl_node_blit (ex->node, 1.0, &rect, ex->u8_format, out,
-                            GEGL_AUTO_ROWSTRIDE, GEGL_BLIT_DEFAULT);
+            render_rows (ex->node, ex->renderer, &rect, ex->u8_format, out);
             break;
           }
         /* The primaries are to_output_space()'s, the curve the table's. */
-        gegl_node_blit (ex->node, 1.0, &rect, ex->linear_format, ex->strip_linear,
-                        GEGL_AUTO_ROWSTRIDE, GEGL_BLIT_DEFAULT);
+        render_rows (ex->node, ex->renderer, &rect, ex->linear_format, ex->strip_linear);
         ex->encode_in = ex->strip_linear;
         ex->encode_out = out;
         gegl_parallel_distribute_range (rows, 0.01, encode_rows, ex);
@@ -950,6 +963,7 @@ export_clear (Export *ex)
   stop_render_thread (ex);
   if (ex->resize)
     reducer_clear (&ex->reducer);
+  g_clear_pointer (&ex->renderer, ottica_strip_renderer_free);
   g_clear_pointer (&ex->row_linear, g_free);
   g_clear_pointer (&ex->strip_linear, g_free);
   g_clear_pointer (&ex->encode_lut, g_free);
@@ -964,62 +978,6 @@ export_clear (Export *ex)
   g_cond_clear (&ex->cond);
 }
 
-/* How far above and below @strip the sources of @node are read, given
- * that @roi of it is asked for: the rows the graph renders beyond a strip,
- * for its area filters. Follows every input of every node on the way
- * (into meta operations by their output proxy), asking each operation
- * what it needs for what is asked of it; @seen holds the region already
- * followed from each node, so that shared inputs are walked once. */
-static int
-context_rows (GeglNode            *node,
-              const GeglRectangle *roi,
-              const GeglRectangle *strip,
-              GHashTable          *seen)
-{
-  GeglOperation *operation;
-  GeglRectangle *before;
-  int reach, upstream;
-  g_auto (GStrv) pads = NULL;
-
-  if (node == NULL || gegl_rectangle_is_empty (roi))
-    return 0;
-  before = g_hash_table_lookup (seen, node);
-  if (before != NULL && gegl_rectangle_contains (before, roi))
-    return 0;
-  if (before == NULL)
-    {
-      before = g_new (GeglRectangle, 1);
-      *before = *roi;
-      g_hash_table_insert (seen, node, before);
-    }
-  else
-    gegl_rectangle_bounding_box (before, before, roi);
-
-  reach = MAX (0, strip->y - roi->y) + MAX (0, (roi->y + roi->height)
-                                              - (strip->y + strip->height));
-  operation = gegl_node_get_gegl_operation (node);
-  if (operation != NULL && GEGL_IS_OPERATION_META (operation))
-    {
-      upstream = context_rows (gegl_node_get_output_proxy (node, "output"), roi, strip, seen);
-      return MAX (reach, upstream);
-    }
-
-  pads = gegl_node_list_input_pads (node);
-  for (int i = 0; pads != NULL && pads[i] != NULL; i++)
-    {
-      GeglNode *producer = gegl_node_get_producer (node, pads[i], NULL);
-      GeglRectangle need = *roi;
-
-      if (producer == NULL)
-        continue;
-      if (operation != NULL)
-        need = gegl_operation_get_required_for_output (operation, pads[i], roi);
-      upstream = context_rows (producer, &need, strip, seen);
-      reach = MAX (reach, upstream);
-    }
-  return reach;
-}
-
 /* Rows per strip for rendering @node @width pixels wide, when each pixel
  * of a strip costs @extra_bytes besides: STRIP_ROWS_MIN,
  * or when its area filters read many rows around each strip (each strip
@@ -1031,12 +989,10 @@ choose_strip_rows (GeglNode *node, const GeglRectangle *bbox, int width, gsize e
 {
   GeglRectangle strip = { bbox->x, bbox->y + bbox->height / 2 - STRIP_ROWS_MIN / 2,
                           bbox->width, STRIP_ROWS_MIN };
-  g_autoptr (GHashTable) seen = NULL;
   int context, rows, budget_rows;
 
   gegl_rectangle_intersect (&strip, &strip, bbox);
-  seen = g_hash_table_new_full (NULL, NULL, NULL, g_free);
-  context = context_rows (node, &strip, &strip, seen);
+  context = ottica_strip_renderer_context_rows (node, &strip);
   if (context < STRIP_CONTEXT_TALL)
     return STRIP_ROWS_MIN;
   budget_rows = (int) MIN ((gsize) STRIP_ROWS_MAX,
@@ -1237,6 +1193,13 @@ ottica_jpeg_export (GeglNode                  *node,
    * takes no more than the core it was given. */
   g_object_get (gegl_config (), "threads", &gegl_threads, NULL);
   ottica_engine_prime_render (node, ex.blit_8bit ? ex.u8_format : ex.linear_format);
+  /* Several bands: what area filters read around each is rendered once. */
+  if (ex.n_strips > 1 || ex.resize)
+    {
+      ex.renderer = ottica_strip_renderer_new (node, ex.resize ? ex.reducer.strip_rows
+                                                               : ex.strip_rows);
+      ex.reducer.renderer = ex.renderer;
+    }
   if (!encode (&ex, fd, ex.n_strips > 1 && gegl_threads > 1, error))
     {
       ottica_atomic_file_abandon (fd, temp_path);
