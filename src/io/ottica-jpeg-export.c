@@ -998,8 +998,8 @@ choose_strip_rows (GeglNode *node, const GeglRectangle *bbox, int width, gsize e
   budget_rows = (int) MIN ((gsize) STRIP_ROWS_MAX,
                            STRIP_BUDGET_BYTES / ((gsize) MAX (width, 1)
                                                  * (STRIP_BYTES_PER_PIXEL + extra_bytes)));
-  rows = (2 * context + 63) / 64 * 64;
-  rows = MIN (rows, budget_rows / 64 * 64);
+  rows = (2 * context + 127) / 128 * 128;
+  rows = MIN (rows, budget_rows / 128 * 128);
   return CLAMP (rows, STRIP_ROWS_MIN, STRIP_ROWS_MAX);
 }
 

@@ -337,14 +337,23 @@ visit_collect (OtticaStripRenderer *self, GeglNode *node, const GeglRectangle *r
   return FALSE;
 }
 
+static int
+floor_to (int v, int step)
+{
+  return v - (((v % step) + step) % step);
+}
+
 /* The rows of @w's need it does not have: the rows below what it has
  * when the need starts within them, or else all of them (its rows are
  * then dropped). Whole rows of the extent, so that what is kept serves
- * every later band. */
+ * every later band, and whole rows of tiles where the extent allows:
+ * the rows below the need are read by the next band, and GEGL hands a
+ * point operation a tile cut short by the rectangle one row at a time. */
 static void
 plan_render (Window *w)
 {
   const GeglRectangle *need = &w->need;
+  const int extent_y1 = w->extent.y + w->extent.height;
   int y0 = need->y, y1 = need->y + need->height;
 
   w->render = (GeglRectangle) { 0, 0, 0, 0 };
@@ -352,15 +361,19 @@ plan_render (Window *w)
     return;
   if (w->valid_y1 > w->valid_y0 && y0 >= w->valid_y0 && y0 <= w->valid_y1)
     y0 = w->valid_y1;
-  else if (w->valid_y1 > w->valid_y0)
+  else
     {
-      GeglRectangle all = { w->extent.x, w->valid_y0, w->extent.width, w->valid_y1 - w->valid_y0 };
+      if (w->valid_y1 > w->valid_y0)
+        {
+          GeglRectangle all = { w->extent.x, w->valid_y0, w->extent.width,
+                                w->valid_y1 - w->valid_y0 };
 
-      gegl_buffer_clear (w->buffer, &all);
+          gegl_buffer_clear (w->buffer, &all);
+        }
+      y0 = MAX (floor_to (y0, w->tile_height), w->extent.y);
       w->valid_y0 = w->valid_y1 = y0;
     }
-  else
-    w->valid_y0 = w->valid_y1 = y0;
+  y1 = MIN (floor_to (y1 + w->tile_height - 1, w->tile_height), extent_y1);
   if (y1 > y0)
     w->render = (GeglRectangle) { w->extent.x, y0, w->extent.width, y1 - y0 };
 }
@@ -378,7 +391,7 @@ fill (Window *w)
   if (gegl_rectangle_is_empty (&w->need))
     return;
   /* Whole tiles above what this band reads: later bands read lower. */
-  keep_from = w->need.y - (((w->need.y % w->tile_height) + w->tile_height) % w->tile_height);
+  keep_from = floor_to (w->need.y, w->tile_height);
   if (keep_from > w->valid_y0)
     {
       GeglRectangle above = { w->extent.x, w->valid_y0, w->extent.width, keep_from - w->valid_y0 };
