@@ -798,6 +798,66 @@ START_TEST (test_local_contrast_texture)
 }
 END_TEST
 
+/* The SCENE_W × SCENE_H @pixels (working format) in a buffer of
+ * @tile_width × @tile_height tiles, its grid shifted by (@shift_x,
+ * @shift_y): the same image as the ops see it from other layouts. */
+static GeglBuffer *
+scene_in_tiles (const float *pixels, int tile_width, int tile_height, int shift_x, int shift_y)
+{
+  GeglRectangle rect = { 0, 0, SCENE_W, SCENE_H };
+  GeglBuffer *tiled = g_object_new (GEGL_TYPE_BUFFER,
+                                    "x", 0, "y", 0, "width", SCENE_W, "height", SCENE_H,
+                                    "tile-width", tile_width, "tile-height", tile_height,
+                                    "shift-x", shift_x, "shift-y", shift_y,
+                                    "format", working_format (),
+                                    NULL);
+
+  gegl_buffer_set (tiled, &rect, 0, working_format (), pixels, GEGL_AUTO_ROWSTRIDE);
+  return tiled;
+}
+
+/* Local contrast reads its statistics in place from the input's tiles
+ * where they do not cut its cells, and copies elsewhere: whatever the
+ * input's tile size and tile grid, the result is the same to the bit. */
+START_TEST (test_local_contrast_input_tiling)
+{
+  static const struct { int tile_width, tile_height, shift_x, shift_y; } layouts[] = {
+    { 30, 10, 0, 0 },   /* tiles cut the 4-pixel cells */
+    { 64, 6, 4, 0 },    /* whole cells, bands across tile rows */
+    { 128, 64, 3, 5 },  /* a tile grid off the cells */
+  };
+  GeglRectangle rect = { 0, 0, SCENE_W, SCENE_H };
+  g_autoptr(GeglBuffer) image = make_image (SCENE_W, SCENE_H, fill_scene);
+  g_autofree float *pixels = g_new (float, (gsize) SCENE_W * SCENE_H * 4);
+  g_autoptr(GeglNode) graph = gegl_node_new ();
+  GeglNode *node = apply (graph, image, "ottica:local-contrast", "amount", 0.8, "radius", 2.0,
+                          NULL);
+  g_autofree float *expected = render (node, SCENE_W, SCENE_H);
+  gsize bytes = sizeof (float) * SCENE_W * SCENE_H * 4;
+
+  gegl_buffer_get (image, &rect, 1.0, working_format (), pixels, GEGL_AUTO_ROWSTRIDE,
+                   GEGL_ABYSS_NONE);
+  ck_assert_msg (memcmp (expected, pixels, bytes) != 0, "local contrast did nothing");
+  for (guint i = 0; i < G_N_ELEMENTS (layouts); i++)
+    {
+      g_autoptr(GeglBuffer) tiled = scene_in_tiles (pixels, layouts[i].tile_width,
+                                                    layouts[i].tile_height,
+                                                    layouts[i].shift_x, layouts[i].shift_y);
+      g_autoptr(GeglNode) tiled_graph = gegl_node_new ();
+      GeglNode *tiled_node = NULL;
+      g_autofree float *result = NULL;
+
+      tiled_node = apply (tiled_graph, tiled, "ottica:local-contrast", "amount", 0.8,
+                          "radius", 2.0, NULL);
+      result = render (tiled_node, SCENE_W, SCENE_H);
+      ck_assert_msg (memcmp (result, expected, bytes) == 0,
+                     "tiles of %d × %d shifted by (%d, %d) give another result",
+                     layouts[i].tile_width, layouts[i].tile_height,
+                     layouts[i].shift_x, layouts[i].shift_y);
+    }
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Glow                                                                */
 
@@ -865,6 +925,95 @@ START_TEST (test_glow_threshold)
 
   ck_assert_msg (memcmp (out, before, sizeof (float) * SCENE_W * SCENE_H * 4) == 0,
                  "light below the threshold glowed");
+}
+END_TEST
+
+static void
+fill_just_above (int x, int y, float *p)
+{
+  /* Grey whose luminance is 0.07 % above the threshold of 0.5, in one
+   * 8 × 8 patch; every channel of the rest is 0.1 % below it. */
+  float v = (x / 8 == 20 && y / 8 == 15) ? 0.50035f : 0.4995f;
+
+  p[0] = p[1] = p[2] = v;
+  p[3] = 1.0f;
+}
+
+/* Glow passes over pixels whose channels are all clearly below the
+ * threshold without working out their luminance; light only just above it
+ * still glows, and light only just below it does not. */
+START_TEST (test_glow_just_above_threshold)
+{
+  /* Radius 2 % of 320 px gives cells of 2 pixels, 5 % cells of 4: the
+   * glow's two ways of summing them. */
+  static const double radii[] = { 2.0, 5.0 };
+  g_autoptr(GeglBuffer) image = make_image (320, 240, fill_just_above);
+
+  for (guint r = 0; r < G_N_ELEMENTS (radii); r++)
+    {
+      g_autoptr(GeglNode) graph = gegl_node_new ();
+      GeglNode *node = apply (graph, image, "ottica:glow", "amount", 4.0, "threshold", 0.5,
+                              "radius", radii[r], NULL);
+      g_autofree float *out = render (node, 320, 240);
+      const float *centre = out + ((gsize) 124 * 320 + 164) * 4;
+      const float *near = out + ((gsize) 124 * 320 + 172) * 4;
+      const float *far = out + ((gsize) 10 * 320 + 10) * 4;
+
+      ck_assert_msg (centre[1] > 0.50035f && near[1] > 0.4995f,
+                     "radius %g: light just above the threshold did not glow (%.7f, %.7f)",
+                     radii[r], centre[1], near[1]);
+      ck_assert_msg (far[1] == 0.4995f, "radius %g: light just below the threshold glowed (%.7f)",
+                     radii[r], far[1]);
+    }
+}
+END_TEST
+
+/* Glow sums its cells in place from the input's tiles where they hold
+ * whole cells, and from copies elsewhere: tiles that cut its cells, tiles
+ * narrower than a cell (radius 15: 32-pixel cells) or a tile grid off the
+ * cells give the same pixels to the bit as one render of the whole. */
+START_TEST (test_glow_input_tiling)
+{
+  static const struct { int tile_width, tile_height, shift_x, shift_y; } layouts[] = {
+    { 30, 10, 0, 0 },   /* tiles cut the 4-pixel cells */
+    { 16, 16, 0, 0 },   /* narrower than the 32-pixel cells */
+    { 128, 64, 3, 5 },  /* a tile grid off the cells */
+  };
+  static const double radii[] = { 2.0, 15.0 };
+  GeglRectangle rect = { 0, 0, SCENE_W, SCENE_H };
+  g_autoptr(GeglBuffer) image = make_image (SCENE_W, SCENE_H, fill_scene);
+  g_autofree float *pixels = g_new (float, (gsize) SCENE_W * SCENE_H * 4);
+  gsize bytes = sizeof (float) * SCENE_W * SCENE_H * 4;
+
+  gegl_buffer_get (image, &rect, 1.0, working_format (), pixels, GEGL_AUTO_ROWSTRIDE,
+                   GEGL_ABYSS_NONE);
+  for (guint r = 0; r < G_N_ELEMENTS (radii); r++)
+    {
+      g_autoptr(GeglNode) graph = gegl_node_new ();
+      GeglNode *node = apply (graph, image, "ottica:glow", "amount", 0.8, "radius", radii[r],
+                              NULL);
+      g_autofree float *expected = render (node, SCENE_W, SCENE_H);
+
+      ck_assert_msg (memcmp (expected, pixels, bytes) != 0, "glow of radius %g did nothing",
+                     radii[r]);
+      for (guint i = 0; i < G_N_ELEMENTS (layouts); i++)
+        {
+          g_autoptr(GeglBuffer) tiled = scene_in_tiles (pixels, layouts[i].tile_width,
+                                                        layouts[i].tile_height,
+                                                        layouts[i].shift_x, layouts[i].shift_y);
+          g_autoptr(GeglNode) tiled_graph = gegl_node_new ();
+          GeglNode *tiled_node = NULL;
+          g_autofree float *result = NULL;
+
+          tiled_node = apply (tiled_graph, tiled, "ottica:glow", "amount", 0.8,
+                              "radius", radii[r], NULL);
+          result = render (tiled_node, SCENE_W, SCENE_H);
+          ck_assert_msg (memcmp (result, expected, bytes) == 0,
+                         "radius %g: tiles of %d × %d shifted by (%d, %d) give another result",
+                         radii[r], layouts[i].tile_width, layouts[i].tile_height,
+                         layouts[i].shift_x, layouts[i].shift_y);
+        }
+    }
 }
 END_TEST
 
@@ -1124,10 +1273,13 @@ main (void)
 
   tcase_add_test (local_contrast, test_local_contrast_no_halo);
   tcase_add_test (local_contrast, test_local_contrast_texture);
+  tcase_add_test (local_contrast, test_local_contrast_input_tiling);
   suite_add_tcase (suite, local_contrast);
 
   tcase_add_test (glow, test_glow_spreads_highlights);
   tcase_add_test (glow, test_glow_threshold);
+  tcase_add_test (glow, test_glow_just_above_threshold);
+  tcase_add_test (glow, test_glow_input_tiling);
   suite_add_tcase (suite, glow);
 
   return ottica_test_run ("ops-spatial", suite);

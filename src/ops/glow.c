@@ -155,18 +155,68 @@ get_required_for_output (GeglOperation       *operation,
   return need;
 }
 
+/* Floor and ceiling of @a / @b for @b > 0, for cell indices left of or
+ * above the origin too. */
+static inline gint
+div_floor (gint a,
+           gint b)
+{
+  return a >= 0 ? a / b : -((b - 1 - a) / b);
+}
+
+static inline gint
+div_ceil (gint a,
+          gint b)
+{
+  return -div_floor (-a, b);
+}
+
+/* A channel value at or below which no pixel can be above @threshold:
+ * the luminance of (s, s, s), computed as the sums compute it, is not
+ * above it, and rounding is monotonic, so neither is that of any pixel
+ * whose channels are all at most s. -1 when no such margin holds (then
+ * nothing is skipped on account of it). */
+static gfloat
+skip_level (gfloat threshold)
+{
+  gfloat s = threshold * 0.9999f;
+  gfloat luma = OTTICA_REC2020_Y_R * s + OTTICA_REC2020_Y_G * s + OTTICA_REC2020_Y_B * s;
+
+  return luma <= threshold ? s : -1.0f;
+}
+
+/* Whether any of @n pixels has a colour channel above @skip (alpha
+ * aside): only then can one of them be above the threshold. */
+static inline gboolean
+any_bright (const gfloat *pixels,
+            gint          n,
+            gfloat        skip)
+{
+  const OtticaV4f low = { skip, skip, skip, INFINITY };
+  OtticaV4i       bright = { 0, 0, 0, 0 };
+
+  for (gint i = 0; i < n; i++)
+    bright |= ottica_v4f_load (pixels + 4 * i) > low;
+  return (bright[0] | bright[1] | bright[2]) != 0;
+}
+
 /* One row of pixels into the sums of its @n_cells cells: the light above
- * @threshold, in the pixel's own colour. */
+ * @threshold, in the pixel's own colour. A row with no channel above
+ * @skip adds nothing to any cell. */
 static void
 accumulate_row (const gfloat *pixels,
                 gint          n_cells,
                 gint          cell,
                 gfloat        threshold,
+                gfloat        skip,
                 gfloat       *excess,
                 gfloat       *cells)
 {
   const gint    width = n_cells * cell;
   const gfloat *e = excess;
+
+  if (!any_bright (pixels, width, skip))
+    return;
 
   for (gint i = 0; i < width; i++)
     {
@@ -199,56 +249,96 @@ accumulate_row (const gfloat *pixels,
 }
 
 /* The same, four pixels at a time, for cells of four pixels or more.
- * Most of a photo is below the threshold: four such pixels add nothing
- * and cost a luminance and a compare. Each cell's lanes are summed in a
- * fixed order, so the sums do not depend on where a tile starts. */
+ * Most of a photo is below the threshold: a cell's row whose channels are
+ * all at or below @skip (one compare a pixel, no luminance) adds nothing,
+ * and so do four pixels whose luminance is not above the threshold. Each
+ * cell's lanes are summed in a fixed order, so the sums do not depend on
+ * where a tile starts. */
 static void
 accumulate_row4 (const gfloat *pixels,
                  gint          n_cells,
                  gint          cell,
                  gfloat        threshold,
+                 gfloat        skip,
                  gfloat       *cells)
 {
   const OtticaV4f zero = ottica_v4f_splat (0.0f);
   const OtticaV4f thr = ottica_v4f_splat (threshold);
   const OtticaV4f tiny = ottica_v4f_splat (1e-9f);
 
-  for (gint cx = 0; cx < n_cells; cx++)
+  for (gint cx = 0; cx < n_cells; cx++, pixels += 4 * cell)
     {
       OtticaV4f sr = zero, sg = zero, sb = zero;
 
-      for (gint i = 0; i < cell; i += 4, pixels += 16)
-        {
-          OtticaV4f r = ottica_v4f_load (pixels);
-          OtticaV4f g = ottica_v4f_load (pixels + 4);
-          OtticaV4f b = ottica_v4f_load (pixels + 8);
-          OtticaV4f a = ottica_v4f_load (pixels + 12);
-          OtticaV4f luma, share;
-          OtticaV4i above;
+      if (any_bright (pixels, cell, skip))
+        for (gint i = 0; i < 4 * cell; i += 16)
+          {
+            OtticaV4f r = ottica_v4f_load (pixels + i);
+            OtticaV4f g = ottica_v4f_load (pixels + i + 4);
+            OtticaV4f b = ottica_v4f_load (pixels + i + 8);
+            OtticaV4f a = ottica_v4f_load (pixels + i + 12);
+            OtticaV4f luma, share;
+            OtticaV4i above;
 
-          ottica_v4f_transpose (&r, &g, &b, &a);
-          r = ottica_v4f_max (r, zero);
-          g = ottica_v4f_max (g, zero);
-          b = ottica_v4f_max (b, zero);
-          luma = OTTICA_REC2020_Y_R * r + OTTICA_REC2020_Y_G * g + OTTICA_REC2020_Y_B * b;
-          above = luma > thr;
-          if (!(above[0] | above[1] | above[2] | above[3]))
-            continue;
-          share = ottica_v4f_max (luma - thr, zero) / ottica_v4f_max (luma, tiny);
-          sr += r * share;
-          sg += g * share;
-          sb += b * share;
-        }
+            ottica_v4f_transpose (&r, &g, &b, &a);
+            r = ottica_v4f_max (r, zero);
+            g = ottica_v4f_max (g, zero);
+            b = ottica_v4f_max (b, zero);
+            luma = OTTICA_REC2020_Y_R * r + OTTICA_REC2020_Y_G * g + OTTICA_REC2020_Y_B * b;
+            above = luma > thr;
+            if (!(above[0] | above[1] | above[2] | above[3]))
+              continue;
+            share = ottica_v4f_max (luma - thr, zero) / ottica_v4f_max (luma, tiny);
+            sr += r * share;
+            sg += g * share;
+            sb += b * share;
+          }
       cells[3 * cx] += (sr[0] + sr[1]) + (sr[2] + sr[3]);
       cells[3 * cx + 1] += (sg[0] + sg[1]) + (sg[2] + sg[3]);
       cells[3 * cx + 2] += (sb[0] + sb[1]) + (sb[2] + sb[3]);
     }
 }
 
-/* Cell means of the light above @threshold, in its own colour. The
- * input is read a few cells at a time (a block that stays in the cache,
- * not a band of the whole width); every cell still sums its pixels in the
- * same order, so the result does not depend on where a block starts. */
+typedef struct
+{
+  gint    cell;
+  gfloat  threshold;
+  gfloat  skip;
+  gfloat *excess;   /* room for a row of the grid, for cells under 4 pixels */
+} Accumulator;
+
+/* @rows rows of @n_cells whole cells from @pixels (@stride floats apart),
+ * the first of them pixel row @y, into @light from its cell column @cx. */
+static void
+accumulate_rows (const Accumulator *acc,
+                 const gfloat      *pixels,
+                 gsize              stride,
+                 gint               rows,
+                 gint               y,
+                 gint               cx,
+                 gint               n_cells,
+                 OtticaGrid        *light)
+{
+  for (gint row = 0; row < rows; row++, pixels += stride)
+    {
+      gfloat *cells = ottica_grid_row (light, div_floor (y + row, acc->cell) - light->y0) + 3 * cx;
+
+      if (acc->cell >= 4)
+        accumulate_row4 (pixels, n_cells, acc->cell, acc->threshold, acc->skip, cells);
+      else
+        accumulate_row (pixels, n_cells, acc->cell, acc->threshold, acc->skip, acc->excess, cells);
+    }
+}
+
+/* Cell means of the light above @threshold, in its own colour.
+ *
+ * The input is read in place, tile by tile, with no copy: every cell that
+ * lies whole within a tile's columns sums its rows, in order, as the tiles
+ * come down. The few cells that tiles cut across (tiles not aligned on
+ * cells, cells wider than a tile, the right edge of a source that is one
+ * tile) are summed afterwards from copies, a few cells at a time. Either
+ * way each cell adds up its rows in the same order, four lanes a row, so
+ * the sums are the same to the bit wherever a tile or a strip starts. */
 static void
 accumulate_highlights (GeglBuffer *input,
                        gint        level,
@@ -256,34 +346,63 @@ accumulate_highlights (GeglBuffer *input,
                        OtticaGrid *light)
 {
   const gint cell = light->cell;
-  const gint block_cells = ottica_spatial_block_cells (cell);
-  const gint block_width = block_cells * cell;
   const gfloat norm = 1.0f / (cell * cell);
-  g_autofree gfloat *block = g_new (gfloat, (gsize) block_width * cell * 4);
-  g_autofree gfloat *excess = g_new (gfloat, (gsize) block_width * 3);
+  const GeglRectangle rect = { light->x0 * cell, light->y0 * cell,
+                               light->width * cell, light->height * cell };
+  g_autofree gfloat *excess = cell < 4 ? g_new (gfloat, (gsize) rect.width * 3) : NULL;
+  g_autofree gboolean *summed = g_new0 (gboolean, light->width);
+  Accumulator acc = { cell, threshold, skip_level (threshold), excess };
+  GeglBufferIterator *iter;
+
+  iter = gegl_buffer_iterator_new (input, &rect, level, ottica_op_working_format (),
+                                   GEGL_ACCESS_READ, GEGL_ABYSS_CLAMP, 1);
+  while (gegl_buffer_iterator_next (iter))
+    {
+      const GeglRectangle *chunk = &iter->items[0].roi;
+      const gfloat        *pixels = iter->items[0].data;
+      const gint           first = div_ceil (chunk->x, cell);
+      const gint           end = div_floor (chunk->x + chunk->width, cell);
+
+      if (end <= first)
+        continue;
+      /* Tiles have the same columns on every row of tiles, so a cell
+       * column is summed here either for all its rows or for none. */
+      accumulate_rows (&acc, pixels + (gsize) (first * cell - chunk->x) * 4,
+                       (gsize) chunk->width * 4, chunk->height, chunk->y,
+                       first - light->x0, end - first, light);
+      for (gint cx = first; cx < end; cx++)
+        summed[cx - light->x0] = TRUE;
+    }
+
+  for (gint bx = 0; bx < light->width;)
+    {
+      const gint block_cells = ottica_spatial_block_cells (cell);
+      g_autofree gfloat *block = NULL;
+      gint n_cells = 0;
+
+      if (summed[bx])
+        {
+          bx++;
+          continue;
+        }
+      while (bx + n_cells < light->width && !summed[bx + n_cells] && n_cells < block_cells)
+        n_cells++;
+      block = g_new (gfloat, (gsize) n_cells * cell * cell * 4);
+      for (gint cy = 0; cy < light->height; cy++)
+        {
+          GeglRectangle part = { (light->x0 + bx) * cell, (light->y0 + cy) * cell,
+                                 n_cells * cell, cell };
+
+          ottica_spatial_read (input, &part, level, block);
+          accumulate_rows (&acc, block, (gsize) part.width * 4, cell, part.y, bx, n_cells, light);
+        }
+      bx += n_cells;
+    }
 
   for (gint cy = 0; cy < light->height; cy++)
     {
       gfloat *cells_row = ottica_grid_row (light, cy);
 
-      for (gint bx = 0; bx < light->width; bx += block_cells)
-        {
-          const gint n_cells = MIN (block_cells, light->width - bx);
-          const gint width = n_cells * cell;
-          GeglRectangle rect = { (light->x0 + bx) * cell, (light->y0 + cy) * cell, width, cell };
-          gfloat       *cells = cells_row + 3 * bx;
-
-          ottica_spatial_read (input, &rect, level, block);
-          for (gint row = 0; row < cell; row++)
-            {
-              const gfloat *pixels = block + (gsize) row * width * 4;
-
-              if (cell >= 4)
-                accumulate_row4 (pixels, n_cells, cell, threshold, cells);
-              else
-                accumulate_row (pixels, n_cells, cell, threshold, excess, cells);
-            }
-        }
       for (gint i = 0; i < 3 * light->width; i++)
         cells_row[i] *= norm;
     }

@@ -252,11 +252,117 @@ accumulate_row (const gfloat *l,
       }
 }
 
-/* Cell means of l and l² over @stats, read from @input a block of cells
- * at a time (see accumulate_highlights() in glow.c: the same sums in the
- * same order wherever a block starts). The log luminance of the pixels
- * of @roi is kept in @logs (rows of @stride values), so that the pixel
- * pass does not compute it again. */
+/* Where the statistics go: the cell rows, and the log luminance of the
+ * pixels of @roi (rows of @stride values), kept so that the pixel pass
+ * does not compute it again. */
+typedef struct
+{
+  GeglBuffer          *input;
+  gint                 level;
+  const OtticaGrid    *stats;
+  const GeglRectangle *roi;
+  gfloat              *logs;
+  gint                 stride;
+  gfloat              *block;     /* one block of pixels */
+  gfloat              *row_logs;  /* one row of log luminance */
+} Statistics;
+
+/* Sums one row of whole cells, @n pixels from @x on row @y, into @cells
+ * (the sums of its first cell). */
+static inline void
+statistics_row (const Statistics *st,
+                const gfloat     *pixels,
+                gint              x,
+                gint              y,
+                gint              n,
+                gfloat           *cells)
+{
+  const GeglRectangle *roi = st->roi;
+  const gint           x0 = MAX (x, roi->x);
+  const gint           x1 = MIN (x + n, roi->x + roi->width);
+
+  log_luminance (pixels, n, st->row_logs);
+  accumulate_row (st->row_logs, n / st->stats->cell, st->stats->cell, cells);
+  if (y >= roi->y && y < roi->y + roi->height && x1 > x0)
+    memcpy (st->logs + (gsize) (y - roi->y) * st->stride + (x0 - roi->x),
+            st->row_logs + (x0 - x), (gsize) (x1 - x0) * sizeof (gfloat));
+}
+
+/* Cells [first, last) of cell row @cy, read a block at a time with
+ * gegl_buffer_get () (edges repeated). */
+static void
+statistics_blocks (const Statistics *st,
+                   gint              cy,
+                   gint              first,
+                   gint              last)
+{
+  const gint cell = st->stats->cell;
+  const gint block_cells = ottica_spatial_block_cells (cell);
+  gfloat    *cells_row = ottica_grid_row (st->stats, cy);
+
+  for (gint bx = first; bx < last; bx += block_cells)
+    {
+      const gint n_cells = MIN (block_cells, last - bx);
+      const gint width = n_cells * cell;
+      GeglRectangle rect = { (st->stats->x0 + bx) * cell, (st->stats->y0 + cy) * cell, width, cell };
+
+      ottica_spatial_read (st->input, &rect, st->level, st->block);
+      for (gint row = 0; row < cell; row++)
+        statistics_row (st, st->block + (gsize) row * width * 4, rect.x, rect.y + row, width,
+                        cells_row + 2 * bx);
+    }
+}
+
+/* Cells [first, last) of cell rows [top, bottom), which lie inside the
+ * input, read in place through one iterator (no copy where the buffer's
+ * tiles hold the working format). Each cell is summed exactly as
+ * statistics_blocks () sums it, as long as no chunk of the iterator cuts
+ * through a cell across: the iterator visits tiles row by row, so a
+ * cell's rows still come in order. Returns FALSE, with nothing summed,
+ * when a chunk does cut one. */
+static gboolean
+statistics_in_place (const Statistics *st,
+                     gint              first,
+                     gint              last,
+                     gint              top,
+                     gint              bottom)
+{
+  const OtticaGrid *stats = st->stats;
+  const gint        cell = stats->cell;
+  GeglRectangle     rect = { (stats->x0 + first) * cell, (stats->y0 + top) * cell,
+                             (last - first) * cell, (bottom - top) * cell };
+  GeglBufferIterator *iter;
+
+  iter = gegl_buffer_iterator_new (st->input, &rect, st->level, ottica_op_working_format (),
+                                   GEGL_ACCESS_READ, GEGL_ABYSS_NONE, 1);
+  while (gegl_buffer_iterator_next (iter))
+    {
+      const GeglRectangle *chunk = &iter->items[0].roi;
+      const gfloat        *pixels = iter->items[0].data;
+      const gint           cx = first + (chunk->x - rect.x) / cell;
+
+      if ((chunk->x - rect.x) % cell != 0 || chunk->width % cell != 0)
+        {
+          gegl_buffer_iterator_stop (iter);
+          for (gint cy = top; cy < bottom; cy++)
+            memset (ottica_grid_row (stats, cy) + 2 * first, 0, sizeof (gfloat) * 2 * (last - first));
+          return FALSE;
+        }
+      for (gint row = 0; row < chunk->height; row++)
+        {
+          const gint y = chunk->y + row;
+          gfloat    *cells = ottica_grid_row (stats, top + (y - rect.y) / cell) + 2 * cx;
+
+          statistics_row (st, pixels + (gsize) row * chunk->width * 4, chunk->x, y, chunk->width,
+                          cells);
+        }
+    }
+  return TRUE;
+}
+
+/* Cell means of l and l² over @stats (see accumulate_highlights() in
+ * glow.c: the same sums in the same order wherever a block starts), and
+ * the log luminance of @roi's pixels into @logs. */
 static void
 accumulate_statistics (GeglBuffer          *input,
                        gint                 level,
@@ -265,38 +371,41 @@ accumulate_statistics (GeglBuffer          *input,
                        gfloat              *logs,
                        gint                 stride)
 {
-  const gint cell = stats->cell;
-  const gint block_cells = ottica_spatial_block_cells (cell);
-  const gint block_width = block_cells * cell;
-  const gfloat norm = 1.0f / (cell * cell);
-  g_autofree gfloat *block = g_new (gfloat, (gsize) block_width * cell * 4);
-  g_autofree gfloat *row_logs = g_new (gfloat, OTTICA_ROUND4 (block_width));
+  const gint           cell = stats->cell;
+  const gint           block_width = ottica_spatial_block_cells (cell) * cell;
+  const gfloat         norm = 1.0f / (cell * cell);
+  const GeglRectangle *abyss = gegl_buffer_get_abyss (input);
+  g_autofree gfloat   *block = g_new (gfloat, (gsize) block_width * cell * 4);
+  g_autofree gfloat   *row_logs = g_new (gfloat, OTTICA_ROUND4 (MAX (block_width, stats->width * cell)));
+  Statistics           st = { input, level, stats, roi, logs, stride, block, row_logs };
+  gint                 first = 0, last = 0, top = 0, bottom = 0;
+
+  /* The cells wholly inside the input (at full resolution, cells of
+   * whole fours) are read in place; the others need its edges repeated. */
+  if (level == 0 && cell % 4 == 0)
+    {
+      first = CLAMP ((gint) ceil ((gdouble) abyss->x / cell) - stats->x0, 0, stats->width);
+      last = CLAMP ((gint) floor ((gdouble) (abyss->x + abyss->width) / cell) - stats->x0,
+                    first, stats->width);
+      top = CLAMP ((gint) ceil ((gdouble) abyss->y / cell) - stats->y0, 0, stats->height);
+      bottom = CLAMP ((gint) floor ((gdouble) (abyss->y + abyss->height) / cell) - stats->y0,
+                      top, stats->height);
+      if (last == first || bottom == top ||
+          !statistics_in_place (&st, first, last, top, bottom))
+        first = last = top = bottom = 0;
+    }
 
   for (gint cy = 0; cy < stats->height; cy++)
     {
       gfloat *cells_row = ottica_grid_row (stats, cy);
 
-      for (gint bx = 0; bx < stats->width; bx += block_cells)
+      if (cy >= top && cy < bottom)
         {
-          const gint n_cells = MIN (block_cells, stats->width - bx);
-          const gint width = n_cells * cell;
-          GeglRectangle rect = { (stats->x0 + bx) * cell, (stats->y0 + cy) * cell, width, cell };
-          const gint x0 = MAX (rect.x, roi->x);
-          const gint x1 = MIN (rect.x + width, roi->x + roi->width);
-          gfloat    *cells = cells_row + 2 * bx;
-
-          ottica_spatial_read (input, &rect, level, block);
-          for (gint row = 0; row < cell; row++)
-            {
-              const gint y = rect.y + row;
-
-              log_luminance (block + (gsize) row * width * 4, width, row_logs);
-              accumulate_row (row_logs, n_cells, cell, cells);
-              if (y >= roi->y && y < roi->y + roi->height && x1 > x0)
-                memcpy (logs + (gsize) (y - roi->y) * stride + (x0 - roi->x),
-                        row_logs + (x0 - rect.x), (gsize) (x1 - x0) * sizeof (gfloat));
-            }
+          statistics_blocks (&st, cy, 0, first);
+          statistics_blocks (&st, cy, last, stats->width);
         }
+      else
+        statistics_blocks (&st, cy, 0, stats->width);
       for (gint i = 0; i < 2 * stats->width; i++)
         cells_row[i] *= norm;
     }
@@ -349,6 +458,9 @@ process (GeglOperation       *operation,
   g_autofree gfloat *row_coeffs = NULL;
   g_autofree gfloat *gains = NULL;
   g_autofree gfloat *logs = NULL;
+  g_autofree gint   *run_end = NULL;
+  gint            first_cell;
+  const OtticaV4f one = ottica_v4f_splat (1.0f);
   gint            stride;
   const Babl     *format = ottica_op_working_format ();
   GeglBufferIterator *iter;
@@ -376,9 +488,17 @@ process (GeglOperation       *operation,
   ottica_grid_blur (&moments, &coeffs, blend_kernel, blend_reach);
   ottica_grid_clear (&moments);
 
+  /* Where each column of @roi falls between cells, once for every
+   * chunk and row; and where each run of columns between the same two
+   * cells ends (a and b are lerps from two values along a run). */
   col_offset = g_new (gint, roi.width);
   col_frac = g_new (gfloat, roi.width);
-  gains = g_new (gfloat, OTTICA_ROUND4 (roi.width));
+  run_end = g_new (gint, roi.width);
+  first_cell = ottica_grid_first_cell (roi.x, coeffs.cell);
+  ottica_grid_axis (roi.x, roi.width, coeffs.cell, first_cell, col_offset, col_frac);
+  for (gint x = roi.width - 1; x >= 0; x--)
+    run_end[x] = x + 1 < roi.width && col_offset[x + 1] == col_offset[x] ? run_end[x + 1] : x + 1;
+  gains = g_new0 (gfloat, OTTICA_ROUND4 (roi.width));
   row_coeffs = g_new (gfloat, (gsize) coeffs.width * 2);
 
   iter = gegl_buffer_iterator_new (output, &roi, level, format,
@@ -390,26 +510,24 @@ process (GeglOperation       *operation,
       const GeglRectangle *chunk = &iter->items[0].roi;
       gfloat       *out = iter->items[0].data;
       const gfloat *in = iter->items[1].data;
-      gint          first_cell = ottica_grid_first_cell (chunk->x, coeffs.cell);
-      gint          n_cells = ottica_grid_axis (chunk->x, chunk->width, coeffs.cell, first_cell,
-                                                col_offset, col_frac);
+      const gint    x0 = chunk->x - roi.x;
+      const gint    x1 = x0 + chunk->width;
+      const gint    cell0 = col_offset[x0];
+      const gint    n_cells = col_offset[x1 - 1] + 2 - cell0;
 
       for (gint y = chunk->y; y < chunk->y + chunk->height; y++)
         {
-          const gfloat *l = logs + (gsize) (y - roi.y) * stride + (chunk->x - roi.x);
+          const gfloat *l = logs + (gsize) (y - roi.y) * stride;
 
-          ottica_grid_interpolate_row (&coeffs, y, first_cell, n_cells, row_coeffs);
+          ottica_grid_interpolate_row (&coeffs, y, first_cell + cell0, n_cells, row_coeffs);
 
-          /* Runs of pixels between the same two cells: a and b are then
-           * lerps from two values, four pixels at a time. */
-          for (gint x = 0, end; x < chunk->width; x = end)
+          for (gint x = x0, end; x < x1; x = end)
             {
-              const gfloat *c = row_coeffs + 2 * col_offset[x];
+              const gfloat *c = row_coeffs + 2 * (col_offset[x] - cell0);
               const gfloat  a0 = c[0], da = c[2] - c[0];
               const gfloat  b0 = c[1], db = c[3] - c[1];
 
-              for (end = x + 1; end < chunk->width && col_offset[end] == col_offset[x]; end++)
-                ;
+              end = MIN (run_end[x], x1);
               for (; x + 4 <= end; x += 4)
                 {
                   OtticaV4f fx = ottica_v4f_load (col_frac + x);
@@ -417,28 +535,39 @@ process (GeglOperation       *operation,
                   OtticaV4f a = a0 + fx * da;
                   OtticaV4f b = b0 + fx * db;
 
-                  ottica_v4f_store (gains + x, lx - (a * lx + b));
+                  ottica_v4f_store (gains + (x - x0), lx - (a * lx + b));
                 }
               for (; x < end; x++)
                 {
                   gfloat a = a0 + col_frac[x] * da;
                   gfloat b = b0 + col_frac[x] * db;
 
-                  gains[x] = l[x] - (a * l[x] + b);
+                  gains[x - x0] = l[x] - (a * l[x] + b);
                 }
             }
+
+          /* Gains four at a time, each applied to its pixel's colour
+           * (alpha is multiplied by 1: unchanged). */
           for (gint x = 0; x < chunk->width; x += 4)
             {
-              OtticaV4f detail = ottica_v4f_load (gains + x);
+              const gint n = MIN (chunk->width - x, 4);
+              OtticaV4f  detail = ottica_v4f_load (gains + x);
+              OtticaV4f  gain;
 
               detail = amount * detail / (1.0f + DETAIL_KNEE * ottica_v4f_abs (detail));
-              ottica_v4f_store (gains + x, ottica_exp2_v4 (detail));
-            }
-          for (gint x = 0; x < chunk->width; x++, in += 4, out += 4)
-            {
-              OtticaV4f pixel = ottica_v4f_load (in) * (OtticaV4f) { gains[x], gains[x], gains[x], 1.0f };
-
-              ottica_v4f_store (out, pixel);
+              gain = ottica_exp2_v4 (detail);
+              if (n == 4)
+                {
+                  ottica_v4f_store (out, ottica_v4f_load (in) * OTTICA_SHUFFLE (gain, one, 0, 0, 0, 4));
+                  ottica_v4f_store (out + 4, ottica_v4f_load (in + 4) * OTTICA_SHUFFLE (gain, one, 1, 1, 1, 4));
+                  ottica_v4f_store (out + 8, ottica_v4f_load (in + 8) * OTTICA_SHUFFLE (gain, one, 2, 2, 2, 4));
+                  ottica_v4f_store (out + 12, ottica_v4f_load (in + 12) * OTTICA_SHUFFLE (gain, one, 3, 3, 3, 4));
+                  in += 16;
+                  out += 16;
+                }
+              else
+                for (gint i = 0; i < n; i++, in += 4, out += 4)
+                  ottica_v4f_store (out, ottica_v4f_load (in) * (OtticaV4f) { gain[i], gain[i], gain[i], 1.0f });
             }
         }
     }
