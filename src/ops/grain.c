@@ -63,13 +63,17 @@ property_int (seed, _("Random seed"), 0)
 #define GAIN_TABLE_SIZE 1024
 #define GAIN_TABLE_MAX  1.0f
 
-static float gain_table[GAIN_TABLE_SIZE + 2];
+/* Pairs (gain at i, gain at i + 1 minus it): one 8-byte load per pixel
+ * gives both, and the difference is the one the lerp would take. */
+static float gain_pairs[2 * (GAIN_TABLE_SIZE + 1)];
 
 /* dY/Y for one L* unit, times a midtone weight 4l(1-l) that fades the
  * grain towards black and white. */
 static void
 init_gain_table (void)
 {
+  float gain_table[GAIN_TABLE_SIZE + 2];
+
   for (gint i = 0; i <= GAIN_TABLE_SIZE + 1; i++)
     {
       gdouble y = MIN (i, GAIN_TABLE_SIZE) * (GAIN_TABLE_MAX / GAIN_TABLE_SIZE);
@@ -91,36 +95,24 @@ init_gain_table (void)
     }
   gain_table[GAIN_TABLE_SIZE] = 0.0f;
   gain_table[GAIN_TABLE_SIZE + 1] = 0.0f;
+  for (gint i = 0; i <= GAIN_TABLE_SIZE; i++)
+    {
+      gain_pairs[2 * i] = gain_table[i];
+      gain_pairs[2 * i + 1] = gain_table[i + 1] - gain_table[i];
+    }
 }
 
-/* A well-mixed 32-bit hash of a lattice point and the seed. */
-static inline guint32
-lattice_hash (gint32 i, gint32 j, guint32 seed)
-{
-  guint32 h = (guint32) i * 0x8da6b343u + (guint32) j * 0xd8163841u + seed * 0xcb1ab31fu;
+/* The lattice's white noise: a well-mixed 32-bit hash of the point
+ * (i, j) and the seed, h = i·A + j·B + seed·C (mod 2³²) mixed, made
+ * uniform with zero mean and unit variance. lattice_value4() takes the
+ * unmixed h of four points. */
+#define HASH_I    0x8da6b343u
+#define HASH_J    0xd8163841u
+#define HASH_SEED 0xcb1ab31fu
 
-  h ^= h >> 16;
-  h *= 0x7feb352du;
-  h ^= h >> 15;
-  h *= 0x846ca68bu;
-  h ^= h >> 16;
-  return h;
-}
-
-/* Uniform with zero mean and unit variance. */
-static inline gfloat
-lattice_value (gint32 i, gint32 j, guint32 seed)
-{
-  return ((gfloat) (lattice_hash (i, j, seed) >> 8) * (1.0f / 16777216.0f) - 0.5f) * 3.4641016f;
-}
-
-/* lattice_value() of points (i … i + 3, j), the same bits. */
 static inline OtticaV4f
-lattice_value4 (gint32 i, gint32 j, guint32 seed)
+lattice_value4 (OtticaV4u h)
 {
-  OtticaV4u h = ((OtticaV4u) { 0, 1, 2, 3 } + (guint32) i) * 0x8da6b343u +
-                ((guint32) j * 0xd8163841u + seed * 0xcb1ab31fu);
-
   h ^= h >> 16;
   h *= 0x7feb352du;
   h ^= h >> 15;
@@ -177,7 +169,9 @@ grain_geometry (GeglOperation *operation,
  * linear in between (2048 steps: within 1e-7 of the exponential). */
 #define WEIGHT_STEPS 2048
 
-static float weight_table[TAPS][WEIGHT_STEPS + 2];
+/* By step, then tap: the five weights of a step share a cache line or
+ * two, as axis_weights() reads them. */
+static float weight_table[WEIGHT_STEPS + 2][TAPS];
 
 static void
 init_weight_table (void)
@@ -190,9 +184,9 @@ init_weight_table (void)
         {
           gdouble d = (gdouble) i / WEIGHT_STEPS + reach - 1.0 - k;
 
-          weight_table[k][i] = (gfloat) exp (-0.5 * LATTICE_SPACING * LATTICE_SPACING * d * d);
+          weight_table[i][k] = (gfloat) exp (-0.5 * LATTICE_SPACING * LATTICE_SPACING * d * d);
         }
-      weight_table[k][WEIGHT_STEPS + 1] = weight_table[k][WEIGHT_STEPS];
+      weight_table[WEIGHT_STEPS + 1][k] = weight_table[WEIGHT_STEPS][k];
     }
 }
 
@@ -219,8 +213,8 @@ axis_weights (gint                 start,
 
       first[p] = (gint) fl + 1;
       for (gint k = 0; k < TAPS; k++)
-        weights[p * TAPS + k] = weight_table[k][slot] +
-                                frac * (weight_table[k][slot + 1] - weight_table[k][slot]);
+        weights[p * TAPS + k] = weight_table[slot][k] +
+                                frac * (weight_table[slot + 1][k] - weight_table[slot][k]);
     }
 }
 
@@ -233,37 +227,53 @@ prepare (GeglOperation *operation)
   gegl_operation_set_format (operation, "output", format);
 }
 
-/* Four pixels: luminance weighting and the factor, lane by lane. */
-G_ALWAYS_INLINE static inline void
-apply4 (const float *in,
-        float       *out,
-        OtticaV4f    field,
-        OtticaV4f    strength)
+/* The luminance weighting of four pixels times the strength, planar.
+ * The grain's factor is 1 + strength · gain · field: this is its first
+ * product, the same bits whichever loop takes it. */
+G_ALWAYS_INLINE static inline OtticaV4f
+weight4 (const float *in,
+         OtticaV4f    strength)
 {
-  OtticaV4f r = ottica_v4f_load (in);
-  OtticaV4f g = ottica_v4f_load (in + 4);
-  OtticaV4f b = ottica_v4f_load (in + 8);
-  OtticaV4f a = ottica_v4f_load (in + 12);
-  OtticaV4f luma, t, frac, g0, g1, factor;
+  OtticaV4f p0 = ottica_v4f_load (in);
+  OtticaV4f p1 = ottica_v4f_load (in + 4);
+  OtticaV4f p2 = ottica_v4f_load (in + 8);
+  OtticaV4f p3 = ottica_v4f_load (in + 12);
+  OtticaV4f rg01 = OTTICA_SHUFFLE (p0, p1, 0, 4, 1, 5);
+  OtticaV4f rg23 = OTTICA_SHUFFLE (p2, p3, 0, 4, 1, 5);
+  OtticaV4f ba01 = OTTICA_SHUFFLE (p0, p1, 2, 6, 3, 7);
+  OtticaV4f ba23 = OTTICA_SHUFFLE (p2, p3, 2, 6, 3, 7);
+  OtticaV4f r = OTTICA_SHUFFLE (rg01, rg23, 0, 1, 4, 5);
+  OtticaV4f g = OTTICA_SHUFFLE (rg01, rg23, 2, 3, 6, 7);
+  OtticaV4f b = OTTICA_SHUFFLE (ba01, ba23, 0, 1, 4, 5);
+  OtticaV4f luma, t, frac, g0, dg;
   OtticaV4i slot;
 
-  ottica_v4f_transpose (&r, &g, &b, &a);
   luma = OTTICA_REC2020_Y_R * r + OTTICA_REC2020_Y_G * g + OTTICA_REC2020_Y_B * b;
   t = ottica_v4f_min (ottica_v4f_max (luma, ottica_v4f_splat (0.0f)),
                       ottica_v4f_splat (GAIN_TABLE_MAX)) * (GAIN_TABLE_SIZE / GAIN_TABLE_MAX);
   slot = __builtin_convertvector (t, OtticaV4i);
   frac = t - __builtin_convertvector (slot, OtticaV4f);
-  ottica_v4f_gather_pairs (gain_table, slot, &g0, &g1);
-  factor = ottica_v4f_max (1.0f + strength * (g0 + frac * (g1 - g0)) * field,
-                           ottica_v4f_splat (0.0f));
-  r *= factor;
-  g *= factor;
-  b *= factor;
-  ottica_v4f_transpose (&r, &g, &b, &a);
-  ottica_v4f_store (out, r);
-  ottica_v4f_store (out + 4, g);
-  ottica_v4f_store (out + 8, b);
-  ottica_v4f_store (out + 12, a);
+  ottica_v4f_gather_pairs (gain_pairs, slot + slot, &g0, &dg);
+  return strength * (g0 + frac * dg);
+}
+
+/* Four pixels, each multiplied by its factor where it stands, alpha
+ * kept: the products of a planar multiply, so the same bits. */
+G_ALWAYS_INLINE static inline void
+scale4 (const float *in,
+        float       *out,
+        OtticaV4f    factor)
+{
+  const OtticaV4i rgb = { -1, -1, -1, 0 };
+  OtticaV4f       p0 = ottica_v4f_load (in);
+  OtticaV4f       p1 = ottica_v4f_load (in + 4);
+  OtticaV4f       p2 = ottica_v4f_load (in + 8);
+  OtticaV4f       p3 = ottica_v4f_load (in + 12);
+
+  ottica_v4f_store (out, ottica_v4f_select (rgb, p0 * OTTICA_SHUFFLE (factor, factor, 0, 0, 0, 0), p0));
+  ottica_v4f_store (out + 4, ottica_v4f_select (rgb, p1 * OTTICA_SHUFFLE (factor, factor, 1, 1, 1, 1), p1));
+  ottica_v4f_store (out + 8, ottica_v4f_select (rgb, p2 * OTTICA_SHUFFLE (factor, factor, 2, 2, 2, 2), p2));
+  ottica_v4f_store (out + 12, ottica_v4f_select (rgb, p3 * OTTICA_SHUFFLE (factor, factor, 3, 3, 3, 3), p3));
 }
 
 /* What a thread keeps between calls. GEGL hands a point filter the
@@ -292,6 +302,20 @@ typedef struct
   gint       rows_x0, rows_w, stride, n_slots;
   gint      *row_j;
   gfloat    *rows;
+
+  /* The rows' first lattice rows and weights, kept while the next call
+   * has the same rows (the tiles of a tile row); then scratch of one
+   * call: the vertical pass's sums and the pixels' luminance weights. */
+  gint      *row_first;
+  gfloat    *row_weights;
+  gsize      row_size;
+  gint       row_y, row_height;  /* what row_first and row_weights are for, */
+  gdouble    row_spacing;        /* if row_valid */
+  gboolean   row_valid;
+  OtticaV4f *column_sums;    /* each sum in all four lanes */
+  gsize      sums_size;
+  gfloat    *weights;        /* weight4() of a row's groups */
+  gsize      weights_size;
 } GrainCache;
 
 static void
@@ -305,6 +329,10 @@ grain_cache_free (gpointer data)
   g_free (cache->group_weights);
   g_free (cache->row_j);
   g_free (cache->rows);
+  g_free (cache->row_first);
+  g_free (cache->row_weights);
+  g_free (cache->column_sums);
+  g_free (cache->weights);
   g_free (cache);
 }
 
@@ -385,7 +413,8 @@ columns_prepare (GrainCache          *cache,
 
 /* Makes room for @n_rows lattice rows of the columns' lattice, padded
  * with zeros so that every group may read its whole span; keeps the rows
- * already hashed when nothing they depend on changed. */
+ * already hashed when nothing they depend on changed, and the memory
+ * when it is large enough. */
 static void
 rows_prepare (GrainCache *cache,
               guint32     seed,
@@ -397,12 +426,20 @@ rows_prepare (GrainCache *cache,
       cache->rows_w == cache->lattice_w && cache->stride >= stride && cache->n_slots >= n_rows)
     return;
 
-  g_free (cache->rows);
-  g_free (cache->row_j);
-  cache->n_slots = MAX (n_rows, 8);
-  cache->stride = stride;
-  cache->rows = g_new0 (gfloat, (gsize) cache->n_slots * stride);
-  cache->row_j = g_new (gint, cache->n_slots);
+  if (cache->rows == NULL || cache->stride < stride || cache->n_slots < n_rows)
+    {
+      gint n_slots = 8;
+
+      /* A power of two: a row's slot is j & (n_slots - 1). */
+      while (n_slots < n_rows)
+        n_slots *= 2;
+      g_free (cache->rows);
+      g_free (cache->row_j);
+      cache->n_slots = n_slots;
+      cache->stride = stride;
+      cache->rows = g_new0 (gfloat, (gsize) cache->n_slots * stride);
+      cache->row_j = g_new (gint, cache->n_slots);
+    }
   for (gint i = 0; i < cache->n_slots; i++)
     cache->row_j[i] = G_MININT;
   cache->seed = seed;
@@ -411,23 +448,68 @@ rows_prepare (GrainCache *cache,
   cache->rows_valid = TRUE;
 }
 
-/* Lattice row @j, hashed unless it is still there. */
+/* Lattice row @j, hashed unless it is still there; zeros follow its
+ * values up to a multiple of four (the vertical pass reads them). */
 static const gfloat *
 lattice_row (GrainCache *cache,
              gint        j)
 {
-  gint    slot = ((j % cache->n_slots) + cache->n_slots) % cache->n_slots;
-  gfloat *row = cache->rows + (gsize) slot * cache->stride;
-  gint    i;
+  gint      slot = j & (cache->n_slots - 1);
+  gfloat   *row = cache->rows + (gsize) slot * cache->stride;
+  gint      w4 = OTTICA_ROUND4 (cache->rows_w);
+  /* h of the row's first four points; each step moves four points on. */
+  OtticaV4u h = (OtticaV4u) { 0, HASH_I, 2 * HASH_I, 3 * HASH_I } +
+                ((guint32) cache->rows_x0 * HASH_I + (guint32) j * HASH_J + cache->seed * HASH_SEED);
 
   if (cache->row_j[slot] == j)
     return row;
-  for (i = 0; i + 4 <= cache->rows_w; i += 4)
-    ottica_v4f_store (row + i, lattice_value4 (cache->rows_x0 + i, j, cache->seed));
-  for (; i < cache->rows_w; i++)
-    row[i] = lattice_value (cache->rows_x0 + i, j, cache->seed);
+  for (gint i = 0; i < w4; i += 4, h += 4 * HASH_I)
+    ottica_v4f_store (row + i, lattice_value4 (h));
+  for (gint i = cache->rows_w; i < w4; i++)
+    row[i] = 0.0f;
   cache->row_j[slot] = j;
   return row;
+}
+
+/* weight4() of group @gi of a row (pixels 4 gi … 4 gi + 3, fewer at
+ * its end). */
+G_ALWAYS_INLINE static inline OtticaV4f
+weight_group (const gfloat *in,
+              gint          gi,
+              gint          width,
+              OtticaV4f     strength)
+{
+  gfloat tail[16] = { 0 };
+
+  if (4 * gi + 4 <= width)
+    return weight4 (in + 16 * gi, strength);
+  memcpy (tail, in + 16 * gi, (gsize) (width - 4 * gi) * 4 * sizeof (gfloat));
+  return weight4 (tail, strength);
+}
+
+/* The grain on group @gi of a row: its factor from the weight and the
+ * field (never below 0, as light is not), applied. */
+G_ALWAYS_INLINE static inline void
+grain_group (const gfloat *in,
+             gfloat       *out,
+             gint          gi,
+             gint          width,
+             OtticaV4f     weight,
+             OtticaV4f     field)
+{
+  OtticaV4f factor = ottica_v4f_max (1.0f + weight * field, ottica_v4f_splat (0.0f));
+
+  if (4 * gi + 4 <= width)
+    scale4 (in + 16 * gi, out + 16 * gi, factor);
+  else
+    {
+      gfloat tail_in[16] = { 0 }, tail_out[16];
+      gsize  bytes = (gsize) (width - 4 * gi) * 4 * sizeof (gfloat);
+
+      memcpy (tail_in, in + 16 * gi, bytes);
+      scale4 (tail_in, tail_out, factor);
+      memcpy (out + 16 * gi, tail_out, bytes);
+    }
 }
 
 /* The field at each pixel of a row is Σ_k w_k sums[first + k]. Four
@@ -435,7 +517,9 @@ lattice_row (GrainCache *cache,
  * first pixel's first one, span of them, and holds for each column a
  * vector of the four pixels' weights (0 outside a pixel's taps). Adding
  * exact zeros changes no sum, so each pixel's field is its own taps
- * summed in order, whichever group (that is, whichever tile) it is in. */
+ * summed in order, whichever group (that is, whichever tile) it is in.
+ * Two groups go side by side: each sum is a chain of dependent adds, and
+ * two chains keep the adder busy. */
 static gboolean
 process (GeglOperation       *operation,
          void                *in_buf,
@@ -453,10 +537,10 @@ process (GeglOperation       *operation,
   const gint          width = roi->width;
   const gint          height = roi->height;
   GrainCache         *cache;
-  g_autofree gint    *row_first = NULL;
-  g_autofree gfloat  *row_weights = NULL;
-  g_autofree gfloat  *column_sums = NULL;
-  gint                lattice_y0, lattice_h;
+  gint               *row_first;
+  gfloat             *row_weights, *weights;
+  OtticaV4f          *column_sums;
+  gint                lattice_y0, lattice_h, lattice_w4, span, groups;
 
   if (width <= 0 || height <= 0 || n_pixels != (glong) width * height)
     {
@@ -466,55 +550,129 @@ process (GeglOperation       *operation,
 
   cache = grain_cache_get ();
   columns_prepare (cache, roi->x, width, &geometry);
-  row_first = g_new (gint, height);
-  row_weights = g_new (gfloat, (gsize) height * TAPS);
-  axis_weights (roi->y, height, &geometry, row_first, row_weights);
+  if ((gsize) height > cache->row_size)
+    {
+      g_free (cache->row_first);
+      g_free (cache->row_weights);
+      cache->row_size = height;
+      cache->row_first = g_new (gint, height);
+      cache->row_weights = g_new (gfloat, (gsize) height * TAPS);
+      cache->row_valid = FALSE;
+    }
+  row_first = cache->row_first;
+  row_weights = cache->row_weights;
+  /* The tiles of a tile row share their rows' weights. */
+  if (!cache->row_valid || cache->row_y != roi->y || cache->row_height != height ||
+      cache->row_spacing != geometry.spacing)
+    {
+      axis_weights (roi->y, height, &geometry, row_first, row_weights);
+      cache->row_y = roi->y;
+      cache->row_height = height;
+      cache->row_spacing = geometry.spacing;
+      cache->row_valid = TRUE;
+    }
   lattice_y0 = row_first[0];
   lattice_h = row_first[height - 1] + TAPS - lattice_y0;
   rows_prepare (cache, seed, lattice_h);
-  column_sums = g_new0 (gfloat, cache->stride);
+  if ((gsize) cache->stride > cache->sums_size)
+    {
+      g_free (cache->column_sums);
+      cache->sums_size = cache->stride;
+      cache->column_sums = g_new (OtticaV4f, cache->sums_size);
+    }
+  column_sums = cache->column_sums;
+  if ((gsize) OTTICA_ROUND4 (width) > cache->weights_size)
+    {
+      g_free (cache->weights);
+      cache->weights_size = OTTICA_ROUND4 (width);
+      cache->weights = g_new (gfloat, cache->weights_size);
+    }
+  weights = cache->weights;
+  /* The vertical pass writes the lattice columns (and the zeros after
+   * them up to a multiple of four); the groups may read on to the
+   * stride, which must hold zeros. */
+  lattice_w4 = OTTICA_ROUND4 (cache->lattice_w);
+  memset (column_sums + lattice_w4, 0, (gsize) (cache->stride - lattice_w4) * sizeof (OtticaV4f));
+  span = cache->span;
+  groups = cache->groups;
 
   for (gint y = 0; y < height; y++)
     {
-      const gfloat *wy = row_weights + (gsize) y * TAPS;
-      const gfloat *rows[TAPS];
-      const gsize   offset = (gsize) y * width * 4;
+      const gfloat   *wy = row_weights + (gsize) y * TAPS;
+      const OtticaV4f wy0 = ottica_v4f_splat (wy[0]), wy1 = ottica_v4f_splat (wy[1]);
+      const OtticaV4f wy2 = ottica_v4f_splat (wy[2]), wy3 = ottica_v4f_splat (wy[3]);
+      const OtticaV4f wy4 = ottica_v4f_splat (wy[4]);
+      const gfloat   *rows[TAPS];
+      const gsize     offset = (gsize) y * width * 4;
+      const gfloat   *row_in = in + offset;
+      gfloat         *row_out = out + offset;
+      gint            gi;
 
+      G_STATIC_ASSERT (TAPS == 5);
       for (gint k = 0; k < TAPS; k++)
         rows[k] = lattice_row (cache, row_first[y] + k);
 
       /* Vertical pass: the field's row y at every lattice column (the
-       * padding stays zero). */
-      for (gint i = 0; i < cache->lattice_w; i += 4)
+       * rows' padding is zero), taps summed in order. */
+      for (gint i = 0; i < lattice_w4; i += 4)
         {
-          OtticaV4f sum = wy[0] * ottica_v4f_load (rows[0] + i);
+          OtticaV4f sum = wy0 * ottica_v4f_load (rows[0] + i);
 
-          for (gint k = 1; k < TAPS; k++)
-            sum += wy[k] * ottica_v4f_load (rows[k] + i);
-          ottica_v4f_store (column_sums + i, sum);
+          sum += wy1 * ottica_v4f_load (rows[1] + i);
+          sum += wy2 * ottica_v4f_load (rows[2] + i);
+          sum += wy3 * ottica_v4f_load (rows[3] + i);
+          sum += wy4 * ottica_v4f_load (rows[4] + i);
+          /* Spread for the horizontal pass, which multiplies each sum
+           * by four pixels' weights. */
+          column_sums[i] = OTTICA_SHUFFLE (sum, sum, 0, 0, 0, 0);
+          column_sums[i + 1] = OTTICA_SHUFFLE (sum, sum, 1, 1, 1, 1);
+          column_sums[i + 2] = OTTICA_SHUFFLE (sum, sum, 2, 2, 2, 2);
+          column_sums[i + 3] = OTTICA_SHUFFLE (sum, sum, 3, 3, 3, 3);
         }
 
-      /* Horizontal pass and the grain itself, four pixels at a time. */
-      for (gint gi = 0; gi < cache->groups; gi++)
+      /* The pixels' weights first, in a loop of their own: each is a
+       * long chain of dependent steps (luminance, table, lerp), and
+       * short independent iterations, two groups each, let the
+       * processor overlap many. Only the last group may be short. */
+      for (gi = 0; gi + 2 < groups; gi += 2)
         {
-          const OtticaV4f *w = cache->group_weights + (gsize) gi * cache->span;
-          const gfloat    *sums = column_sums + cache->group_base[gi];
+          OtticaV4f w0 = weight4 (row_in + 16 * gi, strength);
+          OtticaV4f w1 = weight4 (row_in + 16 * gi + 16, strength);
+
+          ottica_v4f_store (weights + 4 * gi, w0);
+          ottica_v4f_store (weights + 4 * gi + 4, w1);
+        }
+      for (; gi < groups; gi++)
+        ottica_v4f_store (weights + 4 * gi, weight_group (row_in, gi, width, strength));
+
+      /* Horizontal pass and the grain itself, two groups of four pixels
+       * at a time. */
+      for (gi = 0; gi + 2 <= groups; gi += 2)
+        {
+          const OtticaV4f *w0 = cache->group_weights + (gsize) gi * span;
+          const OtticaV4f *w1 = w0 + span;
+          const OtticaV4f *s0 = column_sums + cache->group_base[gi];
+          const OtticaV4f *s1 = column_sums + cache->group_base[gi + 1];
+          OtticaV4f        f0 = w0[0] * s0[0];
+          OtticaV4f        f1 = w1[0] * s1[0];
+
+          for (gint j = 1; j < span; j++)
+            {
+              f0 += w0[j] * s0[j];
+              f1 += w1[j] * s1[j];
+            }
+          grain_group (row_in, row_out, gi, width, ottica_v4f_load (weights + 4 * gi), f0);
+          grain_group (row_in, row_out, gi + 1, width, ottica_v4f_load (weights + 4 * gi + 4), f1);
+        }
+      if (gi < groups)
+        {
+          const OtticaV4f *w = cache->group_weights + (gsize) gi * span;
+          const OtticaV4f *sums = column_sums + cache->group_base[gi];
           OtticaV4f        field = w[0] * sums[0];
 
-          for (gint j = 1; j < cache->span; j++)
+          for (gint j = 1; j < span; j++)
             field += w[j] * sums[j];
-
-          if (4 * gi + 4 <= width)
-            apply4 (in + offset + 16 * gi, out + offset + 16 * gi, field, strength);
-          else
-            {
-              gfloat tail_in[16] = { 0 }, tail_out[16];
-              gsize  bytes = (gsize) (width - 4 * gi) * 4 * sizeof (gfloat);
-
-              memcpy (tail_in, in + offset + 16 * gi, bytes);
-              apply4 (tail_in, tail_out, field, strength);
-              memcpy (out + offset + 16 * gi, tail_out, bytes);
-            }
+          grain_group (row_in, row_out, gi, width, ottica_v4f_load (weights + 4 * gi), field);
         }
     }
 
@@ -525,6 +683,13 @@ process (GeglOperation       *operation,
       g_clear_pointer (&cache->row_j, g_free);
       cache->n_slots = 0;
       cache->rows_valid = FALSE;
+    }
+  if (cache->row_size > CACHE_MAX_FLOATS / TAPS)
+    {
+      g_clear_pointer (&cache->row_first, g_free);
+      g_clear_pointer (&cache->row_weights, g_free);
+      cache->row_size = 0;
+      cache->row_valid = FALSE;
     }
   return TRUE;
 }

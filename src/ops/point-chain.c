@@ -44,6 +44,18 @@ property_pointer (operations, _("Operations"),
 /* Steps at most (a look has at most seven point steps). */
 #define MAX_STEPS 8
 
+/* The steps' kernels as prepare() found them, with the types they were
+ * found for: looking one up (a quark by name, then the type's data under
+ * the type system's lock) costs more than a short row's pixels. Only
+ * prepare() writes it, while no thread renders; process() uses an entry
+ * only where the step's type is still the one it was made for. */
+typedef struct
+{
+  guint                    n;
+  GType                    types[MAX_STEPS];
+  const OtticaPointKernel *kernels[MAX_STEPS];
+} KernelCache;
+
 static gboolean
 usable (GPtrArray *operations)
 {
@@ -62,6 +74,9 @@ prepare (GeglOperation *operation)
   GPtrArray      *operations = o->operations;
 
   ottica_op_set_working_format (operation);
+  if (o->user_data == NULL)
+    o->user_data = g_new0 (KernelCache, 1);
+  ((KernelCache *) o->user_data)->n = 0;
   if (!usable (operations))
     return;
   /* GEGL prepares one graph at a time, single-threaded: so are these. */
@@ -73,6 +88,29 @@ prepare (GeglOperation *operation)
       if (klass->prepare != NULL)
         klass->prepare (step);
     }
+  if (operations->len <= MAX_STEPS)
+    {
+      KernelCache *cache = o->user_data;
+
+      for (guint i = 0; i < operations->len; i++)
+        {
+          GeglOperation *step = g_ptr_array_index (operations, i);
+
+          cache->types[i] = G_OBJECT_TYPE (step);
+          cache->kernels[i] = ottica_point_kernel_get (step);
+        }
+      cache->n = operations->len;
+    }
+}
+
+static const OtticaPointKernel *
+kernel_of (const KernelCache *cache,
+           guint              i,
+           GeglOperation     *step)
+{
+  if (cache != NULL && i < cache->n && cache->types[i] == G_OBJECT_TYPE (step))
+    return cache->kernels[i];
+  return ottica_point_kernel_get (step);
 }
 
 /* A run of steps with kernels on one block: loaded and transposed once. */
@@ -134,7 +172,7 @@ process (GeglOperation       *operation,
     {
       GeglOperation *step = g_ptr_array_index (operations, i);
 
-      kernels[i] = operations->len <= MAX_STEPS ? ottica_point_kernel_get (step) : NULL;
+      kernels[i] = operations->len <= MAX_STEPS ? kernel_of (o->user_data, i, step) : NULL;
       active[i] = kernels[i] == NULL || kernels[i]->begin (step, roi, level, &contexts[i]);
     }
 
@@ -188,11 +226,22 @@ process (GeglOperation       *operation,
 }
 
 static void
+finalize (GObject *object)
+{
+  GeglProperties *o = GEGL_PROPERTIES (object);
+
+  g_clear_pointer (&o->user_data, g_free);
+  G_OBJECT_CLASS (gegl_op_parent_class)->finalize (object);
+}
+
+static void
 gegl_op_class_init (GeglOpClass *klass)
 {
+  GObjectClass                  *object_class = G_OBJECT_CLASS (klass);
   GeglOperationClass            *operation_class = GEGL_OPERATION_CLASS (klass);
   GeglOperationPointFilterClass *point_filter_class = GEGL_OPERATION_POINT_FILTER_CLASS (klass);
 
+  object_class->finalize = finalize;
   operation_class->prepare = prepare;
   point_filter_class->process = process;
   /* The steps run on the CPU. */

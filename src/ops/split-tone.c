@@ -72,12 +72,20 @@ typedef struct
   double shadow_hue, shadow_chroma, highlight_hue, highlight_chroma, balance;
 } Params;
 
+/* Sample i's gains and their steps to sample i + 1, 32 bytes: one
+ * aligned 16-byte load gives R and G, another B, for the lerp. */
+typedef struct
+{
+  float r, dr, g, dg;
+  float b, db, unused[2];
+} GainEntry;
+
 typedef struct
 {
   Params         key;
   gboolean       valid;
   OtticaLogIndex index;
-  float         *gains;   /* the R gains of every sample, then the G gains, then B */
+  GainEntry     *gains;   /* one entry per sample (16-byte aligned) */
 } State;
 
 static gboolean
@@ -97,7 +105,7 @@ state_update (State        *state,
               const Params *p)
 {
   guint  n, samples;
-  float *lab, *rgb;
+  float *lab, *rgb, *gains;
   const Babl *fish;
 
   if (state->valid && memcmp (&state->key, p, sizeof *p) == 0)
@@ -107,7 +115,8 @@ state_update (State        *state,
   n = ottica_log_index_size (&state->index);
   samples = state->index.n_samples;
   if (state->gains == NULL)
-    state->gains = g_new (float, 3 * n);
+    state->gains = g_aligned_alloc0 (n, sizeof (GainEntry), 32);
+  gains = g_new (float, 3 * n);
 
   lab = g_new (float, 3 * samples);
   rgb = g_new (float, 3 * samples);
@@ -138,10 +147,24 @@ state_update (State        *state,
       /* A toning too strong for a dark tone's gamut would need a
        * negative channel; clip it rather than hand on negative light. */
       for (int c = 0; c < 3; c++)
-        state->gains[c * n + i] = (float) MAX (rgb[3 * i + c] / y, 0.0);
+        gains[c * n + i] = (float) MAX (rgb[3 * i + c] / y, 0.0);
     }
   for (int c = 0; c < 3; c++)
-    state->gains[c * n + n - 1] = state->gains[c * n + n - 2];
+    gains[c * n + n - 1] = gains[c * n + n - 2];
+  /* The steps are the differences the lerp would take at each pixel. */
+  for (guint i = 0; i < n; i++)
+    {
+      GainEntry *e = &state->gains[i];
+      guint      next = MIN (i + 1, n - 1);
+
+      e->r = gains[i];
+      e->dr = gains[next] - gains[i];
+      e->g = gains[n + i];
+      e->dg = gains[n + next] - gains[n + i];
+      e->b = gains[2 * n + i];
+      e->db = gains[2 * n + next] - gains[2 * n + i];
+    }
+  g_free (gains);
   g_free (lab);
   g_free (rgb);
 
@@ -170,9 +193,8 @@ prepare (GeglOperation *operation)
 
 typedef struct
 {
-  const float    *gains;
-  guint           n;
-  OtticaLogIndex  index;
+  const GainEntry *gains;
+  OtticaLogIndex   index;
 } Kernel;
 
 G_STATIC_ASSERT (sizeof (Kernel) <= sizeof (OtticaKernelContext));
@@ -191,7 +213,6 @@ kernel_begin (GeglOperation       *operation,
     return FALSE;
   k->gains = state->gains;
   k->index = state->index;
-  k->n = ottica_log_index_size (&state->index);
   return TRUE;
 }
 
@@ -202,27 +223,32 @@ kernel_run (const OtticaKernelContext *context,
             gint                       x,
             gint                       y)
 {
-  const Kernel   *k = (const Kernel *) context;
-  const float    *gains_r = k->gains;
-  const float    *gains_g = k->gains + k->n;
-  const float    *gains_b = k->gains + 2 * k->n;
-  OtticaLogIndex  ix = k->index;
+  const Kernel    *k = (const Kernel *) context;
+  const GainEntry *gains = k->gains;
+  OtticaLogIndex   ix = k->index;
 
   for (gint i = 0; i < n; i += 4)
     {
-      OtticaV4f r = ottica_v4f_load (block->r + i);
-      OtticaV4f g = ottica_v4f_load (block->g + i);
-      OtticaV4f b = ottica_v4f_load (block->b + i);
-      OtticaV4f lum = OTTICA_REC2020_Y_R * r + OTTICA_REC2020_Y_G * g + OTTICA_REC2020_Y_B * b;
-      OtticaV4f clamped, t, g0, g1;
-      OtticaV4i j = ottica_log_index_lookup4 (&ix, lum, &clamped, &t);
+      OtticaV4f        r = ottica_v4f_load (block->r + i);
+      OtticaV4f        g = ottica_v4f_load (block->g + i);
+      OtticaV4f        b = ottica_v4f_load (block->b + i);
+      OtticaV4f        lum = OTTICA_REC2020_Y_R * r + OTTICA_REC2020_Y_G * g + OTTICA_REC2020_Y_B * b;
+      OtticaV4f        clamped, t;
+      /* Never negative: the lookup clamps. */
+      OtticaV4i        j = ottica_log_index_lookup4 (&ix, lum, &clamped, &t);
+      const GainEntry *e0 = gains + (guint32) j[0], *e1 = gains + (guint32) j[1];
+      const GainEntry *e2 = gains + (guint32) j[2], *e3 = gains + (guint32) j[3];
+      /* (R, dR, G, dG) of the four entries, transposed to planes. */
+      OtticaV4f        gr = ottica_v4f_load (&e0->r), dr = ottica_v4f_load (&e1->r);
+      OtticaV4f        gg = ottica_v4f_load (&e2->r), dg = ottica_v4f_load (&e3->r);
+      OtticaV4f        b01 = OTTICA_SHUFFLE (ottica_v4f_load (&e0->b), ottica_v4f_load (&e1->b), 0, 4, 1, 5);
+      OtticaV4f        b23 = OTTICA_SHUFFLE (ottica_v4f_load (&e2->b), ottica_v4f_load (&e3->b), 0, 4, 1, 5);
 
-      ottica_v4f_gather_pairs (gains_r, j, &g0, &g1);
-      ottica_v4f_store (block->r + i, r * (g0 + (g1 - g0) * t));
-      ottica_v4f_gather_pairs (gains_g, j, &g0, &g1);
-      ottica_v4f_store (block->g + i, g * (g0 + (g1 - g0) * t));
-      ottica_v4f_gather_pairs (gains_b, j, &g0, &g1);
-      ottica_v4f_store (block->b + i, b * (g0 + (g1 - g0) * t));
+      ottica_v4f_transpose (&gr, &dr, &gg, &dg);
+      ottica_v4f_store (block->r + i, r * (gr + dr * t));
+      ottica_v4f_store (block->g + i, g * (gg + dg * t));
+      ottica_v4f_store (block->b + i, b * (OTTICA_SHUFFLE (b01, b23, 0, 1, 4, 5) +
+                                           OTTICA_SHUFFLE (b01, b23, 2, 3, 6, 7) * t));
     }
 }
 
@@ -249,7 +275,7 @@ finalize (GObject *object)
 
   if (state != NULL)
     {
-      g_free (state->gains);
+      g_aligned_free (state->gains);
       g_free (state);
       o->user_data = NULL;
     }
