@@ -431,6 +431,39 @@ START_TEST (test_point_chain_follows_its_steps)
 }
 END_TEST
 
+/* The chain keeps its steps' kernels from prepare(), by place and type:
+ * set again with other operations in those places (a LUT, which has no
+ * kernel, where a kernel step was), and back, it renders each list as
+ * its separate nodes do. */
+START_TEST (test_point_chain_takes_a_new_list)
+{
+  g_autoptr(GeglNode) graph = gegl_node_new ();
+  g_autofree float *pixels = make_chain_image ();
+  g_autoptr(GPtrArray) planar = NULL, mixed = NULL;
+  GeglNode *separate_planar, *fused, *separate_mixed, *fused_mixed;
+  g_autofree float *first = NULL, *second = NULL, *third = NULL;
+  g_autofree float *expected_first = NULL, *expected_second = NULL;
+  gsize n = (gsize) CHAIN_W * CHAIN_H * 4;
+
+  planar = build_chains (graph, pixels, chain_order_planar, &separate_planar, &fused);
+  mixed = build_chains (graph, pixels, chain_order_mixed, &separate_mixed, &fused_mixed);
+  expected_first = render (separate_planar, CHAIN_W, CHAIN_H);
+  expected_second = render (separate_mixed, CHAIN_W, CHAIN_H);
+  ck_assert (memcmp (expected_first, expected_second, n * sizeof (float)) != 0);
+
+  first = render (fused, CHAIN_W, CHAIN_H);
+  ck_assert (memcmp (first, expected_first, n * sizeof (float)) == 0);
+  gegl_node_set (fused, "operations", mixed, NULL);
+  second = render (fused, CHAIN_W, CHAIN_H);
+  ck_assert_msg (memcmp (second, expected_second, n * sizeof (float)) == 0,
+                 "the chain did not follow its new list");
+  gegl_node_set (fused, "operations", planar, NULL);
+  third = render (fused, CHAIN_W, CHAIN_H);
+  ck_assert_msg (memcmp (third, expected_first, n * sizeof (float)) == 0,
+                 "the chain did not follow its list set back");
+}
+END_TEST
+
 /* Without the LUT (which works on RGBA pixels) every step has a planar
  * kernel and the chain runs them all on each transposed block; with the
  * LUT amid them, the kernel steps either side of it run as two such
@@ -523,6 +556,51 @@ START_TEST (test_grain_rows_equal_whole)
                      "seed %d: rendered row by row, the grain differs", 7 + i);
       g_free (whole[i]);
       g_free (rows[i]);
+    }
+}
+END_TEST
+
+/* Grain keeps its scratch memory and lattice rows between calls and
+ * reuses them when the next piece is smaller: pieces that grow and shrink
+ * in width and height (wide, one pixel, odd sizes; rows of lattice that
+ * were longer before) each give the bits of the whole render, also at a
+ * grain size whose lattice is coarser than a pixel. */
+START_TEST (test_grain_pieces_equal_whole)
+{
+  static const int widths[] = { 203, 1, 77, 5, 128, 3, 41 };
+  static const int heights[] = { 7, 1, 13, 2 };
+  static const double sizes[] = { 1.0, 3.5 };
+  g_autoptr(GeglNode) graph = gegl_node_new ();
+  g_autofree float *tile = make_test_image ();
+  g_autofree float *pixels = g_new (float, GRAIN_W * GRAIN_H * 4);
+  gsize n = (gsize) GRAIN_W * GRAIN_H * 4;
+
+  for (int y = 0; y < GRAIN_H; y++)
+    for (int x = 0; x < GRAIN_W; x++)
+      memcpy (pixels + (y * GRAIN_W + x) * 4, tile + ((y % TEST_H) * TEST_W + x % TEST_W) * 4,
+              4 * sizeof (float));
+  for (gsize s = 0; s < G_N_ELEMENTS (sizes); s++)
+    {
+      GeglNode *grain = op_on_pixels (graph, "ottica:grain", pixels, GRAIN_W, GRAIN_H);
+      g_autofree float *whole = NULL;
+      g_autofree float *pieces = g_new (float, n);
+      int k = 0, h = 0;
+
+      gegl_node_set (grain, "amount", 4.0, "size", sizes[s], "seed", 11, NULL);
+      whole = render (grain, GRAIN_W, GRAIN_H);
+      ck_assert (memcmp (whole, pixels, n * sizeof (float)) != 0);
+      for (int y = 0; y < GRAIN_H; y += heights[h++ % G_N_ELEMENTS (heights)])
+        for (int x = 0; x < GRAIN_W; x += widths[k++ % G_N_ELEMENTS (widths)])
+          {
+            GeglRectangle piece = { x, y, MIN (widths[k % G_N_ELEMENTS (widths)], GRAIN_W - x),
+                                    MIN (heights[h % G_N_ELEMENTS (heights)], GRAIN_H - y) };
+
+            gegl_node_blit (grain, 1.0, &piece, working_format (),
+                            pieces + ((gsize) y * GRAIN_W + x) * 4, GRAIN_W * 4 * sizeof (float),
+                            GEGL_BLIT_DEFAULT);
+          }
+      ck_assert_msg (memcmp (pieces, whole, n * sizeof (float)) == 0,
+                     "size %.1f: rendered in pieces, the grain differs", sizes[s]);
     }
 }
 END_TEST
@@ -1001,6 +1079,100 @@ START_TEST (test_color_character_warmth_and_tint)
   ck_assert_msg (magenta[1] > 2.0, "tint +0.3 gave a* %g", magenta[1]);
   /* White balance keeps a grey's luminance. */
   ck_assert_double_eq_tol (luminance (rgb), 0.18, 1e-4);
+}
+END_TEST
+
+/* Colour character depends on chromaticity only: the same colour 64 times
+ * darker or 8 times brighter (exact powers of two) comes out scaled by the
+ * same factor, bit for bit, whether or not the table carries lightness
+ * changes; pixels far outside any gamut, at zero or impossible values
+ * (negative luminance, NaN, infinity) neither crash the op nor disturb
+ * their neighbours; and the SSE2 path, forced with OTTICA_NO_AVX2, gives
+ * the same bits as the one the processor takes (AVX2 where it has it). */
+START_TEST (test_color_character_exposure_invariant_and_robust)
+{
+  static const float colours[] = {
+    0.30f, 0.20f, 0.10f,   0.05f, 0.20f, 0.08f,   0.10f, 0.12f, 0.40f,   0.18f, 0.18f, 0.18f,
+    0.45f, 0.30f, 0.28f,   0.20f, 0.05f, 0.30f,   0.80f, 0.01f, 0.02f,   0.02f, 0.30f, 0.30f,
+    0.90f, 0.85f, 0.80f,   0.02f, 0.02f, 0.03f,   0.60f, 0.50f, 0.05f,   0.15f, 0.16f, 0.15f,
+  };
+  static const float wild[] = {
+    1.0f, -0.5f, 0.0f,   -0.2f, 0.05f, 0.3f,   0.0f, 0.0f, 0.0f,   1e-7f, 0.0f, 0.0f,
+    3e5f, 1.0f, 0.0f,    NAN, 0.2f, 0.2f,      INFINITY, 0.1f, 0.1f,   -INFINITY, 0.0f, 1.0f,
+  };
+  static const float scales[] = { 1.0f, 1.0f / 64.0f, 8.0f };
+  enum { N_COLOURS = G_N_ELEMENTS (colours) / 3, N_WILD = G_N_ELEMENTS (wild) / 3 };
+  int width = N_COLOURS * (G_N_ELEMENTS (scales) + 1) + N_WILD;
+  g_autofree float *px = g_new0 (float, width * 4);
+  g_autofree float *tame = g_new0 (float, width * 4);
+
+  /* Each colour at every scale, then the same colours again beside the
+   * wild pixels: a planar block mixes them. */
+  for (int s = 0; s <= (int) G_N_ELEMENTS (scales); s++)
+    for (int i = 0; i < N_COLOURS; i++)
+      for (int c = 0; c < 4; c++)
+        px[(s * N_COLOURS + i) * 4 + c] =
+          c == 3 ? 1.0f : colours[i * 3 + c] * (s < (int) G_N_ELEMENTS (scales) ? scales[s] : 1.0f);
+  for (int i = 0; i < N_WILD; i++)
+    for (int c = 0; c < 4; c++)
+      px[((G_N_ELEMENTS (scales) + 1) * N_COLOURS + i) * 4 + c] = c == 3 ? 1.0f : wild[i * 3 + c];
+  memcpy (tame, px, sizeof (float) * 4 * N_COLOURS);
+
+  for (int setting = 0; setting < 2; setting++)
+    {
+      g_autoptr(GeglNode) graph = gegl_node_new ();
+      GeglNode *node = op_on_pixels (graph, "ottica:color-character", px, width, 1);
+      GeglNode *alone = op_on_pixels (graph, "ottica:color-character", tame, N_COLOURS, 1);
+      GeglNode *baseline = op_on_pixels (graph, "ottica:color-character", px, width, 1);
+      g_autofree float *out = NULL, *out_alone = NULL, *out_baseline = NULL;
+      const float *wild_out;
+
+      for (int k = 0; k < 3; k++)
+        {
+          GeglNode *n = k == 0 ? node : k == 1 ? alone : baseline;
+
+          /* Analog Warm's setting (chroma and white balance only), then
+           * one with hue turns and lightness changes. */
+          if (setting == 0)
+            gegl_node_set (n, "chroma", 0.85, "warmth", 250.0, NULL);
+          else
+            gegl_node_set (n, "chroma", 1.2, "vibrance", 0.5, "warmth", -400.0, "tint", 0.1,
+                           "red-hue", 10.0, "yellow-lightness", 0.4, "green-hue", -15.0,
+                           "blue-chroma", 1.4, "magenta-lightness", -0.5, NULL);
+        }
+      out = render (node, width, 1);
+      out_alone = render (alone, N_COLOURS, 1);
+      g_setenv ("OTTICA_NO_AVX2", "1", TRUE);
+      out_baseline = render (baseline, width, 1);
+      g_unsetenv ("OTTICA_NO_AVX2");
+      ck_assert_msg (memcmp (out, out_baseline, sizeof (float) * 4 * width) == 0,
+                     "setting %d: the SSE2 path differs", setting);
+
+      for (int i = 0; i < N_COLOURS; i++)
+        for (int c = 0; c < 3; c++)
+          {
+            float v = out[i * 4 + c];
+
+            ck_assert_msg (isfinite (v), "colour %d came out %g", i, v);
+            for (int s = 1; s < (int) G_N_ELEMENTS (scales); s++)
+              ck_assert_msg (out[(s * N_COLOURS + i) * 4 + c] == v * scales[s],
+                             "setting %d, colour %d × %g: channel %d %.9g, not %.9g", setting, i,
+                             scales[s], c, out[(s * N_COLOURS + i) * 4 + c], v * scales[s]);
+            /* Beside the wild pixels, and alone, the same bits. */
+            ck_assert_msg (out[(G_N_ELEMENTS (scales) * N_COLOURS + i) * 4 + c] == v &&
+                           out_alone[i * 4 + c] == v,
+                           "setting %d, colour %d depends on its neighbours", setting, i);
+          }
+
+      wild_out = out + (G_N_ELEMENTS (scales) + 1) * N_COLOURS * 4;
+      /* Black stays black; finite colours, however impossible, stay finite. */
+      for (int c = 0; c < 3; c++)
+        ck_assert_msg (wild_out[2 * 4 + c] == 0.0f, "black became %g", wild_out[2 * 4 + c]);
+      for (int i = 0; i < 5; i++)
+        for (int c = 0; c < 3; c++)
+          ck_assert_msg (isfinite (wild_out[i * 4 + c]), "setting %d, wild pixel %d came out %g",
+                         setting, i, wild_out[i * 4 + c]);
+    }
 }
 END_TEST
 
@@ -1685,6 +1857,7 @@ main (void)
   tcase_add_test (tc, test_color_character_hue_bands);
   tcase_add_test (tc, test_color_character_vibrance_is_skin_safe);
   tcase_add_test (tc, test_color_character_warmth_and_tint);
+  tcase_add_test (tc, test_color_character_exposure_invariant_and_robust);
   suite_add_tcase (suite, tc);
 
   tc = ottica_test_case ("lens-falloff");
@@ -1707,7 +1880,9 @@ main (void)
   tcase_add_test (tc, test_point_chain_equals_separate_ops);
   tcase_add_test (tc, test_point_chain_follows_its_steps);
   tcase_add_test (tc, test_point_chain_planar_equals_separate_ops);
+  tcase_add_test (tc, test_point_chain_takes_a_new_list);
   tcase_add_test (tc, test_grain_rows_equal_whole);
+  tcase_add_test (tc, test_grain_pieces_equal_whole);
   suite_add_tcase (suite, tc);
 
   tc = ottica_test_case ("lut3d");
