@@ -657,22 +657,6 @@ typedef struct
 
 G_STATIC_ASSERT (sizeof (Kernel) <= sizeof (OtticaKernelContext));
 
-#if defined(__x86_64__)
-#define HAVE_AVX2_PATH 1
-#endif
-
-/* The AVX2 path where the processor has it, unless OTTICA_NO_AVX2 is set
- * (so that the two can be compared on one machine). */
-static gboolean
-use_avx2 (void)
-{
-#ifdef HAVE_AVX2_PATH
-  return __builtin_cpu_supports ("avx2") && g_getenv ("OTTICA_NO_AVX2") == NULL;
-#else
-  return FALSE;
-#endif
-}
-
 static gboolean
 kernel_begin (GeglOperation       *operation,
               const GeglRectangle *roi,
@@ -687,7 +671,7 @@ kernel_begin (GeglOperation       *operation,
     return FALSE;
   k->packed = state->packed;
   k->lightness = !state->no_lightness;
-  k->avx2 = use_avx2 ();
+  k->avx2 = ottica_use_avx2 ();
   memcpy (k->fwd, state->fwd, sizeof k->fwd);
   memcpy (k->inv, state->inv, sizeof k->inv);
   return TRUE;
@@ -742,16 +726,16 @@ locate4 (const OtticaV4f *fwd,
   return (V4u) ((rel >> 23) * HUE_N + column);
 }
 
-#ifdef HAVE_AVX2_PATH
+#ifdef OTTICA_HAVE_AVX2
 /* The same for eight lanes at a time, in one AVX register, on processors
  * that have AVX2: lane for lane the operations of locate4(), so the same
  * bits (test-ops checks both paths against each other). With SSE2 alone
  * eight lanes take twice the registers and are slower, not faster. */
-typedef float    V8f __attribute__ ((vector_size (32)));
-typedef int32_t  V8i __attribute__ ((vector_size (32)));
-typedef uint32_t V8u __attribute__ ((vector_size (32)));
+typedef OtticaV8f V8f; /* short names for the kernels below */
+typedef OtticaV8i V8i;
+typedef OtticaV8u V8u;
 
-#define V8(v) { v, v, v, v, v, v, v, v }
+#define V8(v) OTTICA_V8 (v)
 
 /* @lanes (8, or 4 at the end of a block) pixels at @i into the opponent
  * space, in place, and where they read the table: the offset of the
@@ -924,7 +908,7 @@ run_sse2 (const Kernel *k,
   blend (k, block, n, offset, frac);
 }
 
-#ifdef HAVE_AVX2_PATH
+#ifdef OTTICA_HAVE_AVX2
 /* The same with the first pass eight lanes wide (and all of it in AVX's
  * three-operand encoding). */
 __attribute__ ((target ("avx2")))
@@ -959,7 +943,7 @@ kernel_run (const OtticaKernelContext *context,
 {
   const Kernel *k = (const Kernel *) context;
 
-#ifdef HAVE_AVX2_PATH
+#ifdef OTTICA_HAVE_AVX2
   if (k->avx2)
     {
       run_avx2 (k, block, n);

@@ -180,6 +180,35 @@ typedef int32_t OtticaV4i __attribute__ ((vector_size (16)));
 #define OTTICA_SHUFFLE(a, b, i0, i1, i2, i3) __builtin_shuffle (a, b, (OtticaV4i) { i0, i1, i2, i3 })
 #endif
 
+/* Eight lanes in one AVX register, for kernels that have a second path
+ * compiled with __attribute__ ((target ("avx2"))) and chosen at run time
+ * by ottica_use_avx2 (): lane for lane the same operations as the four-lane
+ * path, and never FMA, so the two give the same bits (the op's tests
+ * compare them). With SSE2 alone eight lanes take twice the registers
+ * and are slower, not faster. */
+#if defined(__x86_64__)
+#define OTTICA_HAVE_AVX2 1
+#endif
+
+typedef float    OtticaV8f __attribute__ ((vector_size (32)));
+typedef int32_t  OtticaV8i __attribute__ ((vector_size (32)));
+typedef uint32_t OtticaV8u __attribute__ ((vector_size (32)));
+
+#define OTTICA_V8(v) { v, v, v, v, v, v, v, v }
+
+/* Whether to take the AVX2 paths: where the processor has AVX2, unless
+ * OTTICA_NO_AVX2 is set (so that the two paths can be compared on one
+ * machine, as the tests do). */
+static inline gboolean
+ottica_use_avx2 (void)
+{
+#ifdef OTTICA_HAVE_AVX2
+  return __builtin_cpu_supports ("avx2") && g_getenv ("OTTICA_NO_AVX2") == NULL;
+#else
+  return FALSE;
+#endif
+}
+
 static inline OtticaV4f
 ottica_v4f_splat (float v)
 {
