@@ -181,6 +181,17 @@ render_rows (GeglNode *node, OtticaStripRenderer *renderer, const GeglRectangle 
     gegl_node_blit (node, 1.0, rect, format, dest, GEGL_AUTO_ROWSTRIDE, GEGL_BLIT_DEFAULT);
 }
 
+/* Rows of @node into @buffer, through @renderer when there is one. */
+static void
+render_rows_to_buffer (GeglNode *node, OtticaStripRenderer *renderer, const GeglRectangle *rect,
+                       GeglBuffer *buffer)
+{
+  if (renderer != NULL)
+    ottica_strip_renderer_blit_buffer (renderer, rect, buffer);
+  else
+    gegl_node_blit_buffer (node, buffer, rect, 0, GEGL_ABYSS_NONE);
+}
+
 typedef struct
 {
   GeglNode      *node;
@@ -346,9 +357,9 @@ typedef struct
   float                     *encode_lut_float; /* the same, to perceptual float */
   float                     *encode_float;    /* where encode_rows_float() works */
   gboolean                   blit_8bit;       /* the node gives 8-bit in the output space */
-  float                     *strip_linear;    /* a strip rendered as linear float */
+  GeglBuffer                *strip_buffer;    /* a strip rendered, in linear_format */
+  int                        encode_y0;       /* its first row, for encode_rows() */
   guint8                    *encode_out;      /* where encode_rows() writes */
-  float                     *encode_in;
   int                        produced_rows;   /* rows made by next_perceptual_rows() */
   /* sharpening */
   float                     *sharpen_kernel;
@@ -482,18 +493,29 @@ to_output_space (const Export *ex, float *pixels, gsize n_pixels)
     }
 }
 
-/* Row by row, so that each row is still in the cache when it is encoded. */
+/* Rows an encoding thread reads at a time out of the strip's tiles: few
+ * enough that they are still in the cache when they are encoded. */
+#define ENCODE_CHUNK_ROWS 4
+
+/* Rows of the strip, read from its tiles a few at a time on each of
+ * GEGL's threads (rather than all copied out on one), to the output
+ * space and 8 bits. */
 static void
 encode_rows (gsize offset, gsize size, gpointer user_data)
 {
   Export *ex = user_data;
+  g_autofree float *pixels = g_new (float, (gsize) ENCODE_CHUNK_ROWS * ex->width * 4);
 
-  for (gsize row = offset; row < offset + size; row++)
+  for (gsize row = offset; row < offset + size; row += ENCODE_CHUNK_ROWS)
     {
-      float *in = ex->encode_in + row * ex->width * 4;
+      int n = (int) MIN ((gsize) ENCODE_CHUNK_ROWS, offset + size - row);
+      GeglRectangle rect = { ex->bbox.x, ex->encode_y0 + (int) row, ex->width, n };
 
-      to_output_space (ex, in, ex->width);
-      encode_pixels (ex->encode_lut, in, ex->encode_out + row * ex->width * 3, ex->width);
+      gegl_buffer_get (ex->strip_buffer, &rect, 1.0, ex->linear_format, pixels,
+                       GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
+      to_output_space (ex, pixels, (gsize) n * ex->width);
+      encode_pixels (ex->encode_lut, pixels, ex->encode_out + row * ex->width * 3,
+                     (gsize) n * ex->width);
     }
 }
 
@@ -684,11 +706,14 @@ produce_strip (Export *ex, int y0, int rows, guint8 *out)
             render_rows (ex->node, ex->renderer, &rect, ex->u8_format, out);
             break;
           }
-        /* The primaries are to_output_space()'s, the curve the table's. */
-        render_rows (ex->node, ex->renderer, &rect, ex->linear_format, ex->strip_linear);
-        ex->encode_in = ex->strip_linear;
+        /* The primaries are to_output_space()'s, the curve the table's.
+         * The strip's tiles are the rendered ones, not a copy; they go
+         * once encoded. */
+        render_rows_to_buffer (ex->node, ex->renderer, &rect, ex->strip_buffer);
+        ex->encode_y0 = rect.y;
         ex->encode_out = out;
         gegl_parallel_distribute_range (rows, 0.01, encode_rows, ex);
+        gegl_buffer_clear (ex->strip_buffer, &rect);
       }
       break;
 
@@ -965,7 +990,7 @@ export_clear (Export *ex)
     reducer_clear (&ex->reducer);
   g_clear_pointer (&ex->renderer, ottica_strip_renderer_free);
   g_clear_pointer (&ex->row_linear, g_free);
-  g_clear_pointer (&ex->strip_linear, g_free);
+  g_clear_object (&ex->strip_buffer);
   g_clear_pointer (&ex->encode_lut, g_free);
   g_clear_pointer (&ex->window, g_free);
   g_clear_pointer (&ex->sharpen_kernel, g_free);
@@ -1166,7 +1191,7 @@ ottica_jpeg_export (GeglNode                  *node,
     {
       ex.blit_8bit = node_gives_8bit (node, ex.space);
       if (!ex.blit_8bit)
-        ex.strip_linear = g_malloc ((gsize) ex.width * ex.strip_rows * 4 * sizeof (float));
+        ex.strip_buffer = gegl_buffer_new (&ex.bbox, ex.linear_format);
     }
   if (ex.resize)
     {

@@ -446,6 +446,37 @@ ottica_strip_renderer_get_n_windows (OtticaStripRenderer *self)
   return self->windows->len;
 }
 
+/* Fills the windows with what @rect of the node reads from them. */
+static void
+fill_windows (OtticaStripRenderer *self, const GeglRectangle *rect)
+{
+  g_autoptr (GHashTable) seen = NULL;
+
+  if (self->windows->len == 0)
+    return;
+  for (guint i = 0; i < self->windows->len; i++)
+    g_array_index (self->windows, Window, i).need = (GeglRectangle) { 0, 0, 0, 0 };
+
+  seen = new_seen ();
+  walk (self, self->node, rect, seen, visit_collect);
+  /* Readers first: what a window renders is read from the windows
+   * above it. */
+  for (guint k = 0; k < self->order->len; k++)
+    {
+      Window *w = &g_array_index (self->windows, Window, g_array_index (self->order, guint, k));
+
+      plan_render (w);
+      if (!gegl_rectangle_is_empty (&w->render))
+        {
+          g_autoptr (GHashTable) upstream_seen = new_seen ();
+
+          walk (self, w->producer, &w->render, upstream_seen, visit_collect);
+        }
+    }
+  for (guint k = self->order->len; k-- > 0;)
+    fill (&g_array_index (self->windows, Window, g_array_index (self->order, guint, k)));
+}
+
 /**
  * ottica_strip_renderer_blit:
  *
@@ -457,38 +488,32 @@ ottica_strip_renderer_blit (OtticaStripRenderer *self,
                             const Babl          *format,
                             gpointer             destination)
 {
-  g_autoptr (GHashTable) seen = NULL;
-
   g_return_if_fail (self != NULL);
   g_return_if_fail (rect != NULL);
 
-  if (self->windows->len > 0)
-    {
-      for (guint i = 0; i < self->windows->len; i++)
-        g_array_index (self->windows, Window, i).need = (GeglRectangle) { 0, 0, 0, 0 };
-
-      seen = new_seen ();
-      walk (self, self->node, rect, seen, visit_collect);
-      /* Readers first: what a window renders is read from the windows
-       * above it. */
-      for (guint k = 0; k < self->order->len; k++)
-        {
-          Window *w = &g_array_index (self->windows, Window, g_array_index (self->order, guint, k));
-
-          plan_render (w);
-          if (!gegl_rectangle_is_empty (&w->render))
-            {
-              g_autoptr (GHashTable) upstream_seen = new_seen ();
-
-              walk (self, w->producer, &w->render, upstream_seen, visit_collect);
-            }
-        }
-      for (guint k = self->order->len; k-- > 0;)
-        fill (&g_array_index (self->windows, Window, g_array_index (self->order, guint, k)));
-    }
-
+  fill_windows (self, rect);
   gegl_node_blit (self->node, 1.0, rect, format, destination,
                   GEGL_AUTO_ROWSTRIDE, GEGL_BLIT_DEFAULT);
+}
+
+/**
+ * ottica_strip_renderer_blit_buffer:
+ *
+ * As gegl_node_blit_buffer() of the node at level 0: @rect of it into
+ * @buffer, whose tiles take the rendered ones without a copy where they
+ * line up.
+ */
+void
+ottica_strip_renderer_blit_buffer (OtticaStripRenderer *self,
+                                   const GeglRectangle *rect,
+                                   GeglBuffer          *buffer)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (rect != NULL);
+  g_return_if_fail (GEGL_IS_BUFFER (buffer));
+
+  fill_windows (self, rect);
+  gegl_node_blit_buffer (self->node, buffer, rect, 0, GEGL_ABYSS_NONE);
 }
 
 void

@@ -17,6 +17,9 @@ void                 ottica_strip_renderer_blit     (OtticaStripRenderer *self,
                                                      const GeglRectangle *rect,
                                                      const Babl          *format,
                                                      gpointer             destination);
+void                 ottica_strip_renderer_blit_buffer (OtticaStripRenderer *self,
+                                                        const GeglRectangle *rect,
+                                                        GeglBuffer          *buffer);
 guint                ottica_strip_renderer_get_n_windows (OtticaStripRenderer *self);
 int                  ottica_strip_renderer_context_rows  (GeglNode            *node,
                                                           const GeglRectangle *band);
