@@ -195,6 +195,7 @@ typedef struct
 {
   const GainEntry *gains;
   OtticaLogIndex   index;
+  gboolean         avx2;    /* run_avx2(), not run_sse2() alone */
 } Kernel;
 
 G_STATIC_ASSERT (sizeof (Kernel) <= sizeof (OtticaKernelContext));
@@ -213,21 +214,21 @@ kernel_begin (GeglOperation       *operation,
     return FALSE;
   k->gains = state->gains;
   k->index = state->index;
+  k->avx2 = ottica_use_avx2 ();
   return TRUE;
 }
 
-static void
-kernel_run (const OtticaKernelContext *context,
-            OtticaBlock               *block,
-            gint                       n,
-            gint                       x,
-            gint                       y)
+/* Lanes @start … @n, four at a time. */
+G_ALWAYS_INLINE static inline void
+run_sse2 (const Kernel *k,
+          OtticaBlock  *block,
+          gint          start,
+          gint          n)
 {
-  const Kernel    *k = (const Kernel *) context;
   const GainEntry *gains = k->gains;
   OtticaLogIndex   ix = k->index;
 
-  for (gint i = 0; i < n; i += 4)
+  for (gint i = start; i < n; i += 4)
     {
       OtticaV4f        r = ottica_v4f_load (block->r + i);
       OtticaV4f        g = ottica_v4f_load (block->g + i);
@@ -250,6 +251,105 @@ kernel_run (const OtticaKernelContext *context,
       ottica_v4f_store (block->b + i, b * (OTTICA_SHUFFLE (b01, b23, 0, 1, 4, 5) +
                                            OTTICA_SHUFFLE (b01, b23, 2, 3, 6, 7) * t));
     }
+}
+
+#ifdef OTTICA_HAVE_AVX2
+typedef OtticaV8f V8f;
+typedef OtticaV8i V8i;
+
+#define V8(v) OTTICA_V8 (v)
+
+/* Entries @e and @f's 16 bytes at @member as one register's two halves. */
+#define PAIR(e, f, member) \
+  __builtin_shufflevector (ottica_v4f_load (&(e)->member), ottica_v4f_load (&(f)->member), \
+                           0, 1, 2, 3, 4, 5, 6, 7)
+
+/* The same eight lanes at a time where the processor has AVX2: lane for
+ * lane the operations of run_sse2() and ottica_log_index_lookup4(), never
+ * FMA, so the same bits (test-ops compares the paths). Entries j and
+ * j + 4 share a register, so the transposes stay within 128-bit halves.
+ * The last four lanes of a block take run_sse2(). */
+__attribute__ ((target ("avx2")))
+static void
+run_avx2 (const Kernel *k,
+          OtticaBlock  *block,
+          gint          n)
+{
+  const GainEntry *gains = k->gains;
+  const V8f        lo = V8 (k->index.lo), hi = V8 (k->index.hi);
+  const V8i        lo_bits = V8 ((int32_t) k->index.lo_bits);
+  const V8i        mask = V8 ((int32_t) k->index.mask);
+  const float      frac_scale = k->index.frac_scale;
+  const int        shift = (int) k->index.shift;
+  gint             i;
+
+  for (i = 0; i + 8 <= n; i += 8)
+    {
+      V8f              r, g, b, lum, clamped, t, e04, e15, e26, e37, t0, t1, t2, t3, gr, dr, gg, dg;
+      V8f              b01, b23;
+      V8i              bits, j;
+      const GainEntry *e[8];
+
+      memcpy (&r, block->r + i, sizeof r);
+      memcpy (&g, block->g + i, sizeof g);
+      memcpy (&b, block->b + i, sizeof b);
+      lum = OTTICA_REC2020_Y_R * r + OTTICA_REC2020_Y_G * g + OTTICA_REC2020_Y_B * b;
+      clamped = __builtin_ia32_minps256 (__builtin_ia32_maxps256 (lum, lo), hi);
+      bits = (V8i) clamped - lo_bits;
+      t = __builtin_convertvector (bits & mask, V8f) * frac_scale;
+      j = bits >> shift;
+      for (int l = 0; l < 8; l++)
+        e[l] = gains + (guint32) j[l];
+
+      /* ottica_v4f_transpose() in each half. */
+      e04 = PAIR (e[0], e[4], r);
+      e15 = PAIR (e[1], e[5], r);
+      e26 = PAIR (e[2], e[6], r);
+      e37 = PAIR (e[3], e[7], r);
+      t0 = __builtin_shuffle (e04, e15, (V8i) { 0, 8, 1, 9, 4, 12, 5, 13 });
+      t1 = __builtin_shuffle (e26, e37, (V8i) { 0, 8, 1, 9, 4, 12, 5, 13 });
+      t2 = __builtin_shuffle (e04, e15, (V8i) { 2, 10, 3, 11, 6, 14, 7, 15 });
+      t3 = __builtin_shuffle (e26, e37, (V8i) { 2, 10, 3, 11, 6, 14, 7, 15 });
+      gr = __builtin_shuffle (t0, t1, (V8i) { 0, 1, 8, 9, 4, 5, 12, 13 });
+      dr = __builtin_shuffle (t0, t1, (V8i) { 2, 3, 10, 11, 6, 7, 14, 15 });
+      gg = __builtin_shuffle (t2, t3, (V8i) { 0, 1, 8, 9, 4, 5, 12, 13 });
+      dg = __builtin_shuffle (t2, t3, (V8i) { 2, 3, 10, 11, 6, 7, 14, 15 });
+      b01 = __builtin_shuffle (PAIR (e[0], e[4], b), PAIR (e[1], e[5], b),
+                               (V8i) { 0, 8, 1, 9, 4, 12, 5, 13 });
+      b23 = __builtin_shuffle (PAIR (e[2], e[6], b), PAIR (e[3], e[7], b),
+                               (V8i) { 0, 8, 1, 9, 4, 12, 5, 13 });
+
+      r = r * (gr + dr * t);
+      g = g * (gg + dg * t);
+      b = b * (__builtin_shuffle (b01, b23, (V8i) { 0, 1, 8, 9, 4, 5, 12, 13 }) +
+               __builtin_shuffle (b01, b23, (V8i) { 2, 3, 10, 11, 6, 7, 14, 15 }) * t);
+      memcpy (block->r + i, &r, sizeof r);
+      memcpy (block->g + i, &g, sizeof g);
+      memcpy (block->b + i, &b, sizeof b);
+    }
+  run_sse2 (k, block, i, n);
+}
+
+#undef PAIR
+#endif
+
+static void
+kernel_run (const OtticaKernelContext *context,
+            OtticaBlock               *block,
+            gint                       n,
+            gint                       x,
+            gint                       y)
+{
+  const Kernel *k = (const Kernel *) context;
+
+#ifdef OTTICA_HAVE_AVX2
+  if (k->avx2)
+    {
+      run_avx2 (k, block, n);
+      return;
+    }
+#endif
+  run_sse2 (k, block, 0, n);
 }
 
 static const OtticaPointKernel kernel = { kernel_begin, kernel_run };

@@ -12,7 +12,8 @@
  * The curve is sampled once per change of parameters into a table indexed
  * by the bits of the float (64 samples per EV over 30 EV); the pixel loop
  * is a lookup, a division and four multiplies, on four pixels at once
- * (a planar kernel, see ottica-op-common.h).
+ * (a planar kernel, see ottica-op-common.h), or eight where the processor
+ * has AVX2 (the same bits).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -82,6 +83,10 @@ property_double (fade, _("Fade"), 0.0)
 
 #include "gegl-op.h"
 #include "ottica-op-common.h"
+
+#ifdef OTTICA_HAVE_AVX2
+#include <immintrin.h>
+#endif
 
 #define MID_GREY       0.18
 #define TOE_START_EV  (-0.5)
@@ -212,6 +217,7 @@ typedef struct
   const float    *table;
   OtticaLogIndex  index;
   float           fade;
+  gboolean        avx2;   /* run_avx2(), not run_sse2() alone */
 } Kernel;
 
 G_STATIC_ASSERT (sizeof (Kernel) <= sizeof (OtticaKernelContext));
@@ -231,23 +237,23 @@ kernel_begin (GeglOperation       *operation,
   k->table = state->table;
   k->index = state->index;
   k->fade = (float) state->key.fade;
+  k->avx2 = ottica_use_avx2 ();
   return TRUE;
 }
 
-static void
-kernel_run (const OtticaKernelContext *context,
-            OtticaBlock               *block,
-            gint                       n,
-            gint                       x,
-            gint                       y)
+/* Lanes @start … @n, four at a time. */
+G_ALWAYS_INLINE static inline void
+run_sse2 (const Kernel *k,
+          OtticaBlock  *block,
+          gint          start,
+          gint          n)
 {
-  const Kernel   *k = (const Kernel *) context;
   const float    *table = k->table;
   OtticaLogIndex  ix = k->index;
   const OtticaV4f fade = ottica_v4f_splat (k->fade);
   const OtticaV4f gain = ottica_v4f_splat (1.0f - k->fade);
 
-  for (gint i = 0; i < n; i += 4)
+  for (gint i = start; i < n; i += 4)
     {
       OtticaV4f r = ottica_v4f_load (block->r + i);
       OtticaV4f g = ottica_v4f_load (block->g + i);
@@ -262,6 +268,87 @@ kernel_run (const OtticaKernelContext *context,
       ottica_v4f_store (block->g + i, g * ratio + fade);
       ottica_v4f_store (block->b + i, b * ratio + fade);
     }
+}
+
+#ifdef OTTICA_HAVE_AVX2
+typedef OtticaV8f V8f;
+typedef OtticaV8i V8i;
+
+#define V8(v) OTTICA_V8 (v)
+
+/* The same eight lanes at a time where the processor has AVX2: lane for
+ * lane the operations of run_sse2() and ottica_log_index_lookup4() (maxps
+ * and minps, the same lookup, the division), never FMA, so the same bits
+ * (test-ops compares the paths); the division, the dearest part, is twice
+ * as wide. The last four lanes of a block take run_sse2(). */
+__attribute__ ((target ("avx2")))
+static void
+run_avx2 (const Kernel *k,
+          OtticaBlock  *block,
+          gint          n)
+{
+  const float   *table = k->table;
+  const V8f      fade = V8 (k->fade);
+  const V8f      gain = V8 (1.0f - k->fade);
+  const V8f      lo = V8 (k->index.lo), hi = V8 (k->index.hi);
+  const V8i      lo_bits = V8 ((int32_t) k->index.lo_bits);
+  const V8i      mask = V8 ((int32_t) k->index.mask);
+  const float    frac_scale = k->index.frac_scale;
+  const int      shift = (int) k->index.shift;
+  gint           i;
+
+  for (i = 0; i + 8 <= n; i += 8)
+    {
+      V8f    r, g, b, norm, clamped, t, a, c, value, diff, ratio;
+      V8i    bits, j;
+
+      memcpy (&r, block->r + i, sizeof r);
+      memcpy (&g, block->g + i, sizeof g);
+      memcpy (&b, block->b + i, sizeof b);
+      norm = __builtin_ia32_maxps256 (r, __builtin_ia32_maxps256 (g, b));
+      clamped = __builtin_ia32_minps256 (__builtin_ia32_maxps256 (norm, lo), hi);
+      bits = (V8i) clamped - lo_bits;
+      t = __builtin_convertvector (bits & mask, V8f) * frac_scale;
+      j = bits >> shift;
+      /* The (value, difference) pairs, 8 bytes each, in two gathers: lanes
+       * 0, 1, 4, 5 in one register and 2, 3, 6, 7 in the other, so that
+       * one in-lane shuffle splits them into the two planes. */
+      j = __builtin_shuffle (j, (V8i) { 0, 1, 4, 5, 2, 3, 6, 7 });
+      a = (V8f) _mm256_i32gather_pd ((const double *) table,
+                                     _mm256_castsi256_si128 ((__m256i) j), 8);
+      c = (V8f) _mm256_i32gather_pd ((const double *) table,
+                                     _mm256_extracti128_si256 ((__m256i) j, 1), 8);
+      value = __builtin_shuffle (a, c, (V8i) { 0, 2, 8, 10, 4, 6, 12, 14 });
+      diff = __builtin_shuffle (a, c, (V8i) { 1, 3, 9, 11, 5, 7, 13, 15 });
+      ratio = (value + diff * t) / clamped * gain;
+      r = r * ratio + fade;
+      g = g * ratio + fade;
+      b = b * ratio + fade;
+      memcpy (block->r + i, &r, sizeof r);
+      memcpy (block->g + i, &g, sizeof g);
+      memcpy (block->b + i, &b, sizeof b);
+    }
+  run_sse2 (k, block, i, n);
+}
+#endif
+
+static void
+kernel_run (const OtticaKernelContext *context,
+            OtticaBlock               *block,
+            gint                       n,
+            gint                       x,
+            gint                       y)
+{
+  const Kernel *k = (const Kernel *) context;
+
+#ifdef OTTICA_HAVE_AVX2
+  if (k->avx2)
+    {
+      run_avx2 (k, block, n);
+      return;
+    }
+#endif
+  run_sse2 (k, block, 0, n);
 }
 
 static const OtticaPointKernel kernel = { kernel_begin, kernel_run };
