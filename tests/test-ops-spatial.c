@@ -858,6 +858,103 @@ START_TEST (test_local_contrast_input_tiling)
 }
 END_TEST
 
+/* The scene with some out-of-gamut (negative) pixels, a few of negative
+ * luminance, and fine noise, so that every lane sees other values. */
+static void
+fill_scene_noisy (int x, int y, float *p)
+{
+  guint32 hash = (guint32) (x * 73856093) ^ (guint32) (y * 19349663);
+
+  fill_scene (x, y, p);
+  hash = (hash ^ (hash >> 13)) * 0x5bd1e995u;
+  p[1] *= 0.9f + 0.2f * (float) (hash & 0xffff) / 65535.0f;
+  if (x > 600 && y < 40)
+    p[0] = p[2] = -0.05f;
+  if (x > 650 && y < 20)
+    p[0] = p[1] = p[2] = -0.01f;
+}
+
+/* Local contrast with @amount and @radius over @rect of the noisy scene,
+ * in @tile_width × @tile_height input tiles, at 1 / 2^@level. */
+static float *
+render_local_contrast (double               amount,
+                       double               radius,
+                       int                  tile_width,
+                       int                  tile_height,
+                       const GeglRectangle *rect,
+                       int                  level)
+{
+  g_autoptr(GeglBuffer) image = make_image (SCENE_W, SCENE_H, fill_scene_noisy);
+  g_autofree float *pixels = g_new (float, (gsize) SCENE_W * SCENE_H * 4);
+  g_autoptr(GeglBuffer) tiled = NULL;
+  g_autoptr(GeglNode) graph = gegl_node_new ();
+  GeglRectangle whole = { 0, 0, SCENE_W, SCENE_H };
+  float *out = g_new0 (float, (gsize) rect->width * rect->height * 4);
+  GeglNode *node;
+
+  gegl_buffer_get (image, &whole, 1.0, working_format (), pixels, GEGL_AUTO_ROWSTRIDE,
+                   GEGL_ABYSS_NONE);
+  tiled = scene_in_tiles (pixels, tile_width, tile_height, 0, 0);
+  node = apply (graph, tiled, "ottica:local-contrast", "amount", amount, "radius", radius, NULL);
+  gegl_node_blit (node, 1.0 / (1 << level), rect, working_format (), out,
+                  rect->width * 4 * sizeof (float), GEGL_BLIT_DEFAULT);
+  return out;
+}
+
+/* The eight-lane (AVX2) loops give the same bits as the four-lane ones,
+ * through both ways of reading the statistics, with cells of 8 and 16
+ * pixels (runs that fill eight lanes), odd numbers of cells per tile and
+ * tails of every length, at full resolution and in a preview. */
+START_TEST (test_local_contrast_avx2_same_bits)
+{
+  static const struct {
+    double amount, radius;
+    int tile_width, tile_height;
+    GeglRectangle rect;
+    int level;
+  } cases[] = {
+    { 0.8, 5.0, 120, 128, { 3, 2, 693, 497 }, 0 },   /* cells of 8, statistics in place */
+    { 0.5, 2.0, 128, 64, { 0, 0, 700, 500 }, 0 },    /* cells of 4 */
+    { -0.6, 10.0, 30, 10, { 0, 0, 701, 499 }, 0 },   /* cells of 16, tiles cut them: copied */
+    { 1.0, 10.0, 128, 128, { 1, 1, 347, 249 }, 1 },  /* preview level, cells of 8 */
+  };
+  g_autofree char *saved = g_strdup (g_getenv ("OTTICA_NO_AVX2"));
+
+  if (!__builtin_cpu_supports ("avx2"))
+    {
+      ottica_test_skip ("this processor has no AVX2");
+      return;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const GeglRectangle *rect = &cases[i].rect;
+      gsize bytes = sizeof (float) * rect->width * rect->height * 4;
+      g_autofree float *sse2 = NULL;
+      g_autofree float *avx2 = NULL;
+      gsize differ = 0, first = 0;
+
+      g_setenv ("OTTICA_NO_AVX2", "1", TRUE);
+      sse2 = render_local_contrast (cases[i].amount, cases[i].radius, cases[i].tile_width,
+                                    cases[i].tile_height, rect, cases[i].level);
+      g_unsetenv ("OTTICA_NO_AVX2");
+      avx2 = render_local_contrast (cases[i].amount, cases[i].radius, cases[i].tile_width,
+                                    cases[i].tile_height, rect, cases[i].level);
+      for (gsize j = bytes / sizeof (float); j-- > 0;)
+        if (memcmp (sse2 + j, avx2 + j, sizeof (float)) != 0)
+          {
+            differ++;
+            first = j;
+          }
+      ck_assert_msg (differ == 0, "case %u: %" G_GSIZE_FORMAT " values differ between the SSE2 and "
+                     "AVX2 paths, the first at %" G_GSIZE_FORMAT " (%.9g, %.9g)",
+                     i, differ, first, sse2[first], avx2[first]);
+      ck_assert_msg (sse2[(gsize) 4 * (rect->width / 2)] != 0.0f, "case %u rendered nothing", i);
+    }
+  if (saved != NULL)
+    g_setenv ("OTTICA_NO_AVX2", saved, TRUE);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Glow                                                                */
 
@@ -1014,6 +1111,105 @@ START_TEST (test_glow_input_tiling)
                          layouts[i].shift_x, layouts[i].shift_y);
         }
     }
+}
+END_TEST
+
+/* Dim texture with bright specks in scattered pixels (so that some of
+ * the four pixels a vector takes glow and others do not), a few negative
+ * channels and alpha that varies, a few times -0. */
+static void
+fill_glow_specks (int    x,
+                  int    y,
+                  float *rgba)
+{
+  guint32 h = ((guint32) x * 73856093u) ^ ((guint32) y * 19349663u);
+
+  h ^= h >> 13;
+  h *= 0x5bd1e995u;
+  h ^= h >> 15;
+  for (int c = 0; c < 3; c++)
+    rgba[c] = 0.05f + 0.3f * (float) ((h >> (5 * c)) & 31) / 31.0f;
+  if ((h & 0xff) < 14)
+    for (int c = 0; c < 3; c++)
+      rgba[c] = 0.6f + (float) ((h >> (8 + 4 * c)) & 15) / 4.0f;
+  if (((h >> 20) & 0xff) < 6)
+    rgba[(h >> 28) % 3] = -0.05f;
+  rgba[3] = 0.5f + (float) ((h >> 24) & 0xff) / 510.0f;
+  if (((h >> 12) & 0xff) == 0)
+    rgba[3] = -0.0f;   /* alpha is copied as it is, sign and all */
+}
+
+/* Glow's eight-lane (AVX2) loops give the same bits as the four-lane
+ * ones: cells of 8, 16 and 32 pixels (summed eight lanes at a time) and
+ * of 4 (four), summed in place and from copies, runs of pixels of odd
+ * length at the edges of odd-sized chunks, and a preview level. */
+START_TEST (test_glow_avx2_same_bits)
+{
+  static const struct {
+    double radius, threshold, warmth;
+    int tile_width, tile_height;
+    GeglRectangle rect;
+    int level;
+  } cases[] = {
+    { 5.0, 0.5, 0.0, 128, 64, { 3, 2, 693, 497 }, 0 },    /* cells of 8, in place */
+    { 10.0, 0.75, 1.0, 30, 10, { 0, 0, 699, 499 }, 0 },   /* cells of 16, tiles cut them */
+    { 20.0, 1.0, 0.5, 96, 96, { 5, 7, 601, 411 }, 0 },    /* cells of 32 */
+    { 2.0, 0.5, 0.3, 64, 64, { 1, 1, 698, 497 }, 0 },     /* cells of 4 */
+    { 10.0, 0.5, 0.0, 128, 128, { 1, 1, 347, 249 }, 1 },  /* preview, cells of 8 */
+  };
+  g_autofree char *saved = g_strdup (g_getenv ("OTTICA_NO_AVX2"));
+  g_autoptr(GeglBuffer) image = make_image (SCENE_W, SCENE_H, fill_glow_specks);
+  g_autofree float *pixels = g_new (float, (gsize) SCENE_W * SCENE_H * 4);
+  GeglRectangle whole = { 0, 0, SCENE_W, SCENE_H };
+
+  if (!__builtin_cpu_supports ("avx2"))
+    {
+      ottica_test_skip ("this processor has no AVX2");
+      return;
+    }
+  gegl_buffer_get (image, &whole, 1.0, working_format (), pixels, GEGL_AUTO_ROWSTRIDE,
+                   GEGL_ABYSS_NONE);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const GeglRectangle *rect = &cases[i].rect;
+      gsize n = (gsize) rect->width * rect->height * 4;
+      g_autoptr(GeglBuffer) tiled = scene_in_tiles (pixels, cases[i].tile_width,
+                                                    cases[i].tile_height, 0, 0);
+      g_autoptr(GeglNode) graph = gegl_node_new ();
+      GeglNode *node = apply (graph, tiled, "ottica:glow", "amount", 1.5, "radius", cases[i].radius,
+                              "threshold", cases[i].threshold, "warmth", cases[i].warmth, NULL);
+      g_autofree float *plain = g_new0 (float, n);
+      g_autofree float *sse2 = g_new0 (float, n);
+      g_autofree float *avx2 = g_new0 (float, n);
+      gsize differ = 0, first = 0, changed = 0;
+
+      g_object_set (node, "cache-policy", GEGL_CACHE_POLICY_NEVER, NULL);
+      g_setenv ("OTTICA_NO_AVX2", "1", TRUE);
+      gegl_node_blit (node, 1.0 / (1 << cases[i].level), rect, working_format (), sse2,
+                      rect->width * 4 * sizeof (float), GEGL_BLIT_DEFAULT);
+      g_unsetenv ("OTTICA_NO_AVX2");
+      gegl_node_blit (node, 1.0 / (1 << cases[i].level), rect, working_format (), avx2,
+                      rect->width * 4 * sizeof (float), GEGL_BLIT_DEFAULT);
+      gegl_node_set (node, "amount", 0.0, NULL);
+      gegl_node_blit (node, 1.0 / (1 << cases[i].level), rect, working_format (), plain,
+                      rect->width * 4 * sizeof (float), GEGL_BLIT_DEFAULT);
+      for (gsize j = n; j-- > 0;)
+        {
+          if (memcmp (sse2 + j, avx2 + j, sizeof (float)) != 0)
+            {
+              differ++;
+              first = j;
+            }
+          changed += sse2[j] != plain[j];
+        }
+      ck_assert_msg (differ == 0, "case %u: %" G_GSIZE_FORMAT " values differ between the SSE2 and "
+                     "AVX2 paths, the first at %" G_GSIZE_FORMAT " (%.9g, %.9g)",
+                     i, differ, first, sse2[first], avx2[first]);
+      ck_assert_msg (changed > n / 8, "case %u: the glow changed only %" G_GSIZE_FORMAT " values",
+                     i, changed);
+    }
+  if (saved != NULL)
+    g_setenv ("OTTICA_NO_AVX2", saved, TRUE);
 }
 END_TEST
 
@@ -1274,12 +1470,14 @@ main (void)
   tcase_add_test (local_contrast, test_local_contrast_no_halo);
   tcase_add_test (local_contrast, test_local_contrast_texture);
   tcase_add_test (local_contrast, test_local_contrast_input_tiling);
+  tcase_add_test (local_contrast, test_local_contrast_avx2_same_bits);
   suite_add_tcase (suite, local_contrast);
 
   tcase_add_test (glow, test_glow_spreads_highlights);
   tcase_add_test (glow, test_glow_threshold);
   tcase_add_test (glow, test_glow_just_above_threshold);
   tcase_add_test (glow, test_glow_input_tiling);
+  tcase_add_test (glow, test_glow_avx2_same_bits);
   suite_add_tcase (suite, glow);
 
   return ottica_test_run ("ops-spatial", suite);

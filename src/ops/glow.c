@@ -52,6 +52,10 @@ property_double (warmth, _("Warmth"), 0.0)
 #include "gegl-op.h"
 #include "ottica-spatial.h"
 
+#ifdef OTTICA_HAVE_AVX2
+#include <immintrin.h>
+#endif
+
 /* Halation colour in linear Rec. 2020, scaled to unit luminance. */
 static const gfloat halation_tint[3] = { 2.124f, 0.637f, 0.170f };
 
@@ -299,12 +303,116 @@ accumulate_row4 (const gfloat *pixels,
     }
 }
 
+#ifdef OTTICA_HAVE_AVX2
+/* any_bright () two pixels a compare. */
+__attribute__ ((target ("avx2")))
+static inline gboolean
+any_bright_avx2 (const gfloat *pixels,
+                 gint          n,
+                 gfloat        skip)
+{
+  const __m256 low = _mm256_setr_ps (skip, skip, skip, INFINITY, skip, skip, skip, INFINITY);
+  __m256       bright = _mm256_setzero_ps ();
+  gint         i = 0;
+
+  for (; i + 2 <= n; i += 2)
+    bright = _mm256_or_ps (bright, _mm256_cmp_ps (_mm256_loadu_ps (pixels + 4 * i), low,
+                                                   _CMP_GT_OQ));
+  if (i < n)
+    bright = _mm256_or_ps (bright, _mm256_cmp_ps (_mm256_castps128_ps256 (_mm_loadu_ps (pixels + 4 * i)),
+                                                   low, _CMP_GT_OQ));
+  return (_mm256_movemask_ps (bright) & 0x77) != 0;
+}
+
+/* accumulate_row4 () for cells of eight pixels or more, eight pixels at a
+ * time: lanes 0-3 hold the four pixels the four-lane loop takes first,
+ * lanes 4-7 the next four, and each half is added to the sums on its own,
+ * first then second, only if one of its pixels is above the threshold,
+ * as there. Same operations lane for lane, so the same bits. */
+__attribute__ ((target ("avx2")))
+static void
+accumulate_row8 (const gfloat *pixels,
+                 gint          n_cells,
+                 gint          cell,
+                 gfloat        threshold,
+                 gfloat        skip,
+                 gfloat       *cells)
+{
+  const __m256 zero = _mm256_setzero_ps ();
+  const __m256 thr = _mm256_set1_ps (threshold);
+  const __m256 tiny = _mm256_set1_ps (1e-9f);
+  const __m256 yr = _mm256_set1_ps (OTTICA_REC2020_Y_R);
+  const __m256 yg = _mm256_set1_ps (OTTICA_REC2020_Y_G);
+  const __m256 yb = _mm256_set1_ps (OTTICA_REC2020_Y_B);
+
+  for (gint cx = 0; cx < n_cells; cx++, pixels += 4 * cell)
+    {
+      __m128 sr = _mm_setzero_ps (), sg = _mm_setzero_ps (), sb = _mm_setzero_ps ();
+      OtticaV4f vr, vg, vb;
+
+      if (any_bright_avx2 (pixels, cell, skip))
+        for (gint i = 0; i < 4 * cell; i += 32)
+          {
+            const gfloat *p = pixels + i;
+            /* Pixels (0, 4), (1, 5), (2, 6), (3, 7): one 4 × 4 transpose
+             * in each half. */
+            __m256 r = _mm256_loadu2_m128 (p + 16, p);
+            __m256 g = _mm256_loadu2_m128 (p + 20, p + 4);
+            __m256 b = _mm256_loadu2_m128 (p + 24, p + 8);
+            __m256 a = _mm256_loadu2_m128 (p + 28, p + 12);
+            __m256 t0 = _mm256_unpacklo_ps (r, g);
+            __m256 t1 = _mm256_unpacklo_ps (b, a);
+            __m256 t2 = _mm256_unpackhi_ps (r, g);
+            __m256 t3 = _mm256_unpackhi_ps (b, a);
+            __m256 luma, share, cr, cg, cb;
+            int    above;
+
+            r = _mm256_castpd_ps (_mm256_unpacklo_pd (_mm256_castps_pd (t0), _mm256_castps_pd (t1)));
+            g = _mm256_castpd_ps (_mm256_unpackhi_pd (_mm256_castps_pd (t0), _mm256_castps_pd (t1)));
+            b = _mm256_castpd_ps (_mm256_unpacklo_pd (_mm256_castps_pd (t2), _mm256_castps_pd (t3)));
+            r = _mm256_max_ps (r, zero);
+            g = _mm256_max_ps (g, zero);
+            b = _mm256_max_ps (b, zero);
+            luma = _mm256_add_ps (_mm256_add_ps (_mm256_mul_ps (yr, r), _mm256_mul_ps (yg, g)),
+                                  _mm256_mul_ps (yb, b));
+            above = _mm256_movemask_ps (_mm256_cmp_ps (luma, thr, _CMP_GT_OQ));
+            if (above == 0)
+              continue;
+            share = _mm256_div_ps (_mm256_max_ps (_mm256_sub_ps (luma, thr), zero),
+                                   _mm256_max_ps (luma, tiny));
+            cr = _mm256_mul_ps (r, share);
+            cg = _mm256_mul_ps (g, share);
+            cb = _mm256_mul_ps (b, share);
+            if (above & 0x0f)
+              {
+                sr = _mm_add_ps (sr, _mm256_castps256_ps128 (cr));
+                sg = _mm_add_ps (sg, _mm256_castps256_ps128 (cg));
+                sb = _mm_add_ps (sb, _mm256_castps256_ps128 (cb));
+              }
+            if (above & 0xf0)
+              {
+                sr = _mm_add_ps (sr, _mm256_extractf128_ps (cr, 1));
+                sg = _mm_add_ps (sg, _mm256_extractf128_ps (cg, 1));
+                sb = _mm_add_ps (sb, _mm256_extractf128_ps (cb, 1));
+              }
+          }
+      vr = (OtticaV4f) sr;
+      vg = (OtticaV4f) sg;
+      vb = (OtticaV4f) sb;
+      cells[3 * cx] += (vr[0] + vr[1]) + (vr[2] + vr[3]);
+      cells[3 * cx + 1] += (vg[0] + vg[1]) + (vg[2] + vg[3]);
+      cells[3 * cx + 2] += (vb[0] + vb[1]) + (vb[2] + vb[3]);
+    }
+}
+#endif
+
 typedef struct
 {
-  gint    cell;
-  gfloat  threshold;
-  gfloat  skip;
-  gfloat *excess;   /* room for a row of the grid, for cells under 4 pixels */
+  gint      cell;
+  gfloat    threshold;
+  gfloat    skip;
+  gfloat   *excess;   /* room for a row of the grid, for cells under 4 pixels */
+  gboolean  avx2;     /* accumulate_row8 () for cells of 8 pixels or more */
 } Accumulator;
 
 /* @rows rows of @n_cells whole cells from @pixels (@stride floats apart),
@@ -323,6 +431,11 @@ accumulate_rows (const Accumulator *acc,
     {
       gfloat *cells = ottica_grid_row (light, div_floor (y + row, acc->cell) - light->y0) + 3 * cx;
 
+#ifdef OTTICA_HAVE_AVX2
+      if (acc->avx2 && acc->cell >= 8)
+        accumulate_row8 (pixels, n_cells, acc->cell, acc->threshold, acc->skip, cells);
+      else
+#endif
       if (acc->cell >= 4)
         accumulate_row4 (pixels, n_cells, acc->cell, acc->threshold, acc->skip, cells);
       else
@@ -351,7 +464,7 @@ accumulate_highlights (GeglBuffer *input,
                                light->width * cell, light->height * cell };
   g_autofree gfloat *excess = cell < 4 ? g_new (gfloat, (gsize) rect.width * 3) : NULL;
   g_autofree gboolean *summed = g_new0 (gboolean, light->width);
-  Accumulator acc = { cell, threshold, skip_level (threshold), excess };
+  Accumulator acc = { cell, threshold, skip_level (threshold), excess, ottica_use_avx2 () };
   GeglBufferIterator *iter;
 
   iter = gegl_buffer_iterator_new (input, &rect, level, ottica_op_working_format (),
@@ -432,6 +545,96 @@ tint (OtticaGrid *glow,
     }
 }
 
+/* The pixel pass over one row of a chunk: @spread_row holds the glow at
+ * this row for cells from the chunk's first; pixel x lies between cells
+ * @col_offset[x] and the next, at @col_frac[x] from the first. */
+static void
+screen_row (const gfloat *spread_row,
+            const gint   *col_offset,
+            const gfloat *col_frac,
+            gint          width,
+            const gfloat *in,
+            gfloat       *out)
+{
+  const OtticaV4f zero = ottica_v4f_splat (0.0f);
+  const OtticaV4f one = ottica_v4f_splat (1.0f);
+
+  /* A pixel's channels in one vector; the two cells it lies between, and
+   * so their difference, are the same for a run of pixels. */
+  for (gint x = 0, end; x < width; x = end)
+    {
+      const gfloat   *g = spread_row + 3 * col_offset[x];
+      const OtticaV4f first = { g[0], g[1], g[2], 0.0f };
+      const OtticaV4f step = { g[3] - g[0], g[4] - g[1], g[5] - g[2], 0.0f };
+
+      for (end = x + 1; end < width && col_offset[end] == col_offset[x]; end++)
+        ;
+      for (; x < end; x++, in += 4, out += 4)
+        {
+          OtticaV4f spread = first + col_frac[x] * step;
+          OtticaV4f pixel = ottica_v4f_load (in);
+          OtticaV4f below = ottica_v4f_min (ottica_v4f_max (pixel, zero), one);
+
+          /* Screen in linear light: lift by the glow what is below white. */
+          ottica_v4f_store (out, pixel + spread * (one - below));
+          out[3] = in[3];
+        }
+    }
+}
+
+#ifdef OTTICA_HAVE_AVX2
+/* screen_row () two pixels a vector: @frac4 holds each pixel's col_frac
+ * four times over. Lane for lane the same operations, and alpha copied
+ * as it is, so the same bits. */
+__attribute__ ((target ("avx2")))
+static void
+screen_row_avx2 (const gfloat *spread_row,
+                 const gint   *col_offset,
+                 const gfloat *frac4,
+                 gint          width,
+                 const gfloat *in,
+                 gfloat       *out)
+{
+  const __m256 zero = _mm256_setzero_ps ();
+  const __m256 one = _mm256_set1_ps (1.0f);
+  const __m256 alpha = _mm256_castsi256_ps (_mm256_setr_epi32 (0, 0, 0, -1, 0, 0, 0, -1));
+
+  for (gint x = 0, end; x < width; x = end)
+    {
+      const gfloat *g = spread_row + 3 * col_offset[x];
+      const __m256  first = _mm256_setr_ps (g[0], g[1], g[2], 0.0f, g[0], g[1], g[2], 0.0f);
+      const __m256  step = _mm256_setr_ps (g[3] - g[0], g[4] - g[1], g[5] - g[2], 0.0f,
+                                           g[3] - g[0], g[4] - g[1], g[5] - g[2], 0.0f);
+
+      for (end = x + 1; end < width && col_offset[end] == col_offset[x]; end++)
+        ;
+      for (; x + 2 <= end; x += 2, in += 8, out += 8)
+        {
+          __m256 spread = _mm256_add_ps (first, _mm256_mul_ps (_mm256_loadu_ps (frac4 + 4 * x), step));
+          __m256 pixel = _mm256_loadu_ps (in);
+          __m256 below = _mm256_min_ps (_mm256_max_ps (pixel, zero), one);
+          __m256 lifted = _mm256_add_ps (pixel, _mm256_mul_ps (spread, _mm256_sub_ps (one, below)));
+
+          _mm256_storeu_ps (out, _mm256_blendv_ps (lifted, pixel, alpha));
+        }
+      if (x < end)
+        {
+          /* A run's odd pixel: the same in the low half alone. */
+          __m128 spread = _mm_add_ps (_mm256_castps256_ps128 (first),
+                                      _mm_mul_ps (_mm_loadu_ps (frac4 + 4 * x),
+                                                  _mm256_castps256_ps128 (step)));
+          __m128 pixel = _mm_loadu_ps (in);
+          __m128 below = _mm_min_ps (_mm_max_ps (pixel, _mm_setzero_ps ()), _mm_set1_ps (1.0f));
+          __m128 lifted = _mm_add_ps (pixel, _mm_mul_ps (spread, _mm_sub_ps (_mm_set1_ps (1.0f),
+                                                                             below)));
+
+          _mm_storeu_ps (out, _mm_blendv_ps (lifted, pixel, _mm256_castps256_ps128 (alpha)));
+          x++, in += 4, out += 4;
+        }
+    }
+}
+#endif
+
 static gboolean
 process (GeglOperation       *operation,
          GeglBuffer          *input,
@@ -449,8 +652,8 @@ process (GeglOperation       *operation,
   g_autofree gfloat *col_frac = NULL;
   g_autofree gfloat *row_glow = NULL;
   const Babl     *format = ottica_op_working_format ();
-  const OtticaV4f zero = ottica_v4f_splat (0.0f);
-  const OtticaV4f one = ottica_v4f_splat (1.0f);
+  const gboolean avx2 = ottica_use_avx2 ();
+  g_autofree gfloat *col_frac4 = NULL;
   GeglBufferIterator *iter;
 
   if (roi.width <= 0 || roi.height <= 0)
@@ -471,6 +674,8 @@ process (GeglOperation       *operation,
 
   col_offset = g_new (gint, roi.width);
   col_frac = g_new (gfloat, roi.width);
+  if (avx2)
+    col_frac4 = g_new (gfloat, (gsize) roi.width * 4);
   row_glow = g_new (gfloat, (gsize) glow.width * 3);
 
   iter = gegl_buffer_iterator_new (output, &roi, level, format,
@@ -486,32 +691,23 @@ process (GeglOperation       *operation,
       gint          n_cells = ottica_grid_axis (chunk->x, chunk->width, glow.cell, first_cell,
                                                 col_offset, col_frac);
 
+#ifdef OTTICA_HAVE_AVX2
+      if (avx2)
+        for (gint x = 0; x < chunk->width; x++)
+          for (gint c = 0; c < 4; c++)
+            col_frac4[4 * x + c] = col_frac[x];
+#endif
       for (gint y = chunk->y; y < chunk->y + chunk->height; y++)
         {
           ottica_grid_interpolate_row (&glow, y, first_cell, n_cells, row_glow);
-
-          /* A pixel's channels in one vector; the two cells it lies
-           * between, and so their difference, are the same for a run of
-           * pixels. */
-          for (gint x = 0, end; x < chunk->width; x = end)
-            {
-              const gfloat   *g = row_glow + 3 * col_offset[x];
-              const OtticaV4f first = { g[0], g[1], g[2], 0.0f };
-              const OtticaV4f step = { g[3] - g[0], g[4] - g[1], g[5] - g[2], 0.0f };
-
-              for (end = x + 1; end < chunk->width && col_offset[end] == col_offset[x]; end++)
-                ;
-              for (; x < end; x++, in += 4, out += 4)
-                {
-                  OtticaV4f spread = first + col_frac[x] * step;
-                  OtticaV4f pixel = ottica_v4f_load (in);
-                  OtticaV4f below = ottica_v4f_min (ottica_v4f_max (pixel, zero), one);
-
-                  /* Screen in linear light: lift by the glow what is below white. */
-                  ottica_v4f_store (out, pixel + spread * (one - below));
-                  out[3] = in[3];
-                }
-            }
+#ifdef OTTICA_HAVE_AVX2
+          if (avx2)
+            screen_row_avx2 (row_glow, col_offset, col_frac4, chunk->width, in, out);
+          else
+#endif
+          screen_row (row_glow, col_offset, col_frac, chunk->width, in, out);
+          in += (gsize) chunk->width * 4;
+          out += (gsize) chunk->width * 4;
         }
     }
 

@@ -252,6 +252,137 @@ accumulate_row (const gfloat *l,
       }
 }
 
+#ifdef OTTICA_HAVE_AVX2
+/* Eight-lane versions of the hot loops for processors with AVX2 (chosen
+ * by ottica_use_avx2 ()): lane for lane the same float operations in the
+ * same order as the four-lane ones (and no FMA: the target is "avx2"
+ * alone), so they give the same bits; the tests compare the two paths.
+ * Whatever does not fill eight lanes goes through the four-lane code. */
+typedef OtticaV8f V8f;
+typedef OtticaV8i V8i;
+typedef OtticaV8u V8u;
+
+#define V8(v) OTTICA_V8 (v)
+
+__attribute__ ((target ("avx2")))
+static inline V8f
+v8f_load (const float *p)
+{
+  V8f v;
+
+  memcpy (&v, p, sizeof v);
+  return v;
+}
+
+__attribute__ ((target ("avx2")))
+static inline void
+v8f_store (float *p,
+           V8f    v)
+{
+  memcpy (p, &v, sizeof v);
+}
+
+/* ottica_log2_v4 () eight lanes wide. */
+__attribute__ ((target ("avx2")))
+static inline V8f
+log2_v8 (V8f x)
+{
+  V8f u, p, exponent;
+  V8u bits;
+
+  bits = (V8u) x;
+  exponent = __builtin_convertvector ((V8i) (bits >> 23) - 127, V8f);
+  bits = (bits & 0x007fffffu) | 0x3f800000u;
+  u = (V8f) bits - 1.0f;
+  p = 0.442659437f + u * (-0.276728317f + u * (0.184862183f + u * (-0.0983875676f + u * 0.0262730364f)));
+  return exponent + (u + u * (1.0f - u) * p);
+}
+
+/* ottica_exp2_v4 () eight lanes wide. */
+__attribute__ ((target ("avx2")))
+static inline V8f
+exp2_v8 (V8f x)
+{
+  V8f f, p;
+  V8i whole;
+  V8u bits;
+
+  whole = __builtin_convertvector (x + 128.0f, V8i) - 128;
+  f = x - __builtin_convertvector (whole, V8f);
+  p = 1.0f + f + f * (f - 1.0f) * (0.306910457f + f * (0.0656114906f + f * 0.0137113515f));
+  bits = (V8u) p + ((V8u) whole << 23);
+  return (V8f) bits;
+}
+
+/* log_luminance () eight pixels at a time: pixels i … i + 3 and
+ * i + 4 … i + 7 in the two halves, transposed within each half as
+ * ottica_spatial_luma4 () transposes them. */
+__attribute__ ((target ("avx2")))
+static void
+log_luminance_avx2 (const gfloat *pixels,
+                    gint          n,
+                    gfloat       *logs)
+{
+  const V8f zero = V8 (0.0f);
+  gint      i = 0;
+
+  for (; i + 8 <= n; i += 8, pixels += 32)
+    {
+      V8f p0 = __builtin_shufflevector (ottica_v4f_load (pixels), ottica_v4f_load (pixels + 16), 0, 1, 2, 3, 4, 5, 6, 7);
+      V8f p1 = __builtin_shufflevector (ottica_v4f_load (pixels + 4), ottica_v4f_load (pixels + 20), 0, 1, 2, 3, 4, 5, 6, 7);
+      V8f p2 = __builtin_shufflevector (ottica_v4f_load (pixels + 8), ottica_v4f_load (pixels + 24), 0, 1, 2, 3, 4, 5, 6, 7);
+      V8f p3 = __builtin_shufflevector (ottica_v4f_load (pixels + 12), ottica_v4f_load (pixels + 28), 0, 1, 2, 3, 4, 5, 6, 7);
+      V8f t0 = __builtin_shufflevector (p0, p1, 0, 8, 1, 9, 4, 12, 5, 13);
+      V8f t1 = __builtin_shufflevector (p2, p3, 0, 8, 1, 9, 4, 12, 5, 13);
+      V8f t2 = __builtin_shufflevector (p0, p1, 2, 10, 3, 11, 6, 14, 7, 15);
+      V8f t3 = __builtin_shufflevector (p2, p3, 2, 10, 3, 11, 6, 14, 7, 15);
+      V8f r = __builtin_shufflevector (t0, t1, 0, 1, 8, 9, 4, 5, 12, 13);
+      V8f g = __builtin_shufflevector (t0, t1, 2, 3, 10, 11, 6, 7, 14, 15);
+      V8f b = __builtin_shufflevector (t2, t3, 0, 1, 8, 9, 4, 5, 12, 13);
+      V8f luma = OTTICA_REC2020_Y_R * r + OTTICA_REC2020_Y_G * g + OTTICA_REC2020_Y_B * b;
+
+      /* max (luma, 0) as maxps takes it: a NaN gives 0. */
+      luma = __builtin_ia32_maxps256 (luma, zero) + LOG_FLOOR;
+      v8f_store (logs + i, log2_v8 (luma));
+    }
+  if (i < n)
+    log_luminance (pixels, n - i, logs + i);
+}
+
+/* accumulate_row () two cells at a time, one in each half: each half sums
+ * exactly what the four lanes sum for one cell. */
+__attribute__ ((target ("avx2")))
+static void
+accumulate_row_avx2 (const gfloat *l,
+                     gint          n_cells,
+                     gint          cell,
+                     gfloat       *cells)
+{
+  gint cx = 0;
+
+  if (cell % 4 == 0)
+    for (; cx + 2 <= n_cells; cx += 2, l += 2 * cell)
+      {
+        V8f sum = V8 (0.0f), sum_sq = sum;
+
+        for (gint i = 0; i < cell; i += 4)
+          {
+            V8f v = __builtin_shufflevector (ottica_v4f_load (l + i), ottica_v4f_load (l + cell + i),
+                                             0, 1, 2, 3, 4, 5, 6, 7);
+
+            sum += v;
+            sum_sq += v * v;
+          }
+        cells[2 * cx] += (sum[0] + sum[1]) + (sum[2] + sum[3]);
+        cells[2 * cx + 1] += (sum_sq[0] + sum_sq[1]) + (sum_sq[2] + sum_sq[3]);
+        cells[2 * cx + 2] += (sum[4] + sum[5]) + (sum[6] + sum[7]);
+        cells[2 * cx + 3] += (sum_sq[4] + sum_sq[5]) + (sum_sq[6] + sum_sq[7]);
+      }
+  if (cx < n_cells)
+    accumulate_row (l, n_cells - cx, cell, cells + 2 * cx);
+}
+#endif
+
 /* Where the statistics go: the cell rows, and the log luminance of the
  * pixels of @roi (rows of @stride values), kept so that the pixel pass
  * does not compute it again. */
@@ -265,6 +396,7 @@ typedef struct
   gint                 stride;
   gfloat              *block;     /* one block of pixels */
   gfloat              *row_logs;  /* one row of log luminance */
+  gboolean             avx2;      /* the eight-lane loops */
 } Statistics;
 
 /* Sums one row of whole cells, @n pixels from @x on row @y, into @cells
@@ -281,8 +413,18 @@ statistics_row (const Statistics *st,
   const gint           x0 = MAX (x, roi->x);
   const gint           x1 = MIN (x + n, roi->x + roi->width);
 
-  log_luminance (pixels, n, st->row_logs);
-  accumulate_row (st->row_logs, n / st->stats->cell, st->stats->cell, cells);
+#ifdef OTTICA_HAVE_AVX2
+  if (st->avx2)
+    {
+      log_luminance_avx2 (pixels, n, st->row_logs);
+      accumulate_row_avx2 (st->row_logs, n / st->stats->cell, st->stats->cell, cells);
+    }
+  else
+#endif
+    {
+      log_luminance (pixels, n, st->row_logs);
+      accumulate_row (st->row_logs, n / st->stats->cell, st->stats->cell, cells);
+    }
   if (y >= roi->y && y < roi->y + roi->height && x1 > x0)
     memcpy (st->logs + (gsize) (y - roi->y) * st->stride + (x0 - roi->x),
             st->row_logs + (x0 - x), (gsize) (x1 - x0) * sizeof (gfloat));
@@ -377,7 +519,8 @@ accumulate_statistics (GeglBuffer          *input,
   const GeglRectangle *abyss = gegl_buffer_get_abyss (input);
   g_autofree gfloat   *block = g_new (gfloat, (gsize) block_width * cell * 4);
   g_autofree gfloat   *row_logs = g_new (gfloat, OTTICA_ROUND4 (MAX (block_width, stats->width * cell)));
-  Statistics           st = { input, level, stats, roi, logs, stride, block, row_logs };
+  Statistics           st = { input, level, stats, roi, logs, stride, block, row_logs,
+                                ottica_use_avx2 () };
   gint                 first = 0, last = 0, top = 0, bottom = 0;
 
   /* The cells wholly inside the input (at full resolution, cells of
@@ -434,6 +577,156 @@ coefficients (OtticaGrid *moments,
     }
 }
 
+/* The detail l - (a l + b) of pixels [x0, x1) of a row, into @gains
+ * (from its start), with a and b interpolated along each run of columns
+ * between the same two cells. */
+static inline void
+detail_row (const gfloat *l,
+            const gfloat *row_coeffs,
+            const gint   *col_offset,
+            const gfloat *col_frac,
+            const gint   *run_end,
+            gint          cell0,
+            gint          x0,
+            gint          x1,
+            gfloat       *gains)
+{
+  for (gint x = x0, end; x < x1; x = end)
+    {
+      const gfloat *c = row_coeffs + 2 * (col_offset[x] - cell0);
+      const gfloat  a0 = c[0], da = c[2] - c[0];
+      const gfloat  b0 = c[1], db = c[3] - c[1];
+
+      end = MIN (run_end[x], x1);
+      for (; x + 4 <= end; x += 4)
+        {
+          OtticaV4f fx = ottica_v4f_load (col_frac + x);
+          OtticaV4f lx = ottica_v4f_load (l + x);
+          OtticaV4f a = a0 + fx * da;
+          OtticaV4f b = b0 + fx * db;
+
+          ottica_v4f_store (gains + (x - x0), lx - (a * lx + b));
+        }
+      for (; x < end; x++)
+        {
+          gfloat a = a0 + col_frac[x] * da;
+          gfloat b = b0 + col_frac[x] * db;
+
+          gains[x - x0] = l[x] - (a * l[x] + b);
+        }
+    }
+}
+
+/* Gains from the detail of @n pixels, four at a time, each applied to its
+ * pixel's colour (alpha is multiplied by 1: unchanged). */
+static inline void
+apply_gains (const gfloat *gains,
+             gint          n,
+             gfloat        amount,
+             const gfloat *in,
+             gfloat       *out)
+{
+  const OtticaV4f one = ottica_v4f_splat (1.0f);
+
+  for (gint x = 0; x < n; x += 4)
+    {
+      const gint m = MIN (n - x, 4);
+      OtticaV4f  detail = ottica_v4f_load (gains + x);
+      OtticaV4f  gain;
+
+      detail = amount * detail / (1.0f + DETAIL_KNEE * ottica_v4f_abs (detail));
+      gain = ottica_exp2_v4 (detail);
+      if (m == 4)
+        {
+          ottica_v4f_store (out, ottica_v4f_load (in) * OTTICA_SHUFFLE (gain, one, 0, 0, 0, 4));
+          ottica_v4f_store (out + 4, ottica_v4f_load (in + 4) * OTTICA_SHUFFLE (gain, one, 1, 1, 1, 4));
+          ottica_v4f_store (out + 8, ottica_v4f_load (in + 8) * OTTICA_SHUFFLE (gain, one, 2, 2, 2, 4));
+          ottica_v4f_store (out + 12, ottica_v4f_load (in + 12) * OTTICA_SHUFFLE (gain, one, 3, 3, 3, 4));
+          in += 16;
+          out += 16;
+        }
+      else
+        for (gint i = 0; i < m; i++, in += 4, out += 4)
+          ottica_v4f_store (out, ottica_v4f_load (in) * (OtticaV4f) { gain[i], gain[i], gain[i], 1.0f });
+    }
+}
+
+#ifdef OTTICA_HAVE_AVX2
+__attribute__ ((target ("avx2")))
+static void
+detail_row_avx2 (const gfloat *l,
+                 const gfloat *row_coeffs,
+                 const gint   *col_offset,
+                 const gfloat *col_frac,
+                 const gint   *run_end,
+                 gint          cell0,
+                 gint          x0,
+                 gint          x1,
+                 gfloat       *gains)
+{
+  for (gint x = x0, end; x < x1; x = end)
+    {
+      const gfloat *c = row_coeffs + 2 * (col_offset[x] - cell0);
+      const gfloat  a0 = c[0], da = c[2] - c[0];
+      const gfloat  b0 = c[1], db = c[3] - c[1];
+
+      end = MIN (run_end[x], x1);
+      for (; x + 8 <= end; x += 8)
+        {
+          V8f fx = v8f_load (col_frac + x);
+          V8f lx = v8f_load (l + x);
+          V8f a = a0 + fx * da;
+          V8f b = b0 + fx * db;
+
+          v8f_store (gains + (x - x0), lx - (a * lx + b));
+        }
+      for (; x + 4 <= end; x += 4)
+        {
+          OtticaV4f fx = ottica_v4f_load (col_frac + x);
+          OtticaV4f lx = ottica_v4f_load (l + x);
+          OtticaV4f a = a0 + fx * da;
+          OtticaV4f b = b0 + fx * db;
+
+          ottica_v4f_store (gains + (x - x0), lx - (a * lx + b));
+        }
+      for (; x < end; x++)
+        {
+          gfloat a = a0 + col_frac[x] * da;
+          gfloat b = b0 + col_frac[x] * db;
+
+          gains[x - x0] = l[x] - (a * l[x] + b);
+        }
+    }
+}
+
+__attribute__ ((target ("avx2")))
+static void
+apply_gains_avx2 (const gfloat *gains,
+                  gint          n,
+                  gfloat        amount,
+                  const gfloat *in,
+                  gfloat       *out)
+{
+  const V8f one = V8 (1.0f);
+  gint      x = 0;
+
+  for (; x + 8 <= n; x += 8, in += 32, out += 32)
+    {
+      V8f detail = v8f_load (gains + x);
+      V8f gain;
+
+      detail = amount * detail / (1.0f + DETAIL_KNEE * (V8f) ((V8i) detail & 0x7fffffff));
+      gain = exp2_v8 (detail);
+      v8f_store (out, v8f_load (in) * __builtin_shufflevector (gain, one, 0, 0, 0, 8, 1, 1, 1, 8));
+      v8f_store (out + 8, v8f_load (in + 8) * __builtin_shufflevector (gain, one, 2, 2, 2, 8, 3, 3, 3, 8));
+      v8f_store (out + 16, v8f_load (in + 16) * __builtin_shufflevector (gain, one, 4, 4, 4, 8, 5, 5, 5, 8));
+      v8f_store (out + 24, v8f_load (in + 24) * __builtin_shufflevector (gain, one, 6, 6, 6, 8, 7, 7, 7, 8));
+    }
+  if (x < n)
+    apply_gains (gains + x, n - x, amount, in, out);
+}
+#endif
+
 static gboolean
 process (GeglOperation       *operation,
          GeglBuffer          *input,
@@ -460,7 +753,9 @@ process (GeglOperation       *operation,
   g_autofree gfloat *logs = NULL;
   g_autofree gint   *run_end = NULL;
   gint            first_cell;
-  const OtticaV4f one = ottica_v4f_splat (1.0f);
+#ifdef OTTICA_HAVE_AVX2
+  const gboolean  avx2 = ottica_use_avx2 ();
+#endif
   gint            stride;
   const Babl     *format = ottica_op_working_format ();
   GeglBufferIterator *iter;
@@ -521,54 +816,20 @@ process (GeglOperation       *operation,
 
           ottica_grid_interpolate_row (&coeffs, y, first_cell + cell0, n_cells, row_coeffs);
 
-          for (gint x = x0, end; x < x1; x = end)
+#ifdef OTTICA_HAVE_AVX2
+          if (avx2)
             {
-              const gfloat *c = row_coeffs + 2 * (col_offset[x] - cell0);
-              const gfloat  a0 = c[0], da = c[2] - c[0];
-              const gfloat  b0 = c[1], db = c[3] - c[1];
-
-              end = MIN (run_end[x], x1);
-              for (; x + 4 <= end; x += 4)
-                {
-                  OtticaV4f fx = ottica_v4f_load (col_frac + x);
-                  OtticaV4f lx = ottica_v4f_load (l + x);
-                  OtticaV4f a = a0 + fx * da;
-                  OtticaV4f b = b0 + fx * db;
-
-                  ottica_v4f_store (gains + (x - x0), lx - (a * lx + b));
-                }
-              for (; x < end; x++)
-                {
-                  gfloat a = a0 + col_frac[x] * da;
-                  gfloat b = b0 + col_frac[x] * db;
-
-                  gains[x - x0] = l[x] - (a * l[x] + b);
-                }
+              detail_row_avx2 (l, row_coeffs, col_offset, col_frac, run_end, cell0, x0, x1, gains);
+              apply_gains_avx2 (gains, chunk->width, amount, in, out);
             }
-
-          /* Gains four at a time, each applied to its pixel's colour
-           * (alpha is multiplied by 1: unchanged). */
-          for (gint x = 0; x < chunk->width; x += 4)
+          else
+#endif
             {
-              const gint n = MIN (chunk->width - x, 4);
-              OtticaV4f  detail = ottica_v4f_load (gains + x);
-              OtticaV4f  gain;
-
-              detail = amount * detail / (1.0f + DETAIL_KNEE * ottica_v4f_abs (detail));
-              gain = ottica_exp2_v4 (detail);
-              if (n == 4)
-                {
-                  ottica_v4f_store (out, ottica_v4f_load (in) * OTTICA_SHUFFLE (gain, one, 0, 0, 0, 4));
-                  ottica_v4f_store (out + 4, ottica_v4f_load (in + 4) * OTTICA_SHUFFLE (gain, one, 1, 1, 1, 4));
-                  ottica_v4f_store (out + 8, ottica_v4f_load (in + 8) * OTTICA_SHUFFLE (gain, one, 2, 2, 2, 4));
-                  ottica_v4f_store (out + 12, ottica_v4f_load (in + 12) * OTTICA_SHUFFLE (gain, one, 3, 3, 3, 4));
-                  in += 16;
-                  out += 16;
-                }
-              else
-                for (gint i = 0; i < n; i++, in += 4, out += 4)
-                  ottica_v4f_store (out, ottica_v4f_load (in) * (OtticaV4f) { gain[i], gain[i], gain[i], 1.0f });
+              detail_row (l, row_coeffs, col_offset, col_frac, run_end, cell0, x0, x1, gains);
+              apply_gains (gains, chunk->width, amount, in, out);
             }
+          in += (gsize) chunk->width * 4;
+          out += (gsize) chunk->width * 4;
         }
     }
 
