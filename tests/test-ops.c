@@ -510,6 +510,66 @@ START_TEST (test_point_chain_planar_equals_separate_ops)
 }
 END_TEST
 
+/* The point chain's kernels with an AVX2 path (lens falloff, tone curve,
+ * split toning) give the bits of their SSE2 path, forced with
+ * OTTICA_NO_AVX2: on values over 2^-30 … 2^12, negative ones and a few
+ * impossible ones (NaN, infinities), in blocks whose last lanes take the
+ * four-lane loop (300 columns: 256 + 44 a row). */
+#define AVX2_W 300
+#define AVX2_H 5
+
+START_TEST (test_point_kernels_avx2_equals_sse2)
+{
+  static const char * const ops[] = { "ottica:lens-falloff", "ottica:tone-curve",
+                                      "ottica:split-tone" };
+  static const float wild[] = { NAN, INFINITY, -INFINITY, -1.0f, 0.0f, 1e-38f, 1e30f, -0.0f };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (808);
+  g_autofree float *px = g_new (float, AVX2_W * AVX2_H * 4);
+  gsize n = (gsize) AVX2_W * AVX2_H * 4;
+
+  for (gsize i = 0; i < n; i++)
+    px[i] = (float) (g_rand_double_range (rand, -0.05, 1.0) *
+                     exp2 (g_rand_double_range (rand, -30.0, 12.0)));
+  for (gsize i = 0; i < G_N_ELEMENTS (wild); i++)
+    px[(AVX2_W + 37 + 2 * i) * 4 + i % 3] = wild[i];
+
+  for (gsize o = 0; o < G_N_ELEMENTS (ops); o++)
+    {
+      g_autoptr(GeglNode) graph = gegl_node_new ();
+      GeglNode *node[2];
+      g_autofree float *avx2 = NULL, *sse2 = NULL;
+      gsize differ = 0;
+
+      for (int k = 0; k < 2; k++)
+        {
+          node[k] = op_on_pixels (graph, ops[o], px, AVX2_W, AVX2_H);
+          if (o == 0)
+            gegl_node_set (node[k], "ev", -1.7, "falloff", 2.6, "roundness", 0.4,
+                           "center-x", 0.43, "center-y", 0.6, NULL);
+          else if (o == 1)
+            gegl_node_set (node[k], "bias", 0.3, "slope", 1.3, "toe", 0.6, "shoulder", 1.5,
+                           "shoulder-strength", 0.7, "black", 0.01, "white", 0.9, "fade", 0.03,
+                           NULL);
+          else
+            gegl_node_set (node[k], "shadow-chroma", 18.0, "shadow-hue", 250.0,
+                           "highlight-chroma", 12.0, "highlight-hue", 60.0, "balance", 0.3,
+                           NULL);
+        }
+      avx2 = render (node[0], AVX2_W, AVX2_H);
+      g_setenv ("OTTICA_NO_AVX2", "1", TRUE);
+      sse2 = render (node[1], AVX2_W, AVX2_H);
+      g_unsetenv ("OTTICA_NO_AVX2");
+
+      for (gsize i = 0; i < n; i++)
+        differ += memcmp (&avx2[i], &sse2[i], sizeof (float)) != 0;
+      ck_assert_msg (differ == 0, "%s: %" G_GSIZE_FORMAT " channels differ between the paths",
+                     ops[o], differ);
+      /* The op did act. */
+      ck_assert (memcmp (avx2, px, n * sizeof (float)) != 0);
+    }
+}
+END_TEST
+
 /* GEGL hands a point filter the parts of a region that do not fill whole
  * tiles one row at a time; grain keeps its lattice rows and column
  * weights between such calls. Rendered row by row, two grain nodes with
@@ -602,6 +662,58 @@ START_TEST (test_grain_pieces_equal_whole)
       ck_assert_msg (memcmp (pieces, whole, n * sizeof (float)) == 0,
                      "size %.1f: rendered in pieces, the grain differs", sizes[s]);
     }
+}
+END_TEST
+
+/* Grain's AVX2 path (taken where the processor has it) gives the bits of
+ * its SSE2 path, forced with OTTICA_NO_AVX2: over whole rows with an odd
+ * number of four-pixel groups, over narrow pieces (one pixel, a short last
+ * group), at two grain sizes, with pixels out of range (negative, far
+ * above white, NaN, infinite) among them. */
+START_TEST (test_grain_avx2_equals_sse2)
+{
+  static const GeglRectangle rects[] = {
+    { 0, 0, GRAIN_W, GRAIN_H }, { 3, 5, 13, 9 }, { 17, 0, 1, GRAIN_H }, { 40, 2, 6, 3 },
+  };
+  static const double sizes[] = { 1.0, 3.5 };
+  g_autofree float *tile = make_test_image ();
+  g_autofree float *pixels = g_new (float, GRAIN_W * GRAIN_H * 4);
+
+  for (int y = 0; y < GRAIN_H; y++)
+    for (int x = 0; x < GRAIN_W; x++)
+      memcpy (pixels + (y * GRAIN_W + x) * 4, tile + ((y % TEST_H) * TEST_W + x % TEST_W) * 4,
+              4 * sizeof (float));
+  pixels[(5 * GRAIN_W + 7) * 4] = NAN;
+  pixels[(9 * GRAIN_W + 30) * 4 + 1] = INFINITY;
+  pixels[(9 * GRAIN_W + 31) * 4 + 2] = -3.0f;
+  pixels[(20 * GRAIN_W + 100) * 4] = 1e30f;
+  for (gsize s = 0; s < G_N_ELEMENTS (sizes); s++)
+    for (gsize r = 0; r < G_N_ELEMENTS (rects); r++)
+      {
+        const GeglRectangle *rect = &rects[r];
+        gsize n = (gsize) rect->width * rect->height * 4;
+        g_autofree float *avx2 = g_new (float, n);
+        g_autofree float *sse2 = g_new (float, n);
+        float *out[2] = { avx2, sse2 };
+
+        for (int path = 0; path < 2; path++)
+          {
+            g_autoptr(GeglNode) graph = gegl_node_new ();
+            GeglNode *grain = op_on_pixels (graph, "ottica:grain", pixels, GRAIN_W, GRAIN_H);
+
+            gegl_node_set (grain, "amount", 6.0, "size", sizes[s], "seed", 5, NULL);
+            if (path == 1)
+              g_setenv ("OTTICA_NO_AVX2", "1", TRUE);
+            gegl_node_blit (grain, 1.0, rect, working_format (), out[path],
+                            rect->width * 4 * sizeof (float), GEGL_BLIT_DEFAULT);
+            g_unsetenv ("OTTICA_NO_AVX2");
+          }
+        /* The whole render has grain. */
+        ck_assert (r > 0 || memcmp (avx2, pixels, n * sizeof (float)) != 0);
+        ck_assert_msg (memcmp (avx2, sse2, n * sizeof (float)) == 0,
+                       "size %.1f, %dx%d at (%d, %d): the SSE2 path differs", sizes[s],
+                       rect->width, rect->height, rect->x, rect->y);
+      }
 }
 END_TEST
 
@@ -1880,9 +1992,11 @@ main (void)
   tcase_add_test (tc, test_point_chain_equals_separate_ops);
   tcase_add_test (tc, test_point_chain_follows_its_steps);
   tcase_add_test (tc, test_point_chain_planar_equals_separate_ops);
+  tcase_add_test (tc, test_point_kernels_avx2_equals_sse2);
   tcase_add_test (tc, test_point_chain_takes_a_new_list);
   tcase_add_test (tc, test_grain_rows_equal_whole);
   tcase_add_test (tc, test_grain_pieces_equal_whole);
+  tcase_add_test (tc, test_grain_avx2_equals_sse2);
   suite_add_tcase (suite, tc);
 
   tc = ottica_test_case ("lut3d");

@@ -122,6 +122,45 @@ lattice_value4 (OtticaV4u h)
          3.4641016f;
 }
 
+#ifdef OTTICA_HAVE_AVX2
+/* lattice_value4() on eight points, the same operations lane for lane. */
+__attribute__ ((target ("avx2"), always_inline)) static inline OtticaV8f
+lattice_value8 (OtticaV8u h)
+{
+  h ^= h >> 16;
+  h *= 0x7feb352du;
+  h ^= h >> 15;
+  h *= 0x846ca68bu;
+  h ^= h >> 16;
+  return (__builtin_convertvector ((OtticaV8i) (h >> 8), OtticaV8f) * (1.0f / 16777216.0f) - 0.5f) *
+         3.4641016f;
+}
+
+/* The @w4 values of a lattice row (a multiple of four) from @h, the
+ * unmixed hashes of its first four points, eight at a time. */
+__attribute__ ((target ("avx2")))
+static void
+hash_row_avx2 (gfloat   *row,
+               gint      w4,
+               OtticaV4u h)
+{
+  OtticaV8u h8 = __builtin_shufflevector (h, h + 4 * HASH_I, 0, 1, 2, 3, 4, 5, 6, 7);
+  gint      i;
+
+  for (i = 0; i + 8 <= w4; i += 8, h8 += 8 * HASH_I)
+    {
+      OtticaV8f v = lattice_value8 (h8);
+
+      memcpy (row + i, &v, sizeof v);
+    }
+  if (i < w4)
+    {
+      memcpy (&h, &h8, sizeof h);
+      ottica_v4f_store (row + i, lattice_value4 (h));
+    }
+}
+#endif
+
 typedef struct
 {
   gdouble sigma;      /* Gaussian σ in level pixels */
@@ -294,11 +333,17 @@ typedef struct
   OtticaV4f *group_weights;
   gsize      columns_size;   /* pixels the column arrays hold */
   gsize      groups_size;    /* OtticaV4f group_weights holds */
+  /* The same for groups of eight pixels (the AVX2 path's). */
+  gint       groups8, span8;
+  gint      *group8_base;
+  gfloat    *group8_weights;  /* eight per column of a group */
+  gsize      groups8_size;   /* columns group8_weights holds */
 
   /* Lattice rows of lattice_x0 … lattice_x0 + lattice_w - 1 for seed:
    * row j in slot j mod n_slots, row_j[slot] saying which row is there. */
   gboolean   rows_valid;
-  guint32    seed;
+  gboolean   rows_avx2;      /* hashed by the AVX2 path (the same values: */
+  guint32    seed;           /* kept apart so that tests compare the paths) */
   gint       rows_x0, rows_w, stride, n_slots;
   gint      *row_j;
   gfloat    *rows;
@@ -327,6 +372,8 @@ grain_cache_free (gpointer data)
   g_free (cache->col_weights);
   g_free (cache->group_base);
   g_free (cache->group_weights);
+  g_free (cache->group8_base);
+  g_free (cache->group8_weights);
   g_free (cache->row_j);
   g_free (cache->rows);
   g_free (cache->row_first);
@@ -354,6 +401,8 @@ grain_cache_get (void)
   return cache;
 }
 
+#define ROUND2(n) (((n) + 1) & ~1)
+
 /* Each group of four pixels' weights, over the widest group's span of
  * lattice columns (see process()). */
 static void
@@ -374,9 +423,11 @@ columns_prepare (GrainCache          *cache,
       g_free (cache->col_first);
       g_free (cache->col_weights);
       g_free (cache->group_base);
+      g_free (cache->group8_base);
       cache->col_first = g_new (gint, width);
       cache->col_weights = g_new (gfloat, (gsize) width * TAPS);
       cache->group_base = g_new (gint, groups);
+      cache->group8_base = g_new (gint, (width + 7) / 8);
       cache->columns_size = width;
     }
   axis_weights (x, width, geometry, cache->col_first, cache->col_weights);
@@ -404,6 +455,32 @@ columns_prepare (GrainCache          *cache,
         w[cache->col_first[p] - cache->lattice_x0 - cache->group_base[gi] + k][p % 4] =
           cache->col_weights[p * TAPS + k];
     }
+
+  /* Groups of eight: each reads span8 columns from its first pixel's. */
+  cache->groups8 = (width + 7) / 8;
+  cache->span8 = TAPS;
+  for (gint gi = 0; gi < cache->groups8; gi++)
+    cache->span8 = MAX (cache->span8, cache->col_first[MIN (8 * gi + 7, width - 1)] -
+                                      cache->col_first[8 * gi] + TAPS);
+  if ((gsize) cache->groups8 * cache->span8 > cache->groups8_size)
+    {
+      g_free (cache->group8_weights);
+      cache->groups8_size = (gsize) cache->groups8 * cache->span8;
+      cache->group8_weights = g_new (gfloat, cache->groups8_size * 8);
+    }
+  memset (cache->group8_weights, 0, (gsize) cache->groups8 * cache->span8 * 8 * sizeof (gfloat));
+  for (gint p = 0; p < width; p++)
+    {
+      gint       gi = p / 8;
+      gfloat *w = cache->group8_weights + (gsize) gi * cache->span8 * 8;
+
+      if (p % 8 == 0)
+        cache->group8_base[gi] = cache->col_first[p] - cache->lattice_x0;
+      for (gint k = 0; k < TAPS; k++)
+        w[(cache->col_first[p] - cache->lattice_x0 - cache->group8_base[gi] + k) * 8 + p % 8] =
+          cache->col_weights[p * TAPS + k];
+    }
+
   cache->x = x;
   cache->width = width;
   cache->spacing = geometry->spacing;
@@ -418,11 +495,13 @@ columns_prepare (GrainCache          *cache,
 static void
 rows_prepare (GrainCache *cache,
               guint32     seed,
-              gint        n_rows)
+              gint        n_rows,
+              gboolean    avx2)
 {
   gint stride = OTTICA_ROUND4 (cache->lattice_w + cache->span);
 
-  if (cache->rows_valid && cache->seed == seed && cache->rows_x0 == cache->lattice_x0 &&
+  if (cache->rows_valid && cache->rows_avx2 == avx2 && cache->seed == seed &&
+      cache->rows_x0 == cache->lattice_x0 &&
       cache->rows_w == cache->lattice_w && cache->stride >= stride && cache->n_slots >= n_rows)
     return;
 
@@ -442,6 +521,7 @@ rows_prepare (GrainCache *cache,
     }
   for (gint i = 0; i < cache->n_slots; i++)
     cache->row_j[i] = G_MININT;
+  cache->rows_avx2 = avx2;
   cache->seed = seed;
   cache->rows_x0 = cache->lattice_x0;
   cache->rows_w = cache->lattice_w;
@@ -452,7 +532,8 @@ rows_prepare (GrainCache *cache,
  * values up to a multiple of four (the vertical pass reads them). */
 static const gfloat *
 lattice_row (GrainCache *cache,
-             gint        j)
+             gint        j,
+             gboolean    avx2)
 {
   gint      slot = j & (cache->n_slots - 1);
   gfloat   *row = cache->rows + (gsize) slot * cache->stride;
@@ -463,8 +544,13 @@ lattice_row (GrainCache *cache,
 
   if (cache->row_j[slot] == j)
     return row;
-  for (gint i = 0; i < w4; i += 4, h += 4 * HASH_I)
-    ottica_v4f_store (row + i, lattice_value4 (h));
+#ifdef OTTICA_HAVE_AVX2
+  if (avx2)
+    hash_row_avx2 (row, w4, h);
+  else
+#endif
+    for (gint i = 0; i < w4; i += 4, h += 4 * HASH_I)
+      ottica_v4f_store (row + i, lattice_value4 (h));
   for (gint i = cache->rows_w; i < w4; i++)
     row[i] = 0.0f;
   cache->row_j[slot] = j;
@@ -487,18 +573,15 @@ weight_group (const gfloat *in,
   return weight4 (tail, strength);
 }
 
-/* The grain on group @gi of a row: its factor from the weight and the
- * field (never below 0, as light is not), applied. */
+/* Group @gi of a row (pixels 4 gi … 4 gi + 3, fewer at its end)
+ * multiplied by @factor. */
 G_ALWAYS_INLINE static inline void
-grain_group (const gfloat *in,
-             gfloat       *out,
-             gint          gi,
-             gint          width,
-             OtticaV4f     weight,
-             OtticaV4f     field)
+grain_group_factor (const gfloat *in,
+                    gfloat       *out,
+                    gint          gi,
+                    gint          width,
+                    OtticaV4f     factor)
 {
-  OtticaV4f factor = ottica_v4f_max (1.0f + weight * field, ottica_v4f_splat (0.0f));
-
   if (4 * gi + 4 <= width)
     scale4 (in + 16 * gi, out + 16 * gi, factor);
   else
@@ -511,6 +594,316 @@ grain_group (const gfloat *in,
       memcpy (out + 16 * gi, tail_out, bytes);
     }
 }
+
+/* The grain on group @gi of a row: its factor from the weight and the
+ * field (never below 0, as light is not), applied. */
+G_ALWAYS_INLINE static inline void
+grain_group (const gfloat *in,
+             gfloat       *out,
+             gint          gi,
+             gint          width,
+             OtticaV4f     weight,
+             OtticaV4f     field)
+{
+  grain_group_factor (in, out, gi, width,
+                      ottica_v4f_max (1.0f + weight * field, ottica_v4f_splat (0.0f)));
+}
+
+/* What one row of the grain needs: its five lattice rows and their
+ * weights, and the scratch and columns of the call. */
+typedef struct
+{
+  const gfloat    *rows[TAPS];
+  const gfloat    *wy;            /* the row's TAPS vertical weights */
+  gint             lattice_w4;
+  OtticaV4f       *column_sums;
+  gfloat          *weights;
+  const OtticaV4f *group_weights;
+  const gint      *group_base;
+  const gfloat    *group8_weights;
+  const gint      *group8_base;
+  gint             groups8, span8;
+  gint             groups, span, width;
+  gfloat           strength;
+} GrainRow;
+
+static void
+grain_row_sse2 (const GrainRow *r,
+                const gfloat   *row_in,
+                gfloat         *row_out)
+{
+  const OtticaV4f  wy0 = ottica_v4f_splat (r->wy[0]), wy1 = ottica_v4f_splat (r->wy[1]);
+  const OtticaV4f  wy2 = ottica_v4f_splat (r->wy[2]), wy3 = ottica_v4f_splat (r->wy[3]);
+  const OtticaV4f  wy4 = ottica_v4f_splat (r->wy[4]);
+  const OtticaV4f  strength = ottica_v4f_splat (r->strength);
+  OtticaV4f       *column_sums = r->column_sums;
+  gfloat          *weights = r->weights;
+  const gint       groups = r->groups, span = r->span, width = r->width;
+  gint             gi;
+
+  G_STATIC_ASSERT (TAPS == 5);
+  /* Vertical pass: the field's row y at every lattice column (the
+   * rows' padding is zero), taps summed in order. */
+  for (gint i = 0; i < r->lattice_w4; i += 4)
+    {
+      OtticaV4f sum = wy0 * ottica_v4f_load (r->rows[0] + i);
+
+      sum += wy1 * ottica_v4f_load (r->rows[1] + i);
+      sum += wy2 * ottica_v4f_load (r->rows[2] + i);
+      sum += wy3 * ottica_v4f_load (r->rows[3] + i);
+      sum += wy4 * ottica_v4f_load (r->rows[4] + i);
+      /* Spread for the horizontal pass, which multiplies each sum
+       * by four pixels' weights. */
+      column_sums[i] = OTTICA_SHUFFLE (sum, sum, 0, 0, 0, 0);
+      column_sums[i + 1] = OTTICA_SHUFFLE (sum, sum, 1, 1, 1, 1);
+      column_sums[i + 2] = OTTICA_SHUFFLE (sum, sum, 2, 2, 2, 2);
+      column_sums[i + 3] = OTTICA_SHUFFLE (sum, sum, 3, 3, 3, 3);
+    }
+
+  /* The pixels' weights first, in a loop of their own: each is a
+   * long chain of dependent steps (luminance, table, lerp), and
+   * short independent iterations, two groups each, let the
+   * processor overlap many. Only the last group may be short. */
+  for (gi = 0; gi + 2 < groups; gi += 2)
+    {
+      OtticaV4f w0 = weight4 (row_in + 16 * gi, strength);
+      OtticaV4f w1 = weight4 (row_in + 16 * gi + 16, strength);
+
+      ottica_v4f_store (weights + 4 * gi, w0);
+      ottica_v4f_store (weights + 4 * gi + 4, w1);
+    }
+  for (; gi < groups; gi++)
+    ottica_v4f_store (weights + 4 * gi, weight_group (row_in, gi, width, strength));
+
+  /* Horizontal pass and the grain itself, two groups of four pixels
+   * at a time. */
+  for (gi = 0; gi + 2 <= groups; gi += 2)
+    {
+      const OtticaV4f *w0 = r->group_weights + (gsize) gi * span;
+      const OtticaV4f *w1 = w0 + span;
+      const OtticaV4f *s0 = column_sums + r->group_base[gi];
+      const OtticaV4f *s1 = column_sums + r->group_base[gi + 1];
+      OtticaV4f        f0 = w0[0] * s0[0];
+      OtticaV4f        f1 = w1[0] * s1[0];
+
+      for (gint j = 1; j < span; j++)
+        {
+          f0 += w0[j] * s0[j];
+          f1 += w1[j] * s1[j];
+        }
+      grain_group (row_in, row_out, gi, width, ottica_v4f_load (weights + 4 * gi), f0);
+      grain_group (row_in, row_out, gi + 1, width, ottica_v4f_load (weights + 4 * gi + 4), f1);
+    }
+  if (gi < groups)
+    {
+      const OtticaV4f *w = r->group_weights + (gsize) gi * span;
+      const OtticaV4f *sums = column_sums + r->group_base[gi];
+      OtticaV4f        field = w[0] * sums[0];
+
+      for (gint j = 1; j < span; j++)
+        field += w[j] * sums[j];
+      grain_group (row_in, row_out, gi, width, ottica_v4f_load (weights + 4 * gi), field);
+    }
+}
+
+#ifdef OTTICA_HAVE_AVX2
+/* The same eight lanes at a time on processors that have AVX2: lane for
+ * lane the operations of the four-lane path (no FMA), so the same bits
+ * (test-ops compares the two). */
+typedef OtticaV8f V8f;
+typedef OtticaV8i V8i;
+
+#define AVX2_INLINE __attribute__ ((target ("avx2"), always_inline)) static inline
+
+AVX2_INLINE V8f
+v8f_load (const float *p)
+{
+  V8f v;
+
+  memcpy (&v, p, sizeof v);
+  return v;
+}
+
+AVX2_INLINE void
+v8f_store (float *p,
+           V8f    v)
+{
+  memcpy (p, &v, sizeof v);
+}
+
+/* weight4() of eight pixels. */
+AVX2_INLINE V8f
+weight8 (const float *in,
+         V8f          strength)
+{
+  /* Pixels (0 1), (2 3), (4 5), (6 7) in four loads; the shuffles, in
+   * each half, give the channels of pixels 0 2 4 6 | 1 3 5 7, and every
+   * step below is lane-wise until the result goes back to pixel order. */
+  V8f q0 = v8f_load (in);
+  V8f q1 = v8f_load (in + 8);
+  V8f q2 = v8f_load (in + 16);
+  V8f q3 = v8f_load (in + 24);
+  V8f rg01 = __builtin_shuffle (q0, q1, (V8i) { 0, 8, 1, 9, 4, 12, 5, 13 });
+  V8f rg23 = __builtin_shuffle (q2, q3, (V8i) { 0, 8, 1, 9, 4, 12, 5, 13 });
+  V8f ba01 = __builtin_shuffle (q0, q1, (V8i) { 2, 10, 3, 11, 6, 14, 7, 15 });
+  V8f ba23 = __builtin_shuffle (q2, q3, (V8i) { 2, 10, 3, 11, 6, 14, 7, 15 });
+  V8f r = __builtin_shuffle (rg01, rg23, (V8i) { 0, 1, 8, 9, 4, 5, 12, 13 });
+  V8f g = __builtin_shuffle (rg01, rg23, (V8i) { 2, 3, 10, 11, 6, 7, 14, 15 });
+  V8f b = __builtin_shuffle (ba01, ba23, (V8i) { 0, 1, 8, 9, 4, 5, 12, 13 });
+  V8f luma, t, frac, g0, dg, a, c;
+  V8i slot;
+
+  luma = OTTICA_REC2020_Y_R * r + OTTICA_REC2020_Y_G * g + OTTICA_REC2020_Y_B * b;
+  t = __builtin_ia32_minps256 (__builtin_ia32_maxps256 (luma, (V8f) OTTICA_V8 (0.0f)),
+                               (V8f) OTTICA_V8 (GAIN_TABLE_MAX)) *
+      (GAIN_TABLE_SIZE / GAIN_TABLE_MAX);
+  slot = __builtin_convertvector (t, V8i);
+  frac = t - __builtin_convertvector (slot, V8f);
+  {
+    /* Pairs of lanes 0 1 4 5 and 2 3 6 7, each pair one double: the even
+     * and odd floats of each half, interleaved, give the pairs' firsts
+     * and seconds in lane order. (AVX2's gather is slower here.) */
+    typedef double V4d __attribute__ ((vector_size (32)));
+    double p[8];
+
+    for (int k = 0; k < 8; k++)
+      memcpy (&p[k], gain_pairs + 2 * slot[k], sizeof p[k]);
+    a = (V8f) (V4d) { p[0], p[1], p[4], p[5] };
+    c = (V8f) (V4d) { p[2], p[3], p[6], p[7] };
+  }
+  g0 = __builtin_shuffle (a, c, (V8i) { 0, 2, 8, 10, 4, 6, 12, 14 });
+  dg = __builtin_shuffle (a, c, (V8i) { 1, 3, 9, 11, 5, 7, 13, 15 });
+  return __builtin_shuffle (strength * (g0 + frac * dg), (V8i) { 0, 4, 1, 5, 2, 6, 3, 7 });
+}
+
+/* scale4() of eight pixels. */
+AVX2_INLINE void
+scale8 (const float *in,
+        float       *out,
+        V8f          factor)
+{
+  const V8i rgb = { -1, -1, -1, 0, -1, -1, -1, 0 };
+  V8f       p0 = v8f_load (in), p1 = v8f_load (in + 8);
+  V8f       p2 = v8f_load (in + 16), p3 = v8f_load (in + 24);
+  V8f       q0 = p0 * __builtin_shuffle (factor, (V8i) { 0, 0, 0, 0, 1, 1, 1, 1 });
+  V8f       q1 = p1 * __builtin_shuffle (factor, (V8i) { 2, 2, 2, 2, 3, 3, 3, 3 });
+  V8f       q2 = p2 * __builtin_shuffle (factor, (V8i) { 4, 4, 4, 4, 5, 5, 5, 5 });
+  V8f       q3 = p3 * __builtin_shuffle (factor, (V8i) { 6, 6, 6, 6, 7, 7, 7, 7 });
+
+  v8f_store (out, (V8f) (((V8i) q0 & rgb) | ((V8i) p0 & ~rgb)));
+  v8f_store (out + 8, (V8f) (((V8i) q1 & rgb) | ((V8i) p1 & ~rgb)));
+  v8f_store (out + 16, (V8f) (((V8i) q2 & rgb) | ((V8i) p2 & ~rgb)));
+  v8f_store (out + 24, (V8f) (((V8i) q3 & rgb) | ((V8i) p3 & ~rgb)));
+}
+
+/* The grain on groups @gi and @gi + 1 (if there is one) of a row, from
+ * their field: grain_group() on each. */
+AVX2_INLINE void
+grain_pair (const gfloat *in,
+            gfloat       *out,
+            gint          gi,
+            gint          groups,
+            gint          width,
+            const gfloat *weights,
+            V8f           field)
+{
+  V8f factor = __builtin_ia32_maxps256 (1.0f + v8f_load (weights + 4 * gi) * field,
+                                        (V8f) OTTICA_V8 (0.0f));
+
+  if (4 * gi + 8 <= width)
+    scale8 (in + 16 * gi, out + 16 * gi, factor);
+  else
+    {
+      OtticaV4f f0, f1;
+
+      memcpy (&f0, &factor, sizeof f0);
+      memcpy (&f1, (const float *) &factor + 4, sizeof f1);
+      grain_group_factor (in, out, gi, width, f0);
+      if (gi + 1 < groups)
+        grain_group_factor (in, out, gi + 1, width, f1);
+    }
+}
+
+__attribute__ ((target ("avx2")))
+static void
+grain_row_avx2 (const GrainRow *r,
+                const gfloat   *row_in,
+                gfloat         *row_out)
+{
+  const V8f        wy0 = OTTICA_V8 (r->wy[0]), wy1 = OTTICA_V8 (r->wy[1]);
+  const V8f        wy2 = OTTICA_V8 (r->wy[2]), wy3 = OTTICA_V8 (r->wy[3]);
+  const V8f        wy4 = OTTICA_V8 (r->wy[4]);
+  const V8f        strength = OTTICA_V8 (r->strength);
+  gfloat          *weights = r->weights;
+  const gint       groups = r->groups, width = r->width;
+  const gint       span8 = r->span8, groups8 = r->groups8;
+  float           *sums = (float *) r->column_sums;
+  gint             i, gi;
+
+  /* Vertical pass, eight columns at a time, then four; the sums as
+   * plain floats (the horizontal pass broadcasts each). */
+  for (i = 0; i + 8 <= r->lattice_w4; i += 8)
+    {
+      V8f sum = wy0 * v8f_load (r->rows[0] + i);
+
+      sum += wy1 * v8f_load (r->rows[1] + i);
+      sum += wy2 * v8f_load (r->rows[2] + i);
+      sum += wy3 * v8f_load (r->rows[3] + i);
+      sum += wy4 * v8f_load (r->rows[4] + i);
+      v8f_store (sums + i, sum);
+    }
+  if (i < r->lattice_w4)
+    {
+      OtticaV4f sum = ottica_v4f_splat (r->wy[0]) * ottica_v4f_load (r->rows[0] + i);
+
+      sum += ottica_v4f_splat (r->wy[1]) * ottica_v4f_load (r->rows[1] + i);
+      sum += ottica_v4f_splat (r->wy[2]) * ottica_v4f_load (r->rows[2] + i);
+      sum += ottica_v4f_splat (r->wy[3]) * ottica_v4f_load (r->rows[3] + i);
+      sum += ottica_v4f_splat (r->wy[4]) * ottica_v4f_load (r->rows[4] + i);
+      ottica_v4f_store (sums + i, sum);
+    }
+
+  /* The pixels' weights, two whole groups at a time, then the rest as
+   * the four-lane path takes them (the same operations either way). */
+  for (gi = 0; 4 * gi + 8 <= width; gi += 2)
+    v8f_store (weights + 4 * gi, weight8 (row_in + 16 * gi, strength));
+  for (; gi < groups; gi++)
+    ottica_v4f_store (weights + 4 * gi,
+                      weight_group (row_in, gi, width, ottica_v4f_splat (r->strength)));
+
+  /* Horizontal pass and the grain, eight pixels at a time: each
+   * column's sum broadcast, times the eight pixels' weights (0 outside a
+   * pixel's taps: exact zeros, so each pixel's field is the four-lane
+   * path's). Two groups side by side keep the adder busy. */
+  for (gi = 0; gi + 2 <= groups8; gi += 2)
+    {
+      const float *w0 = r->group8_weights + (gsize) gi * span8 * 8;
+      const float *w1 = w0 + span8 * 8;
+      const float *s0 = sums + r->group8_base[gi];
+      const float *s1 = sums + r->group8_base[gi + 1];
+      V8f          f0 = v8f_load (w0) * s0[0];
+      V8f          f1 = v8f_load (w1) * s1[0];
+
+      for (gint j = 1; j < span8; j++)
+        {
+          f0 += v8f_load (w0 + 8 * j) * s0[j];
+          f1 += v8f_load (w1 + 8 * j) * s1[j];
+        }
+      grain_pair (row_in, row_out, 2 * gi, groups, width, weights, f0);
+      grain_pair (row_in, row_out, 2 * gi + 2, groups, width, weights, f1);
+    }
+  if (gi < groups8)
+    {
+      const float *w = r->group8_weights + (gsize) gi * span8 * 8;
+      const float *s = sums + r->group8_base[gi];
+      V8f          f = v8f_load (w) * s[0];
+
+      for (gint j = 1; j < span8; j++)
+        f += v8f_load (w + 8 * j) * s[j];
+      grain_pair (row_in, row_out, 2 * gi, groups, width, weights, f);
+    }
+}
+#endif
 
 /* The field at each pixel of a row is Σ_k w_k sums[first + k]. Four
  * pixels at a time: a group of four reads the lattice columns from its
@@ -533,14 +926,21 @@ process (GeglOperation       *operation,
   gfloat             *out = out_buf;
   const GrainGeometry geometry = grain_geometry (operation, level);
   const guint32       seed = (guint32) o->seed;
-  const OtticaV4f     strength = ottica_v4f_splat ((gfloat) o->amount * geometry.scale);
+  const gfloat        strength = (gfloat) o->amount * geometry.scale;
   const gint          width = roi->width;
   const gint          height = roi->height;
   GrainCache         *cache;
   gint               *row_first;
   gfloat             *row_weights, *weights;
   OtticaV4f          *column_sums;
-  gint                lattice_y0, lattice_h, lattice_w4, span, groups;
+  gint                lattice_y0, lattice_h, lattice_w4;
+  GrainRow            row;
+#ifdef OTTICA_HAVE_AVX2
+  const gboolean      avx2 = ottica_use_avx2 ();
+  const gboolean      use_avx2 = avx2;
+#else
+  const gboolean      use_avx2 = FALSE;
+#endif
 
   if (width <= 0 || height <= 0 || n_pixels != (glong) width * height)
     {
@@ -573,7 +973,7 @@ process (GeglOperation       *operation,
     }
   lattice_y0 = row_first[0];
   lattice_h = row_first[height - 1] + TAPS - lattice_y0;
-  rows_prepare (cache, seed, lattice_h);
+  rows_prepare (cache, seed, lattice_h, use_avx2);
   if ((gsize) cache->stride > cache->sums_size)
     {
       g_free (cache->column_sums);
@@ -581,10 +981,12 @@ process (GeglOperation       *operation,
       cache->column_sums = g_new (OtticaV4f, cache->sums_size);
     }
   column_sums = cache->column_sums;
-  if ((gsize) OTTICA_ROUND4 (width) > cache->weights_size)
+  /* A pair of groups reads its weights in one load: up to a multiple
+   * of eight. */
+  if ((gsize) ROUND2 (cache->groups) * 4 > cache->weights_size)
     {
       g_free (cache->weights);
-      cache->weights_size = OTTICA_ROUND4 (width);
+      cache->weights_size = (gsize) ROUND2 (cache->groups) * 4;
       cache->weights = g_new (gfloat, cache->weights_size);
     }
   weights = cache->weights;
@@ -593,87 +995,39 @@ process (GeglOperation       *operation,
    * stride, which must hold zeros. */
   lattice_w4 = OTTICA_ROUND4 (cache->lattice_w);
   memset (column_sums + lattice_w4, 0, (gsize) (cache->stride - lattice_w4) * sizeof (OtticaV4f));
-  span = cache->span;
-  groups = cache->groups;
+#ifdef OTTICA_HAVE_AVX2
+  /* The AVX2 path keeps the sums as plain floats: zeros after them. */
+  if (avx2)
+    memset ((float *) column_sums + lattice_w4, 0,
+            (gsize) (4 * cache->stride - lattice_w4) * sizeof (gfloat));
+#endif
 
+  row.lattice_w4 = lattice_w4;
+  row.column_sums = column_sums;
+  row.weights = weights;
+  row.group_weights = cache->group_weights;
+  row.group_base = cache->group_base;
+  row.group8_weights = cache->group8_weights;
+  row.group8_base = cache->group8_base;
+  row.groups8 = cache->groups8;
+  row.span8 = cache->span8;
+  row.groups = cache->groups;
+  row.span = cache->span;
+  row.width = width;
+  row.strength = strength;
   for (gint y = 0; y < height; y++)
     {
-      const gfloat   *wy = row_weights + (gsize) y * TAPS;
-      const OtticaV4f wy0 = ottica_v4f_splat (wy[0]), wy1 = ottica_v4f_splat (wy[1]);
-      const OtticaV4f wy2 = ottica_v4f_splat (wy[2]), wy3 = ottica_v4f_splat (wy[3]);
-      const OtticaV4f wy4 = ottica_v4f_splat (wy[4]);
-      const gfloat   *rows[TAPS];
-      const gsize     offset = (gsize) y * width * 4;
-      const gfloat   *row_in = in + offset;
-      gfloat         *row_out = out + offset;
-      gint            gi;
+      const gsize offset = (gsize) y * width * 4;
 
-      G_STATIC_ASSERT (TAPS == 5);
+      row.wy = row_weights + (gsize) y * TAPS;
       for (gint k = 0; k < TAPS; k++)
-        rows[k] = lattice_row (cache, row_first[y] + k);
-
-      /* Vertical pass: the field's row y at every lattice column (the
-       * rows' padding is zero), taps summed in order. */
-      for (gint i = 0; i < lattice_w4; i += 4)
-        {
-          OtticaV4f sum = wy0 * ottica_v4f_load (rows[0] + i);
-
-          sum += wy1 * ottica_v4f_load (rows[1] + i);
-          sum += wy2 * ottica_v4f_load (rows[2] + i);
-          sum += wy3 * ottica_v4f_load (rows[3] + i);
-          sum += wy4 * ottica_v4f_load (rows[4] + i);
-          /* Spread for the horizontal pass, which multiplies each sum
-           * by four pixels' weights. */
-          column_sums[i] = OTTICA_SHUFFLE (sum, sum, 0, 0, 0, 0);
-          column_sums[i + 1] = OTTICA_SHUFFLE (sum, sum, 1, 1, 1, 1);
-          column_sums[i + 2] = OTTICA_SHUFFLE (sum, sum, 2, 2, 2, 2);
-          column_sums[i + 3] = OTTICA_SHUFFLE (sum, sum, 3, 3, 3, 3);
-        }
-
-      /* The pixels' weights first, in a loop of their own: each is a
-       * long chain of dependent steps (luminance, table, lerp), and
-       * short independent iterations, two groups each, let the
-       * processor overlap many. Only the last group may be short. */
-      for (gi = 0; gi + 2 < groups; gi += 2)
-        {
-          OtticaV4f w0 = weight4 (row_in + 16 * gi, strength);
-          OtticaV4f w1 = weight4 (row_in + 16 * gi + 16, strength);
-
-          ottica_v4f_store (weights + 4 * gi, w0);
-          ottica_v4f_store (weights + 4 * gi + 4, w1);
-        }
-      for (; gi < groups; gi++)
-        ottica_v4f_store (weights + 4 * gi, weight_group (row_in, gi, width, strength));
-
-      /* Horizontal pass and the grain itself, two groups of four pixels
-       * at a time. */
-      for (gi = 0; gi + 2 <= groups; gi += 2)
-        {
-          const OtticaV4f *w0 = cache->group_weights + (gsize) gi * span;
-          const OtticaV4f *w1 = w0 + span;
-          const OtticaV4f *s0 = column_sums + cache->group_base[gi];
-          const OtticaV4f *s1 = column_sums + cache->group_base[gi + 1];
-          OtticaV4f        f0 = w0[0] * s0[0];
-          OtticaV4f        f1 = w1[0] * s1[0];
-
-          for (gint j = 1; j < span; j++)
-            {
-              f0 += w0[j] * s0[j];
-              f1 += w1[j] * s1[j];
-            }
-          grain_group (row_in, row_out, gi, width, ottica_v4f_load (weights + 4 * gi), f0);
-          grain_group (row_in, row_out, gi + 1, width, ottica_v4f_load (weights + 4 * gi + 4), f1);
-        }
-      if (gi < groups)
-        {
-          const OtticaV4f *w = cache->group_weights + (gsize) gi * span;
-          const OtticaV4f *sums = column_sums + cache->group_base[gi];
-          OtticaV4f        field = w[0] * sums[0];
-
-          for (gint j = 1; j < span; j++)
-            field += w[j] * sums[j];
-          grain_group (row_in, row_out, gi, width, ottica_v4f_load (weights + 4 * gi), field);
-        }
+        row.rows[k] = lattice_row (cache, row_first[y] + k, use_avx2);
+#ifdef OTTICA_HAVE_AVX2
+      if (avx2)
+        grain_row_avx2 (&row, in + offset, out + offset);
+      else
+#endif
+        grain_row_sse2 (&row, in + offset, out + offset);
     }
 
   /* A thread keeps a few megabytes at most. */
