@@ -49,16 +49,17 @@
 #include "ottica-space-matrix.h"
 #include "ottica-strip-renderer.h"
 
-/* Rows per blit. Every strip re-renders the context rows its area
- * filters need (local contrast and glow reach a hundred rows or more), and
- * GEGL has a fixed cost per blit; but tall strips fall out of the caches
- * and cost memory (each float buffer of a 256-row strip 6000 pixels wide
- * is 24 MB). Measured on 2 cores, 24 MP, export alone: with point ops only,
- * 64/128/256/512 rows took 0.71/0.71/0.75/1.00 s (45 MP: 1.21/1.03/1.16/
- * 1.45 s); with local contrast and glow, 128/256/512 took 2.7/2.35/2.0 s
- * with 234/277/360 MB peaks. So 256 rows, unless the graph's area filters
- * reach far: then the strip grows towards the rows of context it needs
- * (see choose_strip_rows()), within a memory budget. */
+/* Rows per blit. GEGL has a fixed cost per blit, but tall strips fall
+ * out of the caches and cost memory (each float buffer of a 256-row strip
+ * 6000 pixels wide is 24 MB), and here memory costs time as well: the
+ * first touch of each page costs about 1 ms of CPU per MB. Area filters
+ * (local contrast, glow) read rows of context around a strip; the strip
+ * renderer renders what is upstream of them once, but each filter still
+ * reads its context again for every strip it makes. So 256 rows, or where
+ * the context is wide, strips about as tall as it (see
+ * choose_strip_rows()), within a memory budget. Measured on 2 cores, 24 MP
+ * with analog-warm (416 rows of context), median of 4: 256/384/512/768
+ * rows took 1.24/1.18/1.17/1.22 s with 282/327/379/468 MB peaks. */
 #define STRIP_ROWS_MIN    256
 #define STRIP_ROWS_MAX    1024
 /* Context rows (above and below, together) from which taller strips pay. */
@@ -1004,11 +1005,10 @@ export_clear (Export *ex)
 }
 
 /* Rows per strip for rendering @node @width pixels wide, when each pixel
- * of a strip costs @extra_bytes besides: STRIP_ROWS_MIN,
- * or when its area filters read many rows around each strip (each strip
- * then re-renders what is upstream of them over those rows), twice as
- * tall as that context, so that upstream of them is rendered at most 1.5
- * times over, within the memory budget. */
+ * of a strip costs @extra_bytes besides: STRIP_ROWS_MIN, or when its area
+ * filters read many rows around each strip, about as tall as that context
+ * (so that they read at most twice the rows they make), in whole rows of
+ * tiles, within the memory budget. */
 static int
 choose_strip_rows (GeglNode *node, const GeglRectangle *bbox, int width, gsize extra_bytes)
 {
@@ -1023,7 +1023,7 @@ choose_strip_rows (GeglNode *node, const GeglRectangle *bbox, int width, gsize e
   budget_rows = (int) MIN ((gsize) STRIP_ROWS_MAX,
                            STRIP_BUDGET_BYTES / ((gsize) MAX (width, 1)
                                                  * (STRIP_BYTES_PER_PIXEL + extra_bytes)));
-  rows = (2 * context + 127) / 128 * 128;
+  rows = (context + 64) / 128 * 128;
   rows = MIN (rows, budget_rows / 128 * 128);
   return CLAMP (rows, STRIP_ROWS_MIN, STRIP_ROWS_MAX);
 }
