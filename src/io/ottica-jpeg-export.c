@@ -67,9 +67,10 @@
 /* What one strip row of a 1 pixel wide image may cost: the strip's own
  * float rows and the intermediate buffers of the nodes, each RGBA float.
  * analog-warm (glow, a point chain, local contrast, grain) peaked at
- * 258/344/498 MB with 256/512/1024 rows at 6000 px, about 56 bytes per
- * pixel of strip; 200 MB of strip keeps a 24 MP export under 400 MB. */
-#define STRIP_BYTES_PER_PIXEL 56
+ * 282/327/379/468 MB with 256/384/512/768 rows at 6000 px through the
+ * strip renderer, about 60 bytes per pixel of strip more for each row;
+ * 200 MB of strip keeps a 24 MP export under 400 MB. */
+#define STRIP_BYTES_PER_PIXEL 60
 #define STRIP_BUDGET_BYTES    ((gsize) 200 << 20)
 /* Sharpening keeps up to two strips of perceptual float rows besides. */
 #define SHARPEN_BYTES_PER_PIXEL (2 * 4 * sizeof (float))
