@@ -579,17 +579,20 @@ coefficients (OtticaGrid *moments,
 
 /* The detail l - (a l + b) of pixels [x0, x1) of a row, into @gains
  * (from its start), with a and b interpolated along each run of columns
- * between the same two cells. */
-static inline void
-detail_row (const gfloat *l,
-            const gfloat *row_coeffs,
-            const gint   *col_offset,
-            const gfloat *col_frac,
-            const gint   *run_end,
-            gint          cell0,
-            gint          x0,
-            gint          x1,
-            gfloat       *gains)
+ * between the same two cells; eight pixels at a time where @eight (only
+ * inlined into a target ("avx2") function), with each lane's operations
+ * those of the four-lane and scalar loops, so the same bits. */
+G_ALWAYS_INLINE static inline void
+detail_row_lanes (const gfloat *l,
+                  const gfloat *row_coeffs,
+                  const gint   *col_offset,
+                  const gfloat *col_frac,
+                  const gint   *run_end,
+                  gint          cell0,
+                  gint          x0,
+                  gint          x1,
+                  gfloat       *gains,
+                  gboolean      eight)
 {
   for (gint x = x0, end; x < x1; x = end)
     {
@@ -598,6 +601,18 @@ detail_row (const gfloat *l,
       const gfloat  b0 = c[1], db = c[3] - c[1];
 
       end = MIN (run_end[x], x1);
+      if (eight)
+        for (; x + 8 <= end; x += 8)
+          {
+            OtticaV8f fx, lx, a, b, detail;
+
+            memcpy (&fx, col_frac + x, sizeof fx);
+            memcpy (&lx, l + x, sizeof lx);
+            a = a0 + fx * da;
+            b = b0 + fx * db;
+            detail = lx - (a * lx + b);
+            memcpy (gains + (x - x0), &detail, sizeof detail);
+          }
       for (; x + 4 <= end; x += 4)
         {
           OtticaV4f fx = ottica_v4f_load (col_frac + x);
@@ -615,6 +630,20 @@ detail_row (const gfloat *l,
           gains[x - x0] = l[x] - (a * l[x] + b);
         }
     }
+}
+
+static void
+detail_row (const gfloat *l,
+            const gfloat *row_coeffs,
+            const gint   *col_offset,
+            const gfloat *col_frac,
+            const gint   *run_end,
+            gint          cell0,
+            gint          x0,
+            gint          x1,
+            gfloat       *gains)
+{
+  detail_row_lanes (l, row_coeffs, col_offset, col_frac, run_end, cell0, x0, x1, gains, FALSE);
 }
 
 /* Gains from the detail of @n pixels, four at a time, each applied to its
@@ -664,39 +693,7 @@ detail_row_avx2 (const gfloat *l,
                  gint          x1,
                  gfloat       *gains)
 {
-  for (gint x = x0, end; x < x1; x = end)
-    {
-      const gfloat *c = row_coeffs + 2 * (col_offset[x] - cell0);
-      const gfloat  a0 = c[0], da = c[2] - c[0];
-      const gfloat  b0 = c[1], db = c[3] - c[1];
-
-      end = MIN (run_end[x], x1);
-      for (; x + 8 <= end; x += 8)
-        {
-          V8f fx = v8f_load (col_frac + x);
-          V8f lx = v8f_load (l + x);
-          V8f a = a0 + fx * da;
-          V8f b = b0 + fx * db;
-
-          v8f_store (gains + (x - x0), lx - (a * lx + b));
-        }
-      for (; x + 4 <= end; x += 4)
-        {
-          OtticaV4f fx = ottica_v4f_load (col_frac + x);
-          OtticaV4f lx = ottica_v4f_load (l + x);
-          OtticaV4f a = a0 + fx * da;
-          OtticaV4f b = b0 + fx * db;
-
-          ottica_v4f_store (gains + (x - x0), lx - (a * lx + b));
-        }
-      for (; x < end; x++)
-        {
-          gfloat a = a0 + col_frac[x] * da;
-          gfloat b = b0 + col_frac[x] * db;
-
-          gains[x - x0] = l[x] - (a * l[x] + b);
-        }
-    }
+  detail_row_lanes (l, row_coeffs, col_offset, col_frac, run_end, cell0, x0, x1, gains, TRUE);
 }
 
 __attribute__ ((target ("avx2")))
