@@ -816,12 +816,45 @@ scene_in_tiles (const float *pixels, int tile_width, int tile_height, int shift_
   return tiled;
 }
 
+typedef struct
+{
+  int tile_width, tile_height, shift_x, shift_y;
+} TileLayout;
+
+/* @operation (amount 0.8, @radius) rendered from the SCENE_W × SCENE_H
+ * @pixels held in each of @layouts gives @expected to the bit. */
+static void
+assert_same_from_tiles (const char       *operation,
+                        double            radius,
+                        const float      *pixels,
+                        const float      *expected,
+                        const TileLayout *layouts,
+                        guint             n_layouts)
+{
+  gsize bytes = sizeof (float) * SCENE_W * SCENE_H * 4;
+
+  for (guint i = 0; i < n_layouts; i++)
+    {
+      g_autoptr(GeglBuffer) tiled = scene_in_tiles (pixels, layouts[i].tile_width,
+                                                    layouts[i].tile_height,
+                                                    layouts[i].shift_x, layouts[i].shift_y);
+      g_autoptr(GeglNode) graph = gegl_node_new ();
+      GeglNode *node = apply (graph, tiled, operation, "amount", 0.8, "radius", radius, NULL);
+      g_autofree float *result = render (node, SCENE_W, SCENE_H);
+
+      ck_assert_msg (memcmp (result, expected, bytes) == 0,
+                     "%s radius %g: tiles of %d × %d shifted by (%d, %d) give another result",
+                     operation, radius, layouts[i].tile_width, layouts[i].tile_height,
+                     layouts[i].shift_x, layouts[i].shift_y);
+    }
+}
+
 /* Local contrast reads its statistics in place from the input's tiles
  * where they do not cut its cells, and copies elsewhere: whatever the
  * input's tile size and tile grid, the result is the same to the bit. */
 START_TEST (test_local_contrast_input_tiling)
 {
-  static const struct { int tile_width, tile_height, shift_x, shift_y; } layouts[] = {
+  static const TileLayout layouts[] = {
     { 30, 10, 0, 0 },   /* tiles cut the 4-pixel cells */
     { 64, 6, 4, 0 },    /* whole cells, bands across tile rows */
     { 128, 64, 3, 5 },  /* a tile grid off the cells */
@@ -838,23 +871,8 @@ START_TEST (test_local_contrast_input_tiling)
   gegl_buffer_get (image, &rect, 1.0, working_format (), pixels, GEGL_AUTO_ROWSTRIDE,
                    GEGL_ABYSS_NONE);
   ck_assert_msg (memcmp (expected, pixels, bytes) != 0, "local contrast did nothing");
-  for (guint i = 0; i < G_N_ELEMENTS (layouts); i++)
-    {
-      g_autoptr(GeglBuffer) tiled = scene_in_tiles (pixels, layouts[i].tile_width,
-                                                    layouts[i].tile_height,
-                                                    layouts[i].shift_x, layouts[i].shift_y);
-      g_autoptr(GeglNode) tiled_graph = gegl_node_new ();
-      GeglNode *tiled_node = NULL;
-      g_autofree float *result = NULL;
-
-      tiled_node = apply (tiled_graph, tiled, "ottica:local-contrast", "amount", 0.8,
-                          "radius", 2.0, NULL);
-      result = render (tiled_node, SCENE_W, SCENE_H);
-      ck_assert_msg (memcmp (result, expected, bytes) == 0,
-                     "tiles of %d × %d shifted by (%d, %d) give another result",
-                     layouts[i].tile_width, layouts[i].tile_height,
-                     layouts[i].shift_x, layouts[i].shift_y);
-    }
+  assert_same_from_tiles ("ottica:local-contrast", 2.0, pixels, expected,
+                          layouts, G_N_ELEMENTS (layouts));
 }
 END_TEST
 
@@ -1071,7 +1089,7 @@ END_TEST
  * cells give the same pixels to the bit as one render of the whole. */
 START_TEST (test_glow_input_tiling)
 {
-  static const struct { int tile_width, tile_height, shift_x, shift_y; } layouts[] = {
+  static const TileLayout layouts[] = {
     { 30, 10, 0, 0 },   /* tiles cut the 4-pixel cells */
     { 16, 16, 0, 0 },   /* narrower than the 32-pixel cells */
     { 128, 64, 3, 5 },  /* a tile grid off the cells */
@@ -1093,23 +1111,8 @@ START_TEST (test_glow_input_tiling)
 
       ck_assert_msg (memcmp (expected, pixels, bytes) != 0, "glow of radius %g did nothing",
                      radii[r]);
-      for (guint i = 0; i < G_N_ELEMENTS (layouts); i++)
-        {
-          g_autoptr(GeglBuffer) tiled = scene_in_tiles (pixels, layouts[i].tile_width,
-                                                        layouts[i].tile_height,
-                                                        layouts[i].shift_x, layouts[i].shift_y);
-          g_autoptr(GeglNode) tiled_graph = gegl_node_new ();
-          GeglNode *tiled_node = NULL;
-          g_autofree float *result = NULL;
-
-          tiled_node = apply (tiled_graph, tiled, "ottica:glow", "amount", 0.8,
-                              "radius", radii[r], NULL);
-          result = render (tiled_node, SCENE_W, SCENE_H);
-          ck_assert_msg (memcmp (result, expected, bytes) == 0,
-                         "radius %g: tiles of %d × %d shifted by (%d, %d) give another result",
-                         radii[r], layouts[i].tile_width, layouts[i].tile_height,
-                         layouts[i].shift_x, layouts[i].shift_y);
-        }
+      assert_same_from_tiles ("ottica:glow", radii[r], pixels, expected,
+                              layouts, G_N_ELEMENTS (layouts));
     }
 }
 END_TEST
