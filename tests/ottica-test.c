@@ -4,8 +4,13 @@
  */
 #include <glib/gstdio.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <jpeglib.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ottica-engine.h"
@@ -117,6 +122,85 @@ count_skips (void)
   return n;
 }
 
+/* Crash reports: a test that crashes (often in a worker thread, and only
+ * now and then) prints every thread's stack from gdb before it dies, so
+ * that one CI log is enough to find the cause. */
+
+static char crash_gdb[256];
+
+/* @value in decimal at @out (room for 21 bytes); async-signal-safe. */
+static void
+format_decimal (char *out, long value)
+{
+  char digits[21];
+  int n = 0;
+
+  do
+    digits[n++] = (char) ('0' + value % 10);
+  while ((value /= 10) > 0);
+  while (n > 0)
+    *out++ = digits[--n];
+  *out = '\0';
+}
+
+static void
+write_text (const char *text)
+{
+  ssize_t ignored = write (STDERR_FILENO, text, strlen (text));
+
+  (void) ignored;
+}
+
+static void
+crash_handler (int signal_number)
+{
+  char pid[24], tid[24], number[24];
+  pid_t child;
+
+  format_decimal (pid, (long) getpid ());
+  format_decimal (tid, (long) syscall (SYS_gettid));
+  format_decimal (number, signal_number);
+  write_text ("\nottica-test: signal ");
+  write_text (number);
+  write_text (" in thread LWP ");
+  write_text (tid);
+  write_text ("; the stacks of all threads follow\n");
+  child = fork ();
+  if (child == 0)
+    {
+      char *argv[] = { crash_gdb, "-batch", "-nx", "-p", pid,
+                       "-ex", "set print frame-arguments none",
+                       "-ex", "thread apply all bt 40", NULL };
+
+      dup2 (STDERR_FILENO, STDOUT_FILENO);
+      execv (crash_gdb, argv);
+      _exit (127);
+    }
+  if (child > 0)
+    waitpid (child, NULL, 0);
+  signal (signal_number, SIG_DFL);
+  raise (signal_number);
+}
+
+static void
+install_crash_reports (void)
+{
+  static const int signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
+  g_autofree char *gdb = g_find_program_in_path ("gdb");
+  struct sigaction action = { 0 };
+
+  if (gdb == NULL || strlen (gdb) >= sizeof crash_gdb)
+    return;
+  g_strlcpy (crash_gdb, gdb, sizeof crash_gdb);
+  /* where the kernel lets only ancestors trace, let gdb attach */
+  prctl (PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
+  action.sa_handler = crash_handler;
+  sigemptyset (&action.sa_mask);
+  action.sa_flags = SA_NODEFER;
+  for (guint i = 0; i < G_N_ELEMENTS (signals); i++)
+    sigaction (signals[i], &action, NULL);
+}
+
 int
 ottica_test_run (const char *name, Suite *suite)
 {
@@ -127,6 +211,8 @@ ottica_test_run (const char *name, Suite *suite)
   g_setenv ("GEGL_USE_OPENCL", "no", FALSE);
   g_setenv ("BABL_TOLERANCE", "0.0", FALSE);
   g_setenv ("GSETTINGS_BACKEND", "memory", FALSE);
+  if (g_getenv ("OTTICA_TEST_NO_CRASH_REPORTS") == NULL)
+    install_crash_reports ();
 
   srunner_run_all (runner, CK_NORMAL);
   run = srunner_ntests_run (runner);

@@ -8,6 +8,7 @@
 #include "ottica-atomic-file.h"
 #include "ottica-engine.h"
 #include "ottica-error.h"
+#include "ottica-main-context.h"
 #include "ottica-test.h"
 
 START_TEST (test_engine_registers_ottica_ops)
@@ -213,12 +214,60 @@ START_TEST (test_atomic_write_into_missing_folder_fails_with_name)
 }
 END_TEST
 
+/* Posting to a main context */
+
+typedef struct
+{
+  GThread  *ran_in;
+  gboolean  notified;
+} Posted;
+
+static gboolean
+record_thread (gpointer data)
+{
+  ((Posted *) data)->ran_in = g_thread_self ();
+  return G_SOURCE_REMOVE;
+}
+
+static void
+record_notify (gpointer data)
+{
+  ((Posted *) data)->notified = TRUE;
+}
+
+static gpointer
+post_from_worker (gpointer data)
+{
+  ottica_main_context_post (NULL, G_PRIORITY_DEFAULT, record_thread, data, record_notify);
+  return NULL;
+}
+
+/* A worker posts while no thread owns the default context (as when a test
+ * polls between iterations): the function waits for the thread that
+ * iterates, where g_main_context_invoke() would have run it at once in
+ * the worker. */
+START_TEST (test_posted_work_runs_in_the_iterating_thread)
+{
+  Posted posted = { NULL, FALSE };
+
+  ck_assert (!g_main_context_is_owner (g_main_context_default ()));
+  g_thread_join (g_thread_new ("poster", post_from_worker, &posted));
+  ck_assert_ptr_null (posted.ran_in);
+  ck_assert (!posted.notified);
+  for (int i = 0; i < 100 && posted.ran_in == NULL; i++)
+    g_main_context_iteration (NULL, FALSE);
+  ck_assert_ptr_eq (posted.ran_in, g_thread_self ());
+  ck_assert (posted.notified);
+}
+END_TEST
+
 int
 main (void)
 {
   Suite *suite = suite_create ("core");
   TCase *engine = ottica_test_case ("engine");
   TCase *atomic = ottica_test_case ("atomic-file");
+  TCase *context = ottica_test_case ("main-context");
   /* These set the environment up before initialising the engine. */
   TCase *modules = ottica_test_plain_case ("engine-modules");
 
@@ -236,6 +285,9 @@ main (void)
   tcase_add_test (atomic, test_atomic_abandon_leaves_nothing);
   tcase_add_test (atomic, test_atomic_write_into_missing_folder_fails_with_name);
   suite_add_tcase (suite, atomic);
+
+  tcase_add_test (context, test_posted_work_runs_in_the_iterating_thread);
+  suite_add_tcase (suite, context);
 
   return ottica_test_run ("core", suite);
 }

@@ -13,6 +13,7 @@
 
 #include "ottica-look-library.h"
 #include "ottica-looks-panel.h"
+#include "ottica-main-context.h"
 #include "ottica-pipeline.h"
 
 #define THUMB_SIZE 96
@@ -148,7 +149,7 @@ thumb_thread (GTask *task, gpointer source_object, gpointer task_data, GCancella
       done->serial = job->serial;
       done->index = i;
       done->texture = render_thumb (pipeline);
-      g_main_context_invoke (context, thumb_done, done);
+      ottica_main_context_post (context, G_PRIORITY_DEFAULT, thumb_done, done, NULL);
     }
   g_task_return_boolean (task, TRUE);
 }

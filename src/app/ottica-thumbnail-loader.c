@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "ottica-main-context.h"
 #include "ottica-thumbnail-cache.h"
 #include "ottica-thumbnail-loader.h"
 
@@ -253,10 +254,10 @@ work (gpointer data, gpointer user_data)
   /* the pool's reference goes to the main thread, below layout and
    * drawing, so a stream of results never holds up a frame */
   if (!more)
-    g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT_IDLE, deliver, request, request_unref);
+    ottica_main_context_post (self->context, G_PRIORITY_DEFAULT_IDLE, deliver, request, request_unref);
   else if (request->preview != NULL)
-    g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT_IDLE, deliver_preview, request,
-                                request_unref);
+    ottica_main_context_post (self->context, G_PRIORITY_DEFAULT_IDLE, deliver_preview, request,
+                              request_unref);
   else
     request_unref (request);
 
@@ -289,7 +290,7 @@ work_background (gpointer data, gpointer user_data)
   g_mutex_unlock (&self->lock);
 
   run (request);
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT_IDLE, deliver, request, request_unref);
+  ottica_main_context_post (self->context, G_PRIORITY_DEFAULT_IDLE, deliver, request, request_unref);
 }
 
 static void
