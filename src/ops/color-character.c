@@ -650,7 +650,6 @@ typedef struct
 {
   const float *packed;
   gboolean     lightness;   /* packed holds 8 floats an entry, not 4 */
-  gboolean     avx2;        /* run_avx2(), not run_sse2() */
   float        fwd[9];
   float        inv[9];
 } Kernel;
@@ -671,7 +670,6 @@ kernel_begin (GeglOperation       *operation,
     return FALSE;
   k->packed = state->packed;
   k->lightness = !state->no_lightness;
-  k->avx2 = ottica_use_avx2 ();
   memcpy (k->fwd, state->fwd, sizeof k->fwd);
   memcpy (k->inv, state->inv, sizeof k->inv);
   return TRUE;
@@ -878,14 +876,17 @@ blend (const Kernel   *k,
  * can only overlap about one and a half pixel groups; two shorter loops
  * keep more of them in flight. */
 static void
-run_sse2 (const Kernel *k,
-          OtticaBlock  *block,
-          gint          n)
+run_sse2 (const OtticaKernelContext *context,
+          OtticaBlock               *block,
+          gint                       n,
+          gint                       x,
+          gint                       y)
 {
-  const int entry_log2 = k->lightness ? 3 : 2;  /* floats an entry: 8 or 4 */
-  uint32_t  offset[OTTICA_BLOCK_PIXELS] __attribute__ ((aligned (16)));
-  float     frac[OTTICA_BLOCK_PIXELS] __attribute__ ((aligned (16)));
-  OtticaV4f fwd[9];
+  const Kernel *k = (const Kernel *) context;
+  const int     entry_log2 = k->lightness ? 3 : 2;  /* floats an entry: 8 or 4 */
+  uint32_t      offset[OTTICA_BLOCK_PIXELS] __attribute__ ((aligned (16)));
+  float         frac[OTTICA_BLOCK_PIXELS] __attribute__ ((aligned (16)));
+  OtticaV4f     fwd[9];
 
   for (int c = 0; c < 9; c++)
     fwd[c] = ottica_v4f_splat (k->fwd[c]);
@@ -913,15 +914,18 @@ run_sse2 (const Kernel *k,
  * three-operand encoding). */
 __attribute__ ((target ("avx2")))
 static void
-run_avx2 (const Kernel *k,
-          OtticaBlock  *block,
-          gint          n)
+run_avx2 (const OtticaKernelContext *context,
+          OtticaBlock               *block,
+          gint                       n,
+          gint                       x,
+          gint                       y)
 {
-  const int entry_log2 = k->lightness ? 3 : 2;
-  uint32_t  offset[OTTICA_BLOCK_PIXELS] __attribute__ ((aligned (32)));
-  float     frac[OTTICA_BLOCK_PIXELS] __attribute__ ((aligned (32)));
-  V8f       fwd[9];
-  gint      i;
+  const Kernel *k = (const Kernel *) context;
+  const int     entry_log2 = k->lightness ? 3 : 2;
+  uint32_t      offset[OTTICA_BLOCK_PIXELS] __attribute__ ((aligned (32)));
+  float         frac[OTTICA_BLOCK_PIXELS] __attribute__ ((aligned (32)));
+  V8f           fwd[9];
+  gint          i;
 
   for (int c = 0; c < 9; c++)
     fwd[c] = (V8f) V8 (k->fwd[c]);
@@ -934,26 +938,7 @@ run_avx2 (const Kernel *k,
 }
 #endif
 
-static void
-kernel_run (const OtticaKernelContext *context,
-            OtticaBlock               *block,
-            gint                       n,
-            gint                       x,
-            gint                       y)
-{
-  const Kernel *k = (const Kernel *) context;
-
-#ifdef OTTICA_HAVE_AVX2
-  if (k->avx2)
-    {
-      run_avx2 (k, block, n);
-      return;
-    }
-#endif
-  run_sse2 (k, block, n);
-}
-
-static const OtticaPointKernel kernel = { kernel_begin, kernel_run };
+static const OtticaPointKernel kernel = { kernel_begin, run_sse2, OTTICA_AVX2_RUN (run_avx2) };
 
 static gboolean
 process (GeglOperation       *operation,

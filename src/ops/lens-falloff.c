@@ -124,7 +124,6 @@ typedef struct
   float        ky;
   double       scale;    /* full-resolution pixels per pixel */
   double       cy;
-  gboolean     avx2;     /* run_avx2(), not run_sse2() alone */
 } Kernel;
 
 G_STATIC_ASSERT (sizeof (Kernel) <= sizeof (OtticaKernelContext));
@@ -179,20 +178,29 @@ kernel_begin (GeglOperation       *operation,
   k->ky = ky;
   k->scale = scale;
   k->cy = cy;
-  k->avx2 = ottica_use_avx2 ();
   return TRUE;
+}
+
+/* (ky dy)² of row @y's pixel centres. */
+static inline float
+row_dy2 (const Kernel *k,
+         gint          y)
+{
+  float dy = (float) (k->ky * ((y + 0.5) * k->scale - k->cy));
+
+  return dy * dy;
 }
 
 /* Lanes @start … @n of row @y's block from column @x, four at a time.
  * The columns as floats, exact (|x| < 2^24), so counting them on by four
  * gives what converting each would. */
 G_ALWAYS_INLINE static inline void
-run_sse2 (const Kernel *k,
-          OtticaBlock  *block,
-          gint          start,
-          gint          n,
-          gint          x,
-          float         dy2_scalar)
+run_lanes (const Kernel *k,
+           OtticaBlock  *block,
+           gint          start,
+           gint          n,
+           gint          x,
+           float         dy2_scalar)
 {
   const OtticaV4f dy2 = ottica_v4f_splat (dy2_scalar);
   const OtticaV4f top = ottica_v4f_splat ((float) TABLE_N);
@@ -224,20 +232,22 @@ typedef OtticaV8i V8i;
 /* The same eight lanes at a time where the processor has AVX2: lane for
  * lane the operations of run_sse2() (the columns counted on by eight,
  * still exact), never FMA, so the same bits (test-ops compares the
- * paths). The last four lanes of a block take run_sse2(). */
+ * paths). The last four lanes of a block take run_lanes(). */
 __attribute__ ((target ("avx2")))
 static void
-run_avx2 (const Kernel *k,
-          OtticaBlock  *block,
-          gint          n,
-          gint          x,
-          float         dy2_scalar)
+run_avx2 (const OtticaKernelContext *context,
+          OtticaBlock               *block,
+          gint                       n,
+          gint                       x,
+          gint                       y)
 {
-  const V8f dy2 = V8 (dy2_scalar);
-  const V8f top = V8 ((float) TABLE_N);
-  V8f       column = __builtin_convertvector ((V8i) V8 (x) + (V8i) { 0, 1, 2, 3, 4, 5, 6, 7 },
-                                              V8f);
-  gint      i;
+  const Kernel *k = (const Kernel *) context;
+  const float   dy2_scalar = row_dy2 (k, y);
+  const V8f     dy2 = V8 (dy2_scalar);
+  const V8f     top = V8 ((float) TABLE_N);
+  V8f           column = __builtin_convertvector ((V8i) V8 (x) + (V8i) { 0, 1, 2, 3, 4, 5, 6, 7 },
+                                                  V8f);
+  gint          i;
 
   for (i = 0; i + 8 <= n; i += 8, column += 8.0f)
     {
@@ -268,31 +278,23 @@ run_avx2 (const Kernel *k,
       v *= gain;
       memcpy (block->b + i, &v, sizeof v);
     }
-  run_sse2 (k, block, i, n, x, dy2_scalar);
+  run_lanes (k, block, i, n, x, dy2_scalar);
 }
 #endif
 
 static void
-kernel_run (const OtticaKernelContext *context,
-            OtticaBlock               *block,
-            gint                       n,
-            gint                       x,
-            gint                       y)
+run_sse2 (const OtticaKernelContext *context,
+          OtticaBlock               *block,
+          gint                       n,
+          gint                       x,
+          gint                       y)
 {
   const Kernel *k = (const Kernel *) context;
-  float         dy = (float) (k->ky * ((y + 0.5) * k->scale - k->cy));
 
-#ifdef OTTICA_HAVE_AVX2
-  if (k->avx2)
-    {
-      run_avx2 (k, block, n, x, dy * dy);
-      return;
-    }
-#endif
-  run_sse2 (k, block, 0, n, x, dy * dy);
+  run_lanes (k, block, 0, n, x, row_dy2 (k, y));
 }
 
-static const OtticaPointKernel kernel = { kernel_begin, kernel_run };
+static const OtticaPointKernel kernel = { kernel_begin, run_sse2, OTTICA_AVX2_RUN (run_avx2) };
 
 static gboolean
 process (GeglOperation       *operation,

@@ -382,6 +382,14 @@ typedef union
   OtticaV4f align;
 } OtticaKernelContext;
 
+/* Works in place on the first @n lanes of @block (a multiple of 4; the
+ * last few may be padding), pixels (@x, @y), (@x + 1, @y), … */
+typedef void (*OtticaKernelRun) (const OtticaKernelContext *context,
+                                 OtticaBlock               *block,
+                                 gint                       n,
+                                 gint                       x,
+                                 gint                       y);
+
 typedef struct
 {
   /* Fills @context (at most OTTICA_KERNEL_CONTEXT_SIZE bytes) for
@@ -391,14 +399,25 @@ typedef struct
                      const GeglRectangle *roi,
                      gint                 level,
                      OtticaKernelContext *context);
-  /* Works in place on the first @n lanes of @block (a multiple of 4; the
-   * last few may be padding), pixels (@x, @y), (@x + 1, @y), … */
-  void     (*run)   (const OtticaKernelContext *context,
-                     OtticaBlock               *block,
-                     gint                       n,
-                     gint                       x,
-                     gint                       y);
+  OtticaKernelRun run;
+  /* NULL, or run's AVX2 version (lane for lane the same operations, so
+   * the same bits), taken where ottica_use_avx2 () says so. */
+  OtticaKernelRun run_avx2;
 } OtticaPointKernel;
+
+/* An AVX2 kernel function where the compiler builds them, else NULL. */
+#ifdef OTTICA_HAVE_AVX2
+#define OTTICA_AVX2_RUN(run) (run)
+#else
+#define OTTICA_AVX2_RUN(run) NULL
+#endif
+
+/* Which of @kernel's run functions this process call takes. */
+static inline OtticaKernelRun
+ottica_point_kernel_runner (const OtticaPointKernel *kernel)
+{
+  return kernel->run_avx2 != NULL && ottica_use_avx2 () ? kernel->run_avx2 : kernel->run;
+}
 
 static inline GQuark
 ottica_point_kernel_quark (void)
@@ -506,7 +525,7 @@ ottica_blocks_for_each (const GeglRectangle *roi,
 
 typedef struct
 {
-  const OtticaPointKernel   *kernel;
+  OtticaKernelRun            run;
   const OtticaKernelContext *context;
   const float               *in;
   float                     *out;
@@ -523,7 +542,7 @@ ottica_kernel_pass_block (gpointer data,
   OtticaKernelPass *pass = data;
 
   ottica_block_load (pass->block, pass->in + 4 * offset, n);
-  pass->kernel->run (pass->context, pass->block, (n + 3) & ~3, x, y);
+  pass->run (pass->context, pass->block, (n + 3) & ~3, x, y);
   ottica_block_store (pass->block, pass->out + 4 * offset, n);
 }
 
@@ -539,7 +558,7 @@ ottica_point_kernel_process (const OtticaPointKernel *kernel,
 {
   OtticaKernelContext context;
   OtticaBlock         block;
-  OtticaKernelPass    pass = { kernel, &context, in_buf, out_buf, &block };
+  OtticaKernelPass    pass = { ottica_point_kernel_runner (kernel), &context, in_buf, out_buf, &block };
 
   if (!kernel->begin (operation, roi, level, &context))
     {

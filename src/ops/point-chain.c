@@ -116,7 +116,7 @@ kernel_of (const KernelCache *cache,
 /* A run of steps with kernels on one block: loaded and transposed once. */
 typedef struct
 {
-  const OtticaPointKernel   **kernels;
+  const OtticaKernelRun      *runs;
   const OtticaKernelContext **contexts;
   guint                       n_kernels;
   const float                *in;
@@ -136,7 +136,7 @@ pass_block (gpointer data,
 
   ottica_block_load (pass->block, pass->in + 4 * offset, n);
   for (guint i = 0; i < pass->n_kernels; i++)
-    pass->kernels[i]->run (pass->contexts[i], pass->block, lanes, x, y);
+    pass->runs[i] (pass->contexts[i], pass->block, lanes, x, y);
   ottica_block_store (pass->block, pass->out + 4 * offset, n);
 }
 
@@ -153,6 +153,7 @@ process (GeglOperation       *operation,
   const float             *in = in_buf;
   float                   *out = out_buf;
   const OtticaPointKernel *kernels[MAX_STEPS];
+  OtticaKernelRun          runs[MAX_STEPS];
   OtticaKernelContext      contexts[MAX_STEPS];
   gboolean                 active[MAX_STEPS];
   OtticaBlock              block;
@@ -174,6 +175,7 @@ process (GeglOperation       *operation,
 
       kernels[i] = operations->len <= MAX_STEPS ? kernel_of (o->user_data, i, step) : NULL;
       active[i] = kernels[i] == NULL || kernels[i]->begin (step, roi, level, &contexts[i]);
+      runs[i] = kernels[i] != NULL ? ottica_point_kernel_runner (kernels[i]) : NULL;
     }
 
   /* On each band of rows, every run of kernel steps in one pass over
@@ -203,14 +205,14 @@ process (GeglOperation       *operation,
             }
 
           {
-            const OtticaPointKernel   *run[MAX_STEPS];
+            OtticaKernelRun            run[MAX_STEPS];
             const OtticaKernelContext *run_contexts[MAX_STEPS];
             Pass                       pass = { run, run_contexts, 0, src, dst, &block };
 
             for (; i < operations->len && kernels[i] != NULL; i++)
               if (active[i])
                 {
-                  run[pass.n_kernels] = kernels[i];
+                  run[pass.n_kernels] = runs[i];
                   run_contexts[pass.n_kernels] = &contexts[i];
                   pass.n_kernels++;
                 }

@@ -195,7 +195,6 @@ typedef struct
 {
   const GainEntry *gains;
   OtticaLogIndex   index;
-  gboolean         avx2;    /* run_avx2(), not run_sse2() alone */
 } Kernel;
 
 G_STATIC_ASSERT (sizeof (Kernel) <= sizeof (OtticaKernelContext));
@@ -214,16 +213,15 @@ kernel_begin (GeglOperation       *operation,
     return FALSE;
   k->gains = state->gains;
   k->index = state->index;
-  k->avx2 = ottica_use_avx2 ();
   return TRUE;
 }
 
 /* Lanes @start … @n, four at a time. */
 G_ALWAYS_INLINE static inline void
-run_sse2 (const Kernel *k,
-          OtticaBlock  *block,
-          gint          start,
-          gint          n)
+run_lanes (const Kernel *k,
+           OtticaBlock  *block,
+           gint          start,
+           gint          n)
 {
   const GainEntry *gains = k->gains;
   OtticaLogIndex   ix = k->index;
@@ -268,13 +266,16 @@ typedef OtticaV8i V8i;
  * lane the operations of run_sse2() and ottica_log_index_lookup4(), never
  * FMA, so the same bits (test-ops compares the paths). Entries j and
  * j + 4 share a register, so the transposes stay within 128-bit halves.
- * The last four lanes of a block take run_sse2(). */
+ * The last four lanes of a block take run_lanes(). */
 __attribute__ ((target ("avx2")))
 static void
-run_avx2 (const Kernel *k,
-          OtticaBlock  *block,
-          gint          n)
+run_avx2 (const OtticaKernelContext *context,
+          OtticaBlock               *block,
+          gint                       n,
+          gint                       x,
+          gint                       y)
 {
+  const Kernel    *k = (const Kernel *) context;
   const GainEntry *gains = k->gains;
   const V8f        lo = V8 (k->index.lo), hi = V8 (k->index.hi);
   const V8i        lo_bits = V8 ((int32_t) k->index.lo_bits);
@@ -327,32 +328,23 @@ run_avx2 (const Kernel *k,
       memcpy (block->g + i, &g, sizeof g);
       memcpy (block->b + i, &b, sizeof b);
     }
-  run_sse2 (k, block, i, n);
+  run_lanes (k, block, i, n);
 }
 
 #undef PAIR
 #endif
 
 static void
-kernel_run (const OtticaKernelContext *context,
-            OtticaBlock               *block,
-            gint                       n,
-            gint                       x,
-            gint                       y)
+run_sse2 (const OtticaKernelContext *context,
+          OtticaBlock               *block,
+          gint                       n,
+          gint                       x,
+          gint                       y)
 {
-  const Kernel *k = (const Kernel *) context;
-
-#ifdef OTTICA_HAVE_AVX2
-  if (k->avx2)
-    {
-      run_avx2 (k, block, n);
-      return;
-    }
-#endif
-  run_sse2 (k, block, 0, n);
+  run_lanes ((const Kernel *) context, block, 0, n);
 }
 
-static const OtticaPointKernel kernel = { kernel_begin, kernel_run };
+static const OtticaPointKernel kernel = { kernel_begin, run_sse2, OTTICA_AVX2_RUN (run_avx2) };
 
 static gboolean
 process (GeglOperation       *operation,

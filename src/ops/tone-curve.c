@@ -217,7 +217,6 @@ typedef struct
   const float    *table;
   OtticaLogIndex  index;
   float           fade;
-  gboolean        avx2;   /* run_avx2(), not run_sse2() alone */
 } Kernel;
 
 G_STATIC_ASSERT (sizeof (Kernel) <= sizeof (OtticaKernelContext));
@@ -237,16 +236,15 @@ kernel_begin (GeglOperation       *operation,
   k->table = state->table;
   k->index = state->index;
   k->fade = (float) state->key.fade;
-  k->avx2 = ottica_use_avx2 ();
   return TRUE;
 }
 
 /* Lanes @start … @n, four at a time. */
 G_ALWAYS_INLINE static inline void
-run_sse2 (const Kernel *k,
-          OtticaBlock  *block,
-          gint          start,
-          gint          n)
+run_lanes (const Kernel *k,
+           OtticaBlock  *block,
+           gint          start,
+           gint          n)
 {
   const float    *table = k->table;
   OtticaLogIndex  ix = k->index;
@@ -280,13 +278,16 @@ typedef OtticaV8i V8i;
  * lane the operations of run_sse2() and ottica_log_index_lookup4() (maxps
  * and minps, the same lookup, the division), never FMA, so the same bits
  * (test-ops compares the paths); the division, the dearest part, is twice
- * as wide. The last four lanes of a block take run_sse2(). */
+ * as wide. The last four lanes of a block take run_lanes(). */
 __attribute__ ((target ("avx2")))
 static void
-run_avx2 (const Kernel *k,
-          OtticaBlock  *block,
-          gint          n)
+run_avx2 (const OtticaKernelContext *context,
+          OtticaBlock               *block,
+          gint                       n,
+          gint                       x,
+          gint                       y)
 {
+  const Kernel  *k = (const Kernel *) context;
   const float   *table = k->table;
   const V8f      fade = V8 (k->fade);
   const V8f      gain = V8 (1.0f - k->fade);
@@ -328,30 +329,21 @@ run_avx2 (const Kernel *k,
       memcpy (block->g + i, &g, sizeof g);
       memcpy (block->b + i, &b, sizeof b);
     }
-  run_sse2 (k, block, i, n);
+  run_lanes (k, block, i, n);
 }
 #endif
 
 static void
-kernel_run (const OtticaKernelContext *context,
-            OtticaBlock               *block,
-            gint                       n,
-            gint                       x,
-            gint                       y)
+run_sse2 (const OtticaKernelContext *context,
+          OtticaBlock               *block,
+          gint                       n,
+          gint                       x,
+          gint                       y)
 {
-  const Kernel *k = (const Kernel *) context;
-
-#ifdef OTTICA_HAVE_AVX2
-  if (k->avx2)
-    {
-      run_avx2 (k, block, n);
-      return;
-    }
-#endif
-  run_sse2 (k, block, 0, n);
+  run_lanes ((const Kernel *) context, block, 0, n);
 }
 
-static const OtticaPointKernel kernel = { kernel_begin, kernel_run };
+static const OtticaPointKernel kernel = { kernel_begin, run_sse2, OTTICA_AVX2_RUN (run_avx2) };
 
 static gboolean
 process (GeglOperation       *operation,
