@@ -933,6 +933,36 @@ START_TEST (test_import_and_export_a_look)
 }
 END_TEST
 
+/* The looks panel's thumbnails reach its widgets from the thread that
+ * iterates the main context, never from the worker that rendered them:
+ * g_main_context_invoke () ran its function at once in the calling thread
+ * whenever no thread owned the context, as while the main thread is busy
+ * outside its loop (ottica_looks_panel_export () syncing its file), and
+ * the worker then touched GTK beside the main thread (CI's SIGSEGV). */
+START_TEST (test_thumbnails_reach_the_panel_from_its_loop)
+{
+  g_autofree char *path = scratch_photo ("busy.jpg");
+  OtticaWindow *window = open_window_on (path);
+  OtticaLooksPanel *panel = ottica_window_get_looks_panel (window);
+  GeglRectangle rect = { 0, 0, 160, 240 };
+  g_autoptr(GeglBuffer) source = gegl_buffer_new (&rect, babl_format ("R'G'B' u8"));
+  g_autoptr(OtticaEdit) edit = ottica_edit_new ();
+
+  /* a fresh round of thumbnails, started now */
+  ottica_looks_panel_set_source (panel, source, 0.1, FALSE, 0.0, edit);
+  ck_assert_uint_eq (ottica_looks_panel_get_n_rendered (panel), 0);
+  /* the main thread busy, out of its loop, for longer than they take */
+  g_usleep (3 * G_USEC_PER_SEC);
+  ck_assert_msg (ottica_looks_panel_get_n_rendered (panel) == 0,
+                 "%u thumbnails reached the panel while its thread was busy",
+                 ottica_looks_panel_get_n_rendered (panel));
+  /* and every one of them once it iterates */
+  ck_assert_msg (ottica_test_wait_for (thumbnails_settled, panel, 60), "the thumbnails never finished");
+  ck_assert_uint_eq (ottica_looks_panel_get_n_rendered (panel), ottica_looks_panel_get_n_looks (panel) + 1);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+END_TEST
+
 /* The open message dialog whose heading has @heading in it. */
 static GtkWidget *
 find_message_dialog (const char *heading)
@@ -1577,6 +1607,7 @@ main (void)
   tcase_add_test (window, test_crop_handles);
   tcase_add_test (window, test_look_thumbnails_follow_the_edit);
   tcase_add_test (window, test_import_and_export_a_look);
+  tcase_add_test (window, test_thumbnails_reach_the_panel_from_its_loop);
   tcase_add_test (window, test_save_edit_as_preset);
   tcase_add_test (window, test_100_percent_is_sharp);
   tcase_add_test (window, test_panning_keeps_the_sharp_region_in_place);

@@ -42,7 +42,7 @@ ottica_application_startup (GApplication *app)
     }
   /* babl's conversions are looked up, and GEGL's operations set up, while
    * the window is being built */
-  g_thread_unref (g_thread_new ("ottica-warm-up", (GThreadFunc) ottica_preview_renderer_warm_up, NULL));
+  ottica_preview_renderer_start_warm_up ();
 }
 
 static void

@@ -11,10 +11,12 @@
 #include <glib/gi18n.h>
 #include <adwaita.h>
 
+#include "ottica-engine.h"
 #include "ottica-look-library.h"
 #include "ottica-looks-panel.h"
 #include "ottica-main-context.h"
 #include "ottica-pipeline.h"
+#include "ottica-preview-renderer.h"
 
 #define THUMB_SIZE 96
 /* The thumbnails follow the edit this long after its last change. */
@@ -109,13 +111,15 @@ render_thumb (OtticaPipeline *pipeline)
 {
   GeglNode *output = ottica_pipeline_get_output (pipeline);
   GeglRectangle extent = gegl_node_get_bounding_box (output);
+  const Babl *format = babl_format_with_space ("R'G'B'A u8", babl_space ("sRGB"));
   gsize stride = (gsize) extent.width * 4;
   guint8 *pixels = g_malloc (stride * extent.height);
   g_autoptr(GBytes) bytes = NULL;
 
-  gegl_node_blit (output, 1.0, &extent,
-                  babl_format_with_space ("R'G'B'A u8", babl_space ("sRGB")),
-                  pixels, (int) stride, GEGL_BLIT_DEFAULT);
+  /* a look's first render makes new babl conversions: one pixel alone
+   * first, as every other render does (ottica-engine.h) */
+  ottica_engine_prime_render (output, format);
+  gegl_node_blit (output, 1.0, &extent, format, pixels, (int) stride, GEGL_BLIT_DEFAULT);
   bytes = g_bytes_new_take (pixels, stride * extent.height);
   return gdk_memory_texture_new (extent.width, extent.height, GDK_MEMORY_R8G8B8A8, bytes, stride);
 }
@@ -124,8 +128,12 @@ static void
 thumb_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
 {
   ThumbJob *job = task_data;
-  g_autoptr(OtticaPipeline) pipeline = ottica_pipeline_new (job->source, job->scale);
+  g_autoptr(OtticaPipeline) pipeline = NULL;
   GMainContext *context = g_task_get_context (task);
+
+  /* not beside the warm-up (ottica_preview_renderer_wait_warm_up()) */
+  ottica_preview_renderer_wait_warm_up ();
+  pipeline = ottica_pipeline_new (job->source, job->scale);
 
   /* the thumbnails show a RAW as the editor does */
   ottica_pipeline_set_raw_baseline (pipeline, job->raw_baseline, job->baseline_exposure);

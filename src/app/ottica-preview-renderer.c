@@ -298,9 +298,28 @@ geometry_of (const OtticaEdit *edit)
   return before;
 }
 
-void
-ottica_preview_renderer_warm_up (void)
+/* babl 0.1.98 looks its formats and fishes up without a lock, while a
+ * thread adding one may grow the table and free the old one under the
+ * reader (babl_db_insert() → hash_rehash()). The warm-up's lookups add
+ * about a thousand fishes, crossing the table's 1024-entry step, so no
+ * render may run beside them: the threads that render wait for them. */
+static GMutex   warm_up_lock;
+static GCond    warm_up_cond;
+static gboolean warm_up_started;   /* guarded by warm_up_lock */
+static gboolean warm_up_running;   /* guarded by warm_up_lock */
+
+static void warm_up_done (void);
+
+static void
+warm_up_run (void)
 {
+  static const char *const pregrow_encodings[] = {
+    "RGBA float", "RGB float", "RaGaBaA float", "R'G'B'A float", "R'G'B' float", "R'aG'aB'aA float",
+    "RGBA u16", "RGB u16", "R'G'B'A u16", "R'G'B' u16", "RGBA u8", "RGB u8", "R'G'B'A u8", "R'G'B' u8",
+    "RGBA half", "RGB half", "RGBA double", "RGB double", "R'G'B' double", "Y float", "YA float",
+    "Y' float", "Y'A float", "Y u16", "Y' u16", "Y u8", "Y' u8", "YaA float", "Y'aA float", "RGBA u32",
+  };
+  static const char *const pregrow_spaces[] = { "Rec2020", "ProPhoto", "Adobish", "Apple", "ACEScg", "ACES2065-1" };
   static const char *const formats[] = { "R'G'B' u8", "RGB u16" };
   static const char *const spaces[] = { "sRGB", "ProPhoto", "Rec2020" };
   const Babl *working = ottica_engine_working_format ();
@@ -317,6 +336,16 @@ ottica_preview_renderer_warm_up (void)
     for (gsize j = 0; j < G_N_ELEMENTS (spaces); j++)
       babl_fish (babl_format_with_space (formats[i], babl_space (spaces[j])), working);
   babl_fish (working, display_format (babl_space ("sRGB")));
+  /* babl's table of formats grows (and is freed under its readers) at
+   * 512 entries; opening a photo puts it just under that (496). Making
+   * the formats of the common spaces now takes it past that step while
+   * nothing renders (a few ms: no conversion is looked up). */
+  for (gsize i = 0; i < G_N_ELEMENTS (pregrow_encodings); i++)
+    for (gsize j = 0; j < G_N_ELEMENTS (pregrow_spaces); j++)
+      babl_format_with_space (pregrow_encodings[i], babl_space (pregrow_spaces[j]));
+  /* the burst of new fishes and formats is over: renders may start
+   * beside the rest */
+  warm_up_done ();
 
   /* GEGL sets each operation class up on its first use */
   buffer = gegl_buffer_new (&rect, babl_format_with_space ("R'G'B' u8", babl_space ("sRGB")));
@@ -333,6 +362,63 @@ ottica_preview_renderer_warm_up (void)
       ottica_pipeline_set_edit (pipeline, edit);
       texture = render_whole (pipeline, babl_space ("sRGB"), NULL, NULL, NULL);
     }
+}
+
+static gboolean
+warm_up_claim (void)
+{
+  gboolean claimed;
+
+  g_mutex_lock (&warm_up_lock);
+  claimed = !warm_up_started;
+  warm_up_started = warm_up_running = TRUE;
+  g_mutex_unlock (&warm_up_lock);
+  return claimed;
+}
+
+static void
+warm_up_done (void)
+{
+  g_mutex_lock (&warm_up_lock);
+  warm_up_running = FALSE;
+  g_cond_broadcast (&warm_up_cond);
+  g_mutex_unlock (&warm_up_lock);
+}
+
+static gpointer
+warm_up_thread (gpointer data)
+{
+  warm_up_run ();
+  return NULL;
+}
+
+/* Runs the warm-up here, once per process. */
+void
+ottica_preview_renderer_warm_up (void)
+{
+  if (warm_up_claim ())
+    warm_up_thread (NULL);
+}
+
+/* Starts the warm-up in a thread; it counts as running from now on, so
+ * that a render asked for at once waits for it. */
+void
+ottica_preview_renderer_start_warm_up (void)
+{
+  if (warm_up_claim ())
+    g_thread_unref (g_thread_new ("ottica-warm-up", warm_up_thread, NULL));
+}
+
+/* Waits while the warm-up makes babl's conversions (it does not start
+ * it); its renders of the looks after that go through
+ * ottica_engine_prime_render() like any other. */
+void
+ottica_preview_renderer_wait_warm_up (void)
+{
+  g_mutex_lock (&warm_up_lock);
+  while (warm_up_running)
+    g_cond_wait (&warm_up_cond, &warm_up_lock);
+  g_mutex_unlock (&warm_up_lock);
 }
 
 /* Opening */
@@ -418,6 +504,8 @@ load_thread (GTask        *task,
   double factor = 1.0;
   gint64 start;
 
+  /* no render beside the warm-up's burst of new conversions */
+  ottica_preview_renderer_wait_warm_up ();
   options.allow_embedded_preview = job->quick;
   image = ottica_image_load (job->path, &options, cancellable, &error);
   if (image == NULL)
