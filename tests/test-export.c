@@ -1002,9 +1002,11 @@ END_TEST
 
 /* @node rendered in bands of @band_rows rows through an
  * OtticaStripRenderer, top to bottom or bottom to top, as RGBA float;
- * and how many filter inputs the renderer cut. */
+ * how many filter inputs the renderer cut, and whether it rendered the
+ * next band's rows ahead (where @ahead allows). */
 static float *
-render_in_bands (GeglNode *node, int band_rows, gboolean upwards, guint *n_windows)
+render_bands (GeglNode *node, int band_rows, gboolean upwards, gboolean ahead,
+              guint *n_windows, gboolean *rendered_ahead)
 {
   const Babl *format = babl_format ("RGBA float");
   GeglRectangle bbox = gegl_node_get_bounding_box (node);
@@ -1012,7 +1014,11 @@ render_in_bands (GeglNode *node, int band_rows, gboolean upwards, guint *n_windo
   OtticaStripRenderer *renderer = ottica_strip_renderer_new (node, band_rows);
   int n_bands = (bbox.height + band_rows - 1) / band_rows;
 
+  if (!ahead)
+    ottica_strip_renderer_set_lookahead (renderer, FALSE);
   *n_windows = ottica_strip_renderer_get_n_windows (renderer);
+  if (rendered_ahead != NULL)
+    *rendered_ahead = ottica_strip_renderer_get_lookahead (renderer);
   for (int i = 0; i < n_bands; i++)
     {
       int band = upwards ? n_bands - 1 - i : i;
@@ -1024,6 +1030,12 @@ render_in_bands (GeglNode *node, int band_rows, gboolean upwards, guint *n_windo
     }
   ottica_strip_renderer_free (renderer);
   return pixels;
+}
+
+static float *
+render_in_bands (GeglNode *node, int band_rows, gboolean upwards, guint *n_windows)
+{
+  return render_bands (node, band_rows, upwards, TRUE, n_windows, NULL);
 }
 
 static float *
@@ -1063,17 +1075,25 @@ START_TEST (test_strip_renderer_same_pixels)
   g_autofree float *whole = NULL;
   g_autofree float *down = NULL;
   g_autofree float *up = NULL;
+  g_autofree float *alone = NULL;
   g_autofree float *again = NULL;
   guint n_windows = 0;
+  gboolean ahead = FALSE;
 
   gegl_node_link_many (source, first, gamma, second, NULL);
   whole = render_whole (second);
 
-  down = render_in_bands (second, 128, FALSE, &n_windows);
+  down = render_bands (second, 128, FALSE, TRUE, &n_windows, &ahead);
   /* gaussian-blur is a meta operation: its vertical pass is the filter
    * whose input is cut, in each of the two. */
   ck_assert_uint_eq (n_windows, 2);
-  assert_same_pixels (down, whole, &bbox, "bands top to bottom");
+  /* the producers and the filters below the cuts share no node: the next
+   * band's rows are rendered while a band is made */
+  ck_assert (ahead);
+  assert_same_pixels (down, whole, &bbox, "bands top to bottom, rendered ahead");
+  alone = render_bands (second, 128, FALSE, FALSE, &n_windows, &ahead);
+  ck_assert (!ahead);
+  assert_same_pixels (alone, whole, &bbox, "bands top to bottom, one at a time");
   up = render_in_bands (second, 128, TRUE, &n_windows);
   assert_same_pixels (up, whole, &bbox, "bands bottom to top");
 
@@ -1102,13 +1122,17 @@ START_TEST (test_strip_renderer_shared_input)
       g_autofree float *whole = NULL;
       g_autofree float *bands = NULL;
       guint n_windows = 0;
+      gboolean ahead = TRUE;
 
       gegl_node_link_many (source, first, second, NULL);
       gegl_node_connect_to (wiring == 0 ? first : second, "output", mix, "input");
       gegl_node_connect_to (wiring == 0 ? second : first, "output", mix, "aux");
       whole = render_whole (mix);
-      bands = render_in_bands (mix, 100, FALSE, &n_windows);
+      bands = render_bands (mix, 100, FALSE, TRUE, &n_windows, &ahead);
       ck_assert_uint_eq (n_windows, 2);
+      /* the first filter is below a cut (mix reads it) and above one (the
+       * second filter's producer reads it): one band at a time */
+      ck_assert (!ahead);
       assert_same_pixels (bands, whole, &bbox, wiring == 0 ? "a filter read twice (input first)"
                                                            : "a filter read twice (aux first)");
     }

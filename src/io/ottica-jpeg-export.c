@@ -67,10 +67,11 @@
 /* What one strip row of a 1 pixel wide image may cost: the strip's own
  * float rows and the intermediate buffers of the nodes, each RGBA float.
  * analog-warm (glow, a point chain, local contrast, grain) peaked at
- * 282/327/379/468 MB with 256/384/512/768 rows at 6000 px through the
- * strip renderer, about 60 bytes per pixel of strip more for each row;
- * 200 MB of strip keeps a 24 MP export under 400 MB. */
-#define STRIP_BYTES_PER_PIXEL 60
+ * 315/365 MB with 256/384 rows at 6000 px through the strip renderer
+ * (which renders the next band's rows while a band is made), about 66
+ * bytes per pixel of strip more for each row; 200 MB of strip keeps a
+ * 24 MP export under 400 MB. */
+#define STRIP_BYTES_PER_PIXEL 66
 #define STRIP_BUDGET_BYTES    ((gsize) 200 << 20)
 /* Sharpening keeps up to two strips of perceptual float rows besides. */
 #define SHARPEN_BYTES_PER_PIXEL (2 * 4 * sizeof (float))

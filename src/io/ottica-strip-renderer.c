@@ -21,6 +21,17 @@
  * Bands must come top to bottom to gain anything; any other order is
  * still rendered right, from scratch where a buffer cannot serve it.
  *
+ * While a band is rendered from the buffers, a thread of the renderer's
+ * own renders into them the rows the next band will need (the band below,
+ * of the same height). GEGL gives each render's operations both cores and
+ * waits for the slower half of each before the next operation starts;
+ * with two renders under way, what one leaves idle the other takes (GEGL
+ * runs a render on its own thread when its workers are busy). The two
+ * renders touch different nodes: the producers above the cuts and the
+ * filters below them. A graph where they would share a node is rendered
+ * one band at a time. Rows are dropped only once the band that reads
+ * them is made.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include <gegl-plugin.h>
@@ -45,6 +56,7 @@ typedef struct
   int            valid_y1;
   GeglRectangle  need;       /* what the band being made reads of it */
   GeglRectangle  render;     /* what the band renders into it */
+  gboolean       read_below; /* the graph below the cuts reads it */
 } Window;
 
 struct _OtticaStripRenderer
@@ -53,6 +65,14 @@ struct _OtticaStripRenderer
   GArray     *windows;        /* Window */
   GHashTable *window_sources; /* source node → window index + 1 */
   GArray     *order;          /* window indices, each after the windows that read it */
+  GeglRectangle bbox;
+  /* the next band's rows, rendered ahead */
+  gboolean    lookahead;
+  GThread    *ahead;
+  GeglRectangle ahead_band;
+  /* while listing a graph's nodes */
+  GHashTable *listed;
+  gboolean    listing_below;
   /* while ordering */
   guint       reader;         /* the window whose producer is walked */
   gboolean   *reads;          /* [reader × n + window]: reader reads window */
@@ -179,6 +199,11 @@ cut_input (OtticaStripRenderer *self, GeglNode *filter)
                                   "operation", "gegl:buffer-source",
                                   "buffer", w.buffer,
                                   NULL);
+  /* Writing rows into the buffer would invalidate everything below the
+   * source, from the thread that writes: the filters' graph caches
+   * nothing, and is being rendered meanwhile. */
+  g_signal_handlers_block_matched (w.buffer, G_SIGNAL_MATCH_DATA, 0, 0, NULL, NULL,
+                                   gegl_node_get_gegl_operation (w.source));
   g_object_ref (w.source);
   g_object_ref (w.producer);
   g_object_ref (w.filter);
@@ -348,9 +373,11 @@ floor_to (int v, int step)
  * then dropped). Whole rows of the extent, so that what is kept serves
  * every later band, and whole rows of tiles where the extent allows:
  * the rows below the need are read by the next band, and GEGL hands a
- * point operation a tile cut short by the rectangle one row at a time. */
-static void
-plan_render (Window *w)
+ * point operation a tile cut short by the rectangle one row at a time.
+ * FALSE, planning nothing, where rows would be dropped but @may_drop is
+ * not set (a band is being made from them). */
+static gboolean
+plan_render (Window *w, gboolean may_drop)
 {
   const GeglRectangle *need = &w->need;
   const int extent_y1 = w->extent.y + w->extent.height;
@@ -358,7 +385,7 @@ plan_render (Window *w)
 
   w->render = (GeglRectangle) { 0, 0, 0, 0 };
   if (gegl_rectangle_is_empty (need))
-    return;
+    return TRUE;
   if (w->valid_y1 > w->valid_y0 && y0 >= w->valid_y0 && y0 <= w->valid_y1)
     y0 = w->valid_y1;
   else
@@ -368,6 +395,8 @@ plan_render (Window *w)
           GeglRectangle all = { w->extent.x, w->valid_y0, w->extent.width,
                                 w->valid_y1 - w->valid_y0 };
 
+          if (!may_drop)
+            return FALSE;
           gegl_buffer_clear (w->buffer, &all);
         }
       y0 = MAX (floor_to (y0, w->tile_height), w->extent.y);
@@ -376,21 +405,28 @@ plan_render (Window *w)
   y1 = MIN (floor_to (y1 + w->tile_height - 1, w->tile_height), extent_y1);
   if (y1 > y0)
     w->render = (GeglRectangle) { w->extent.x, y0, w->extent.width, y1 - y0 };
+  return TRUE;
 }
 
+/* Renders what @w plans to render. */
 static void
-fill (Window *w)
+render_rows (Window *w)
+{
+  if (gegl_rectangle_is_empty (&w->render))
+    return;
+  gegl_node_blit_buffer (w->producer, w->buffer, &w->render, 0, GEGL_ABYSS_NONE);
+  w->valid_y1 = w->render.y + w->render.height;
+}
+
+/* Drops whole tiles above what the band being made reads: later bands
+ * read lower. */
+static void
+drop_rows_above (Window *w)
 {
   int keep_from;
 
-  if (!gegl_rectangle_is_empty (&w->render))
-    {
-      gegl_node_blit_buffer (w->producer, w->buffer, &w->render, 0, GEGL_ABYSS_NONE);
-      w->valid_y1 = w->render.y + w->render.height;
-    }
   if (gegl_rectangle_is_empty (&w->need))
     return;
-  /* Whole tiles above what this band reads: later bands read lower. */
   keep_from = floor_to (w->need.y, w->tile_height);
   if (keep_from > w->valid_y0)
     {
@@ -399,6 +435,57 @@ fill (Window *w)
       gegl_buffer_clear (w->buffer, &above);
       w->valid_y0 = keep_from;
     }
+}
+
+/* Records @node as one of the graph's, and the windows it reads. */
+static gboolean
+visit_list (OtticaStripRenderer *self, GeglNode *node, const GeglRectangle *roi)
+{
+  if (g_hash_table_contains (self->window_sources, node))
+    {
+      if (self->listing_below)
+        window_of_source (self, node)->read_below = TRUE;
+      return FALSE;
+    }
+  g_hash_table_add (self->listed, node);
+  return TRUE;
+}
+
+/* The nodes that a render of @node reaches before the windows. */
+static GHashTable *
+list_nodes (OtticaStripRenderer *self, GeglNode *node)
+{
+  g_autoptr (GHashTable) seen = new_seen ();
+  GeglRectangle all = gegl_node_get_bounding_box (node);
+
+  self->listed = g_hash_table_new (NULL, NULL);
+  walk (self, node, &all, seen, visit_list);
+  return g_steal_pointer (&self->listed);
+}
+
+/* Whether the producers above the cuts and the graph below them have no
+ * node in common, so that both may be rendered at once. */
+static gboolean
+graphs_apart (OtticaStripRenderer *self)
+{
+  g_autoptr (GHashTable) below = NULL;
+
+  self->listing_below = TRUE;
+  below = list_nodes (self, self->node);
+  self->listing_below = FALSE;
+
+  for (guint i = 0; i < self->windows->len; i++)
+    {
+      g_autoptr (GHashTable) above = list_nodes (self, g_array_index (self->windows, Window, i).producer);
+      GHashTableIter iter;
+      gpointer node;
+
+      g_hash_table_iter_init (&iter, above);
+      while (g_hash_table_iter_next (&iter, &node, NULL))
+        if (g_hash_table_contains (below, node))
+          return FALSE;
+    }
+  return TRUE;
 }
 
 /**
@@ -435,6 +522,8 @@ ottica_strip_renderer_new (GeglNode *node, int band_rows)
   seen = new_seen ();
   walk (self, node, &band, seen, visit_discover);
   order_windows (self);
+  self->bbox = bbox;
+  self->lookahead = self->windows->len > 0 && graphs_apart (self);
   return self;
 }
 
@@ -446,14 +535,14 @@ ottica_strip_renderer_get_n_windows (OtticaStripRenderer *self)
   return self->windows->len;
 }
 
-/* Fills the windows with what @rect of the node reads from them. */
-static void
-fill_windows (OtticaStripRenderer *self, const GeglRectangle *rect)
+/* Works out what @rect of the node reads from each window and what each
+ * must render for it; FALSE where that would drop rows and @may_drop is
+ * not set. */
+static gboolean
+plan_windows (OtticaStripRenderer *self, const GeglRectangle *rect, gboolean may_drop)
 {
   g_autoptr (GHashTable) seen = NULL;
 
-  if (self->windows->len == 0)
-    return;
   for (guint i = 0; i < self->windows->len; i++)
     g_array_index (self->windows, Window, i).need = (GeglRectangle) { 0, 0, 0, 0 };
 
@@ -465,7 +554,8 @@ fill_windows (OtticaStripRenderer *self, const GeglRectangle *rect)
     {
       Window *w = &g_array_index (self->windows, Window, g_array_index (self->order, guint, k));
 
-      plan_render (w);
+      if (!plan_render (w, may_drop))
+        return FALSE;
       if (!gegl_rectangle_is_empty (&w->render))
         {
           g_autoptr (GHashTable) upstream_seen = new_seen ();
@@ -473,8 +563,94 @@ fill_windows (OtticaStripRenderer *self, const GeglRectangle *rect)
           walk (self, w->producer, &w->render, upstream_seen, visit_collect);
         }
     }
+  return TRUE;
+}
+
+/* Renders the planned rows, upstream windows first; with @drop, each
+ * window's rows above what the band reads go once it is rendered. */
+static void
+render_windows (OtticaStripRenderer *self, gboolean drop)
+{
   for (guint k = self->order->len; k-- > 0;)
-    fill (&g_array_index (self->windows, Window, g_array_index (self->order, guint, k)));
+    {
+      Window *w = &g_array_index (self->windows, Window, g_array_index (self->order, guint, k));
+
+      render_rows (w);
+      if (drop)
+        drop_rows_above (w);
+    }
+}
+
+static gpointer
+render_ahead (gpointer data)
+{
+  render_windows (data, FALSE);
+  return NULL;
+}
+
+/* Waits for the rows rendered ahead; whether they were for @rect. */
+static gboolean
+finish_ahead (OtticaStripRenderer *self, const GeglRectangle *rect)
+{
+  if (self->ahead == NULL)
+    return FALSE;
+  g_thread_join (g_steal_pointer (&self->ahead));
+  return gegl_rectangle_equal (&self->ahead_band, rect);
+}
+
+/* Makes the windows ready for @rect, then starts on the band below it. */
+static void
+prepare_band (OtticaStripRenderer *self, const GeglRectangle *rect)
+{
+  GeglRectangle next;
+
+  if (self->windows->len == 0)
+    return;
+  if (finish_ahead (self, rect))
+    for (guint i = 0; i < self->windows->len; i++)
+      drop_rows_above (&g_array_index (self->windows, Window, i));
+  else
+    {
+      plan_windows (self, rect, TRUE);
+      render_windows (self, TRUE);
+    }
+
+  next = (GeglRectangle) { rect->x, rect->y + rect->height, rect->width, rect->height };
+  gegl_rectangle_intersect (&next, &next, &self->bbox);
+  if (!self->lookahead || gegl_rectangle_is_empty (&next) || !plan_windows (self, &next, FALSE))
+    return;
+  /* The band being made reads only the windows below the cuts; the rest
+   * can go down to what the next band reads. */
+  for (guint i = 0; i < self->windows->len; i++)
+    if (!g_array_index (self->windows, Window, i).read_below)
+      drop_rows_above (&g_array_index (self->windows, Window, i));
+  self->ahead_band = next;
+  self->ahead = g_thread_new ("ottica-strip-ahead", render_ahead, self);
+}
+
+/**
+ * ottica_strip_renderer_set_lookahead:
+ * @lookahead: whether to render the next band's rows while a band is
+ *   made (the default where the graph allows)
+ *
+ * Rendering ahead changes the time a band takes, never its pixels.
+ */
+void
+ottica_strip_renderer_set_lookahead (OtticaStripRenderer *self, gboolean lookahead)
+{
+  g_return_if_fail (self != NULL);
+
+  if (self->ahead != NULL)
+    finish_ahead (self, &self->ahead_band);
+  self->lookahead = lookahead && self->windows->len > 0 && graphs_apart (self);
+}
+
+gboolean
+ottica_strip_renderer_get_lookahead (OtticaStripRenderer *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return self->lookahead;
 }
 
 /**
@@ -491,7 +667,7 @@ ottica_strip_renderer_blit (OtticaStripRenderer *self,
   g_return_if_fail (self != NULL);
   g_return_if_fail (rect != NULL);
 
-  fill_windows (self, rect);
+  prepare_band (self, rect);
   gegl_node_blit (self->node, 1.0, rect, format, destination,
                   GEGL_AUTO_ROWSTRIDE, GEGL_BLIT_DEFAULT);
 }
@@ -512,7 +688,7 @@ ottica_strip_renderer_blit_buffer (OtticaStripRenderer *self,
   g_return_if_fail (rect != NULL);
   g_return_if_fail (GEGL_IS_BUFFER (buffer));
 
-  fill_windows (self, rect);
+  prepare_band (self, rect);
   gegl_node_blit_buffer (self->node, buffer, rect, 0, GEGL_ABYSS_NONE);
 }
 
@@ -521,6 +697,8 @@ ottica_strip_renderer_free (OtticaStripRenderer *self)
 {
   if (self == NULL)
     return;
+  if (self->ahead != NULL)
+    g_thread_join (self->ahead);
   for (guint i = 0; i < self->windows->len; i++)
     {
       Window *w = &g_array_index (self->windows, Window, i);

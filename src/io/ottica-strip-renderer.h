@@ -21,6 +21,9 @@ void                 ottica_strip_renderer_blit_buffer (OtticaStripRenderer *sel
                                                         const GeglRectangle *rect,
                                                         GeglBuffer          *buffer);
 guint                ottica_strip_renderer_get_n_windows (OtticaStripRenderer *self);
+void                 ottica_strip_renderer_set_lookahead (OtticaStripRenderer *self,
+                                                          gboolean             lookahead);
+gboolean             ottica_strip_renderer_get_lookahead (OtticaStripRenderer *self);
 int                  ottica_strip_renderer_context_rows  (GeglNode            *node,
                                                           const GeglRectangle *band);
 void                 ottica_strip_renderer_free     (OtticaStripRenderer *self);
