@@ -1004,6 +1004,47 @@ END_TEST
 /* ------------------------------------------------------------------ */
 /* color-character                                                     */
 
+/* Instances share the tables of the last few parameter sets: a new
+ * graph with parameters seen before (still kept, or pushed out since by
+ * others) renders the same bits as the first one did, and other
+ * parameters something else. Odd sets change lightness (the wider
+ * tables). */
+static float *
+render_color_character_set (int set)
+{
+  g_autofree float *pixels = make_test_image ();
+  g_autoptr(GeglNode) graph = gegl_node_new ();
+  GeglNode *node = op_on_pixels (graph, "ottica:color-character", pixels, TEST_W, TEST_H);
+
+  gegl_node_set (node, "chroma", 0.6 + 0.15 * set, "warmth", 200.0 * set,
+                 "red-lightness", set % 2 ? 0.4 : 0.0, NULL);
+  return render (node, TEST_W, TEST_H);
+}
+
+START_TEST (test_color_character_shares_tables)
+{
+  const gsize n = (gsize) TEST_W * TEST_H * 4;
+  float *first[6];
+
+  for (int set = 0; set < 6; set++)
+    first[set] = render_color_character_set (set);
+  for (int set = 1; set < 6; set++)
+    ck_assert_msg (memcmp (first[set], first[0], n * sizeof (float)) != 0,
+                   "parameter sets 0 and %d rendered alike", set);
+  /* kept (5, 4), pushed out (0, 1), then kept again (0) */
+  for (int k = 0; k < 5; k++)
+    {
+      const int set = (int[]) { 5, 4, 0, 1, 0 }[k];
+      g_autofree float *again = render_color_character_set (set);
+
+      ck_assert_msg (memcmp (again, first[set], n * sizeof (float)) == 0,
+                     "parameter set %d rendered differently the %s time", set, k == 4 ? "third" : "second");
+    }
+  for (int set = 0; set < 6; set++)
+    g_free (first[set]);
+}
+END_TEST
+
 START_TEST (test_color_character_keeps_greys_neutral)
 {
   g_autofree float *ramp = make_grey_ramp ();
@@ -1965,6 +2006,7 @@ main (void)
 
   tc = ottica_test_case ("color-character");
   tcase_add_test (tc, test_color_character_keeps_greys_neutral);
+  tcase_add_test (tc, test_color_character_shares_tables);
   tcase_add_test (tc, test_color_character_chroma_scale);
   tcase_add_test (tc, test_color_character_hue_bands);
   tcase_add_test (tc, test_color_character_vibrance_is_skin_safe);

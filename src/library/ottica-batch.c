@@ -474,10 +474,15 @@ file_id_equal (gconstpointer a, gconstpointer b)
   return x->dev == y->dev && x->ino == y->ino;
 }
 
-static OtticaEdit *
-resolve_edit (OtticaBatch *self, const char *input, GError **error)
+OtticaEdit *
+ottica_batch_resolve_edit (OtticaBatch  *self,
+                           const char   *input,
+                           GError      **error)
 {
   g_autoptr(OtticaEdit) edit = NULL;
+
+  g_return_val_if_fail (OTTICA_IS_BATCH (self), NULL);
+  g_return_val_if_fail (input != NULL, NULL);
 
   if (self->use_sidecars)
     {
@@ -547,7 +552,7 @@ plan_job (Run         *run,
   /* One edit per photo, shared by its outputs. */
   if (job->recipe == 0)
     {
-      job->edit = resolve_edit (self, job->input, &error);
+      job->edit = ottica_batch_resolve_edit (self, job->input, &error);
     }
   else
     {

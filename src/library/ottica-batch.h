@@ -198,6 +198,13 @@ OtticaBatch       *ottica_batch_new         (const OtticaBatchRecipe  *recipe,
 /* The outputs each photo gets (the recipe's "outputs", or 1). */
 guint              ottica_batch_get_n_outputs (OtticaBatch *self);
 
+/* The edit the run gives @input: its sidecar's (if the recipe uses them),
+ * the recipe's preset over it, and the recipe's look; NULL with @error
+ * set when the sidecar cannot be read. */
+OtticaEdit        *ottica_batch_resolve_edit (OtticaBatch  *self,
+                                              const char   *input,
+                                              GError      **error);
+
 /* How many of @inputs (NULL-terminated) a run exports: all of them, or
  * those of the recipe's shard. */
 guint              ottica_batch_count_photos (OtticaBatch         *self,

@@ -527,6 +527,70 @@ white_balance_matrix (double warmth,
     out[i] /= grey;
 }
 
+/* The tables of the last few parameter sets, shared by every instance:
+ * an export builds a photo's graph afresh, the looks panel one for each
+ * round of thumbnails, and each instance would spend about 20 ms on the
+ * same tables (and a one-photo export would spend them between its decode
+ * and its first strip). */
+#define STATE_CACHE_SIZE 4
+
+typedef struct
+{
+  State   state;     /* packed: 8 × ROWS × HUE_N floats, its own */
+  guint64 used;
+} CachedState;
+
+static GMutex      state_cache_lock;
+static CachedState state_cache[STATE_CACHE_SIZE];  /* guarded by state_cache_lock */
+static guint64     state_cache_clock;
+
+static void
+state_copy (State       *to,
+            const State *from)
+{
+  float *packed = to->packed;
+
+  if (packed == NULL)
+    packed = g_new (float, 8 * ROWS * HUE_N);
+  *to = *from;
+  to->packed = packed;
+  memcpy (packed, from->packed, sizeof (float) * (from->no_lightness ? 4 : 8) * ROWS * HUE_N);
+}
+
+/* Fills @state from the cache if it holds @p's tables. */
+static gboolean
+state_from_cache (State        *state,
+                  const Params *p)
+{
+  gboolean found = FALSE;
+
+  g_mutex_lock (&state_cache_lock);
+  for (int i = 0; i < STATE_CACHE_SIZE && !found; i++)
+    if (state_cache[i].state.valid && memcmp (&state_cache[i].state.key, p, sizeof *p) == 0)
+      {
+        state_copy (state, &state_cache[i].state);
+        state_cache[i].used = ++state_cache_clock;
+        found = TRUE;
+      }
+  g_mutex_unlock (&state_cache_lock);
+  return found;
+}
+
+/* Keeps @state's tables in place of the least recently used. */
+static void
+state_to_cache (const State *state)
+{
+  int oldest = 0;
+
+  g_mutex_lock (&state_cache_lock);
+  for (int i = 1; i < STATE_CACHE_SIZE; i++)
+    if (state_cache[i].used < state_cache[oldest].used)
+      oldest = i;
+  state_copy (&state_cache[oldest].state, state);
+  state_cache[oldest].used = ++state_cache_clock;
+  g_mutex_unlock (&state_cache_lock);
+}
+
 static void
 state_update (State        *state,
               const Params *p)
@@ -536,6 +600,8 @@ state_update (State        *state,
   double            wb[9], fwd[9];
 
   if (state->valid && memcmp (&state->key, p, sizeof *p) == 0)
+    return;
+  if (state_from_cache (state, p))
     return;
 
   g = geometry_get ();
@@ -630,6 +696,7 @@ state_update (State        *state,
 
   state->key = *p;
   state->valid = TRUE;
+  state_to_cache (state);
 }
 
 static void
