@@ -214,6 +214,38 @@ START_TEST (test_atomic_write_into_missing_folder_fails_with_name)
 }
 END_TEST
 
+/* babl bursts */
+
+static gpointer
+wait_for_burst (gpointer data)
+{
+  ottica_engine_babl_burst_wait ();
+  g_atomic_int_set ((gint *) data, 1);
+  return NULL;
+}
+
+/* A render waits while any burst of new babl conversions runs (two here,
+ * overlapping), and not at all when none does. */
+START_TEST (test_renders_wait_for_babl_bursts)
+{
+  gint done = 0;
+  GThread *waiter;
+
+  ottica_engine_babl_burst_wait ();
+  ottica_engine_babl_burst_begin ();
+  ottica_engine_babl_burst_begin ();
+  waiter = g_thread_new ("waiter", wait_for_burst, &done);
+  g_usleep (100 * 1000);
+  ck_assert_int_eq (g_atomic_int_get (&done), 0);
+  ottica_engine_babl_burst_end ();
+  g_usleep (100 * 1000);
+  ck_assert_int_eq (g_atomic_int_get (&done), 0);
+  ottica_engine_babl_burst_end ();
+  g_thread_join (waiter);
+  ck_assert_int_eq (g_atomic_int_get (&done), 1);
+}
+END_TEST
+
 /* Posting to a main context */
 
 typedef struct
@@ -274,6 +306,7 @@ main (void)
   tcase_add_test (engine, test_engine_registers_ottica_ops);
   tcase_add_test (engine, test_engine_init_is_idempotent);
   tcase_add_test (engine, test_engine_working_format_is_linear_rec2020);
+  tcase_add_test (engine, test_renders_wait_for_babl_bursts);
   suite_add_tcase (suite, engine);
 
   tcase_add_test (modules, test_engine_loads_only_its_modules);

@@ -16,7 +16,6 @@
 #include "ottica-looks-panel.h"
 #include "ottica-main-context.h"
 #include "ottica-pipeline.h"
-#include "ottica-preview-renderer.h"
 
 #define THUMB_SIZE 96
 /* The thumbnails follow the edit this long after its last change. */
@@ -131,8 +130,8 @@ thumb_thread (GTask *task, gpointer source_object, gpointer task_data, GCancella
   g_autoptr(OtticaPipeline) pipeline = NULL;
   GMainContext *context = g_task_get_context (task);
 
-  /* not beside the warm-up (ottica_preview_renderer_wait_warm_up()) */
-  ottica_preview_renderer_wait_warm_up ();
+  /* not beside a burst of new babl conversions (ottica-engine.h) */
+  ottica_engine_babl_burst_wait ();
   pipeline = ottica_pipeline_new (job->source, job->scale);
 
   /* the thumbnails show a RAW as the editor does */

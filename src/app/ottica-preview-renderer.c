@@ -298,17 +298,9 @@ geometry_of (const OtticaEdit *edit)
   return before;
 }
 
-/* babl 0.1.98 looks its formats and fishes up without a lock, while a
- * thread adding one may grow the table and free the old one under the
- * reader (babl_db_insert() → hash_rehash()). The warm-up's lookups add
- * about a thousand fishes, crossing the table's 1024-entry step, so no
- * render may run beside them: the threads that render wait for them. */
-static GMutex   warm_up_lock;
-static GCond    warm_up_cond;
-static gboolean warm_up_started;   /* guarded by warm_up_lock */
-static gboolean warm_up_running;   /* guarded by warm_up_lock */
-
-static void warm_up_done (void);
+/* The warm-up's lookups add about a thousand babl fishes, crossing the
+ * table's 1024-entry step: a babl burst (ottica-engine.h), which the
+ * threads that render wait for. */
 
 static void
 warm_up_run (void)
@@ -345,7 +337,7 @@ warm_up_run (void)
       babl_format_with_space (pregrow_encodings[i], babl_space (pregrow_spaces[j]));
   /* the burst of new fishes and formats is over: renders may start
    * beside the rest */
-  warm_up_done ();
+  ottica_engine_babl_burst_end ();
 
   /* GEGL sets each operation class up on its first use */
   buffer = gegl_buffer_new (&rect, babl_format_with_space ("R'G'B' u8", babl_space ("sRGB")));
@@ -364,25 +356,18 @@ warm_up_run (void)
     }
 }
 
+/* Whether this call is the process's first; from then on the warm-up
+ * counts as a babl burst, so that a render asked for at once waits. */
 static gboolean
 warm_up_claim (void)
 {
-  gboolean claimed;
+  static gsize claimed = 0;
 
-  g_mutex_lock (&warm_up_lock);
-  claimed = !warm_up_started;
-  warm_up_started = warm_up_running = TRUE;
-  g_mutex_unlock (&warm_up_lock);
-  return claimed;
-}
-
-static void
-warm_up_done (void)
-{
-  g_mutex_lock (&warm_up_lock);
-  warm_up_running = FALSE;
-  g_cond_broadcast (&warm_up_cond);
-  g_mutex_unlock (&warm_up_lock);
+  if (!g_once_init_enter (&claimed))
+    return FALSE;
+  ottica_engine_babl_burst_begin ();
+  g_once_init_leave (&claimed, 1);
+  return TRUE;
 }
 
 static gpointer
@@ -400,25 +385,12 @@ ottica_preview_renderer_warm_up (void)
     warm_up_thread (NULL);
 }
 
-/* Starts the warm-up in a thread; it counts as running from now on, so
- * that a render asked for at once waits for it. */
+/* Starts the warm-up in a thread (its babl burst from now on). */
 void
 ottica_preview_renderer_start_warm_up (void)
 {
   if (warm_up_claim ())
     g_thread_unref (g_thread_new ("ottica-warm-up", warm_up_thread, NULL));
-}
-
-/* Waits while the warm-up makes babl's conversions (it does not start
- * it); its renders of the looks after that go through
- * ottica_engine_prime_render() like any other. */
-void
-ottica_preview_renderer_wait_warm_up (void)
-{
-  g_mutex_lock (&warm_up_lock);
-  while (warm_up_running)
-    g_cond_wait (&warm_up_cond, &warm_up_lock);
-  g_mutex_unlock (&warm_up_lock);
 }
 
 /* Opening */
@@ -505,7 +477,7 @@ load_thread (GTask        *task,
   gint64 start;
 
   /* no render beside the warm-up's burst of new conversions */
-  ottica_preview_renderer_wait_warm_up ();
+  ottica_engine_babl_burst_wait ();
   options.allow_embedded_preview = job->quick;
   image = ottica_image_load (job->path, &options, cancellable, &error);
   if (image == NULL)

@@ -38,8 +38,9 @@ OtticaPreviewRenderer *ottica_preview_renderer_new (void);
  * operations, so the first photo opened does not pay for it (about 0.5 s).
  * Blocks: call it from a worker thread after ottica_engine_init(). */
 void        ottica_preview_renderer_warm_up          (void);
+/* The same in a thread of its own; renders wait for its babl burst
+ * (ottica_engine_babl_burst_wait()). */
 void        ottica_preview_renderer_start_warm_up    (void);
-void        ottica_preview_renderer_wait_warm_up     (void);
 
 /* The longer side of the proxy the next photo opens with (default 1600),
  * and the ICC profile file of the display (NULL or "": sRGB). */

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "ottica-main-context.h"
-#include "ottica-preview-renderer.h"
+#include "ottica-engine.h"
 #include "ottica-thumbnail-cache.h"
 #include "ottica-thumbnail-loader.h"
 
@@ -217,8 +217,8 @@ run (Request *request)
   g_atomic_int_set (&request->started, 1);
   if (g_cancellable_set_error_if_cancelled (request->cancellable, &request->error))
     return FALSE;
-  /* not beside the warm-up (ottica_preview_renderer_wait_warm_up()) */
-  ottica_preview_renderer_wait_warm_up ();
+  /* not beside a burst of new babl conversions (ottica-engine.h) */
+  ottica_engine_babl_burst_wait ();
   if (request->stage == STAGE_FULL)
     {
       request->thumbnail = ottica_thumbnail_get (request->path, request->size,

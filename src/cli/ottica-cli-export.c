@@ -421,6 +421,7 @@ warm_up_thread (gpointer data)
       babl_fish (babl_format_with_space ("RGB float", space),
                  babl_format_with_space ("R'G'B' float", space));
     }
+  ottica_engine_babl_burst_end ();
   if (edit != NULL)
     prepare_look (edit);
   return NULL;
@@ -467,6 +468,8 @@ start_warm_up (const OtticaBatchRecipe *recipe,
         if (!seen && warm_up->n_spaces < G_N_ELEMENTS (warm_up->spaces))
           warm_up->spaces[warm_up->n_spaces++] = space;
       }
+  /* the first photo's render waits for the new conversions (ottica-engine.h) */
+  ottica_engine_babl_burst_begin ();
   return g_thread_new ("ottica-warm-up", warm_up_thread, warm_up);
 }
 

@@ -99,6 +99,37 @@ ottica_engine_prime_render (GeglNode *node, const Babl *format)
   g_mutex_unlock (&lock);
 }
 
+static GMutex babl_burst_lock;
+static GCond  babl_burst_cond;
+static guint  babl_bursts;  /* guarded by babl_burst_lock */
+
+void
+ottica_engine_babl_burst_begin (void)
+{
+  g_mutex_lock (&babl_burst_lock);
+  babl_bursts++;
+  g_mutex_unlock (&babl_burst_lock);
+}
+
+void
+ottica_engine_babl_burst_end (void)
+{
+  g_mutex_lock (&babl_burst_lock);
+  g_return_if_fail (babl_bursts > 0);
+  if (--babl_bursts == 0)
+    g_cond_broadcast (&babl_burst_cond);
+  g_mutex_unlock (&babl_burst_lock);
+}
+
+void
+ottica_engine_babl_burst_wait (void)
+{
+  g_mutex_lock (&babl_burst_lock);
+  while (babl_bursts > 0)
+    g_cond_wait (&babl_burst_cond, &babl_burst_lock);
+  g_mutex_unlock (&babl_burst_lock);
+}
+
 /* GEGL's own module folder (LIBDIR/gegl-0.4 beside libgegl), or NULL. */
 static char *
 find_gegl_module_dir (void)

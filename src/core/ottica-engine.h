@@ -36,6 +36,16 @@ void         ottica_engine_warm_up         (void);
 void         ottica_engine_prime_render    (GeglNode   *node,
                                             const Babl *format);
 
+/* babl 0.1.98 looks its conversions and formats up without a lock, while
+ * a thread adding one may grow the table and free the old one under the
+ * readers (babl_db_insert() → hash_rehash()). A thread about to add many
+ * at once beside renders (a warm-up) calls ..._begin() before it starts
+ * and ..._end() when the burst is over; renders call ..._wait() first.
+ * Counted: bursts may overlap. */
+void         ottica_engine_babl_burst_begin (void);
+void         ottica_engine_babl_burst_end   (void);
+void         ottica_engine_babl_burst_wait  (void);
+
 /* gegl_exit(); for tools and tests that want a clean leak report. */
 void         ottica_engine_shutdown        (void);
 

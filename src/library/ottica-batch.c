@@ -809,6 +809,8 @@ export_photo (Run *run, guint photo)
           g_debug ("batch: decoded “%s” once for %u output(s)", run->jobs[first].input,
                    progress.count);
           push_simple (run, EVENT_PROGRESS, photo, LOAD_SHARE);
+          /* not beside a burst of new babl conversions (ottica-engine.h) */
+          ottica_engine_babl_burst_wait ();
           /* A fresh graph for this photo, in this thread: GEGL nodes are
            * never shared between workers. Every output renders from it. */
           pipeline = ottica_pipeline_new_for_image (image);
