@@ -115,8 +115,9 @@ void
 ottica_engine_babl_burst_end (void)
 {
   g_mutex_lock (&babl_burst_lock);
-  g_return_if_fail (babl_bursts > 0);
-  if (--babl_bursts == 0)
+  if (babl_bursts == 0)
+    g_critical ("ottica_engine_babl_burst_end: no burst to end");
+  else if (--babl_bursts == 0)
     g_cond_broadcast (&babl_burst_cond);
   g_mutex_unlock (&babl_burst_lock);
 }
