@@ -67,6 +67,7 @@ struct _OtticaStripRenderer
   GArray     *order;          /* window indices, each after the windows that read it */
   GeglRectangle bbox;
   /* the next band's rows, rendered ahead */
+  gboolean    can_look_ahead; /* windows, and graphs_apart() */
   gboolean    lookahead;
   GThread    *ahead;
   GeglRectangle ahead_band;
@@ -523,7 +524,8 @@ ottica_strip_renderer_new (GeglNode *node, int band_rows)
   walk (self, node, &band, seen, visit_discover);
   order_windows (self);
   self->bbox = bbox;
-  self->lookahead = self->windows->len > 0 && graphs_apart (self);
+  self->can_look_ahead = self->windows->len > 0 && graphs_apart (self);
+  self->lookahead = self->can_look_ahead;
   return self;
 }
 
@@ -642,7 +644,7 @@ ottica_strip_renderer_set_lookahead (OtticaStripRenderer *self, gboolean lookahe
 
   if (self->ahead != NULL)
     finish_ahead (self, &self->ahead_band);
-  self->lookahead = lookahead && self->windows->len > 0 && graphs_apart (self);
+  self->lookahead = lookahead && self->can_look_ahead;
 }
 
 gboolean
