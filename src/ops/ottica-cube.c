@@ -77,10 +77,9 @@ parse_size (const char *p,
     p++;
   if (p >= end || !g_ascii_isdigit (*p))
     return FALSE;
-  errno = 0;
+  /* overflow saturates at G_MAXINT64, which is refused as too large;
+   * errno is no witness (see parse_int() in ottica-look.c) */
   *size = g_ascii_strtoll (p, &stop, 10);
-  if (errno != 0)
-    *size = G_MAXINT64;
   while (stop < end && is_blank (*stop))
     stop++;
   return stop == end;

@@ -404,7 +404,6 @@ parse_double (const char *text, double *value)
 
   if (*copy == '\0')
     return FALSE;
-  errno = 0;
   v = g_ascii_strtod (copy, &end);
   if (end == copy || *end != '\0' || !isfinite (v))
     return FALSE;

@@ -47,7 +47,6 @@
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <gegl-paramspecs.h>
-#include <errno.h>
 #include <math.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -262,9 +261,12 @@ parse_int (const char *text, gint64 *value)
 
   if (trimmed[0] == '\0')
     return FALSE;
-  errno = 0;
+  /* Overflow saturates, which no look value comes near. Not errno: the
+   * first call of the process makes GLib's C locale behind a g_once,
+   * whose contended mutex may leave EAGAIN in errno (a look failed to
+   * load that way when six threads opened the library at once). */
   *value = g_ascii_strtoll (trimmed, &end, 10);
-  return errno == 0 && end != NULL && *end == '\0';
+  return end != NULL && *end == '\0' && *value != G_MAXINT64 && *value != G_MININT64;
 }
 
 static char *
