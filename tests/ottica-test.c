@@ -164,13 +164,22 @@ crash_handler (int signal_number)
   write_text (number);
   write_text (" in thread LWP ");
   write_text (tid);
-  write_text ("; the stacks of all threads follow\n");
+  write_text ("; the stacks of all threads follow, the crashing thread's last\n");
   child = fork ();
   if (child == 0)
     {
+      /* CI logs keep only their tail, so the crashing thread comes again
+       * at the end: python selects it by its LWP. */
+      char select[128] = "python [t.switch () for t in gdb.selected_inferior ().threads () if t.ptid[1] == ";
       char *argv[] = { crash_gdb, "-batch", "-nx", "-p", pid,
                        "-ex", "set print frame-arguments none",
-                       "-ex", "thread apply all bt 40", NULL };
+                       "-ex", "thread apply all bt 30",
+                       "-ex", "echo \\n=== the crashing thread ===\\n",
+                       "-ex", select,
+                       "-ex", "bt 60", NULL };
+
+      strcat (select, tid);
+      strcat (select, "]");
 
       dup2 (STDERR_FILENO, STDOUT_FILENO);
       execv (crash_gdb, argv);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ottica-atomic-file.h"
+#include "ottica-babl-guard.h"
 #include "ottica-engine.h"
 #include "ottica-error.h"
 #include "ottica-main-context.h"
@@ -214,35 +215,172 @@ START_TEST (test_atomic_write_into_missing_folder_fails_with_name)
 }
 END_TEST
 
-/* babl bursts */
+/* The babl guard */
+
+typedef struct
+{
+  gint changed;      /* the change began */
+  gint release;      /* the change may end */
+  gint read;         /* a second read began */
+  guint reads_seen;  /* reads open while the change ran */
+} Guarded;
+
+static gboolean
+flag_is_set (gpointer data)
+{
+  return g_atomic_int_get ((gint *) data) != 0;
+}
+
+/* Whether @flag was set within @seconds; polls without a main context,
+ * so that any thread may call it. */
+static gboolean
+wait_for_flag (gint *flag, double seconds)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
+
+  while (!flag_is_set (flag))
+    {
+      if (g_get_monotonic_time () > deadline)
+        return FALSE;
+      g_usleep (1000);
+    }
+  return TRUE;
+}
 
 static gpointer
-wait_for_burst (gpointer data)
+change_until_released (gpointer data)
 {
-  ottica_engine_babl_burst_wait ();
-  g_atomic_int_set ((gint *) data, 1);
+  Guarded *g = data;
+
+  ottica_babl_guard_change_begin ();
+  g->reads_seen = ottica_babl_guard_count_reads ();
+  g_atomic_int_set (&g->changed, 1);
+  wait_for_flag (&g->release, 30);
+  ottica_babl_guard_change_end ();
   return NULL;
 }
 
-/* A render waits while any burst of new babl conversions runs (two here,
- * overlapping), and not at all when none does. */
-START_TEST (test_renders_wait_for_babl_bursts)
+static gpointer
+read_once (gpointer data)
 {
-  gint done = 0;
-  GThread *waiter;
+  ottica_babl_guard_read_begin ();
+  g_atomic_int_set (&((Guarded *) data)->read, 1);
+  ottica_babl_guard_read_end ();
+  return NULL;
+}
 
-  ottica_engine_babl_burst_wait ();
-  ottica_engine_babl_burst_begin ();
-  ottica_engine_babl_burst_begin ();
-  waiter = g_thread_new ("waiter", wait_for_burst, &done);
+/* A change waits for the reads that run, holds new reads back while it
+ * waits and while it runs, and runs with no read open. */
+START_TEST (test_babl_changes_run_alone)
+{
+  Guarded g = { 0 };
+  GThread *change, *reader;
+
+  ottica_babl_guard_read_begin ();
+  change = g_thread_new ("change", change_until_released, &g);
   g_usleep (100 * 1000);
-  ck_assert_int_eq (g_atomic_int_get (&done), 0);
-  ottica_engine_babl_burst_end ();
+  ck_assert_int_eq (g_atomic_int_get (&g.changed), 0);
+  reader = g_thread_new ("reader", read_once, &g);
   g_usleep (100 * 1000);
-  ck_assert_int_eq (g_atomic_int_get (&done), 0);
-  ottica_engine_babl_burst_end ();
-  g_thread_join (waiter);
-  ck_assert_int_eq (g_atomic_int_get (&done), 1);
+  ck_assert_int_eq (g_atomic_int_get (&g.read), 0);
+  ottica_babl_guard_read_end ();
+
+  ck_assert (wait_for_flag (&g.changed, 30));
+  ck_assert_uint_eq (g.reads_seen, 0);
+  g_usleep (100 * 1000);
+  ck_assert_int_eq (g_atomic_int_get (&g.read), 0);
+  g_atomic_int_set (&g.release, 1);
+  g_thread_join (change);
+  g_thread_join (reader);
+  ck_assert_int_eq (g_atomic_int_get (&g.read), 1);
+  ck_assert_uint_eq (ottica_babl_guard_count_reads (), 0);
+}
+END_TEST
+
+typedef struct
+{
+  gint  in_read;    /* threads in their read */
+  gint  changes;    /* changes done */
+  guint most_reads; /* reads open during any change */
+} Upgrades;
+
+static gpointer
+read_then_change (gpointer data)
+{
+  Upgrades *u = data;
+
+  ottica_babl_guard_read_begin ();
+  ottica_babl_guard_read_begin ();  /* nested */
+  g_atomic_int_inc (&u->in_read);
+  while (g_atomic_int_get (&u->in_read) < 2)
+    g_usleep (1000);
+  ottica_babl_guard_change_begin ();
+  u->most_reads = MAX (u->most_reads, ottica_babl_guard_count_reads ());
+  g_atomic_int_inc (&u->changes);
+  ottica_babl_guard_change_end ();
+  ottica_babl_guard_read_end ();
+  ottica_babl_guard_read_end ();
+  return NULL;
+}
+
+/* Two threads in reads that both begin a change each give their read up
+ * meanwhile: both changes run, one after the other, and the reads end. */
+START_TEST (test_babl_changes_inside_reads)
+{
+  Upgrades u = { 0 };
+  GThread *a = g_thread_new ("a", read_then_change, &u);
+  GThread *b = g_thread_new ("b", read_then_change, &u);
+
+  g_thread_join (a);
+  g_thread_join (b);
+  ck_assert_int_eq (u.changes, 2);
+  ck_assert_uint_eq (u.most_reads, 0);
+  ck_assert_uint_eq (ottica_babl_guard_count_reads (), 0);
+}
+END_TEST
+
+typedef struct
+{
+  gint primed;     /* the main thread's second prime returned */
+  gint released;   /* the reader saw that before giving up */
+  gint reading;
+} Reprime;
+
+static gpointer
+read_until_primed (gpointer data)
+{
+  Reprime *r = data;
+
+  ottica_babl_guard_read_begin ();
+  g_atomic_int_set (&r->reading, 1);
+  g_atomic_int_set (&r->released, wait_for_flag (&r->primed, 10));
+  ottica_babl_guard_read_end ();
+  return NULL;
+}
+
+/* A graph primed once is not primed again: the second prime is no change,
+ * so it does not wait for a read that runs. */
+START_TEST (test_prime_render_once_per_kind_of_graph)
+{
+  const GeglRectangle extent = { 0, 0, 16, 16 };
+  g_autoptr(GeglBuffer) buffer = gegl_buffer_new (&extent, babl_format ("R'G'B' u8"));
+  g_autoptr(GeglNode) graph = gegl_node_new ();
+  const Babl *format = babl_format ("R'G'B'A float");
+  GeglNode *source, *tone;
+  Reprime r = { 0 };
+  GThread *reader;
+
+  source = gegl_node_new_child (graph, "operation", "gegl:buffer-source", "buffer", buffer, NULL);
+  tone = gegl_node_new_child (graph, "operation", "ottica:tone-curve", NULL);
+  gegl_node_link (source, tone);
+  ottica_engine_prime_render (tone, 1.0, format);
+
+  reader = g_thread_new ("reader", read_until_primed, &r);
+  ck_assert (wait_for_flag (&r.reading, 30));
+  ottica_engine_prime_render (tone, 1.0, format);
+  g_atomic_int_set (&r.primed, 1);
+  g_thread_join (reader);
+  ck_assert_msg (r.released, "priming the same graph again waited for a read");
 }
 END_TEST
 
@@ -306,7 +444,9 @@ main (void)
   tcase_add_test (engine, test_engine_registers_ottica_ops);
   tcase_add_test (engine, test_engine_init_is_idempotent);
   tcase_add_test (engine, test_engine_working_format_is_linear_rec2020);
-  tcase_add_test (engine, test_renders_wait_for_babl_bursts);
+  tcase_add_test (engine, test_babl_changes_run_alone);
+  tcase_add_test (engine, test_babl_changes_inside_reads);
+  tcase_add_test (engine, test_prime_render_once_per_kind_of_graph);
   suite_add_tcase (suite, engine);
 
   tcase_add_test (modules, test_engine_loads_only_its_modules);

@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 #include <adwaita.h>
 
+#include "ottica-babl-guard.h"
 #include "ottica-engine.h"
 #include "ottica-look-library.h"
 #include "ottica-looks-panel.h"
@@ -117,7 +118,7 @@ render_thumb (OtticaPipeline *pipeline)
 
   /* a look's first render makes new babl conversions: one pixel alone
    * first, as every other render does (ottica-engine.h) */
-  ottica_engine_prime_render (output, format);
+  ottica_engine_prime_render (output, 1.0, format);
   gegl_node_blit (output, 1.0, &extent, format, pixels, (int) stride, GEGL_BLIT_DEFAULT);
   bytes = g_bytes_new_take (pixels, stride * extent.height);
   return gdk_memory_texture_new (extent.width, extent.height, GDK_MEMORY_R8G8B8A8, bytes, stride);
@@ -130,12 +131,13 @@ thumb_thread (GTask *task, gpointer source_object, gpointer task_data, GCancella
   g_autoptr(OtticaPipeline) pipeline = NULL;
   GMainContext *context = g_task_get_context (task);
 
-  /* not beside a burst of new babl conversions (ottica-engine.h) */
-  ottica_engine_babl_burst_wait ();
+  /* a read for each look, so that a change waits one render at most
+   * (ottica-babl-guard.h) */
+  ottica_babl_guard_read_begin ();
   pipeline = ottica_pipeline_new (job->source, job->scale);
-
   /* the thumbnails show a RAW as the editor does */
   ottica_pipeline_set_raw_baseline (pipeline, job->raw_baseline, job->baseline_exposure);
+  ottica_babl_guard_read_end ();
 
   for (guint i = 0; i < job->ids->len; i++)
     {
@@ -143,6 +145,7 @@ thumb_thread (GTask *task, gpointer source_object, gpointer task_data, GCancella
 
       if (g_cancellable_is_cancelled (cancellable))
         break;
+      ottica_babl_guard_read_begin ();
       ottica_edit_set_look (job->edit, g_ptr_array_index (job->ids, i));
       job->edit->look_amount = 1.0;
       ottica_pipeline_set_edit (pipeline, job->edit);
@@ -156,6 +159,7 @@ thumb_thread (GTask *task, gpointer source_object, gpointer task_data, GCancella
       done->serial = job->serial;
       done->index = i;
       done->texture = render_thumb (pipeline);
+      ottica_babl_guard_read_end ();
       ottica_main_context_post (context, G_PRIORITY_DEFAULT, thumb_done, done, NULL);
     }
   g_task_return_boolean (task, TRUE);

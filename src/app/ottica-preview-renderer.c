@@ -20,6 +20,7 @@
  */
 #include <glib/gi18n.h>
 
+#include "ottica-babl-guard.h"
 #include "ottica-engine.h"
 #include "ottica-image.h"
 #include "ottica-look-library.h"
@@ -208,19 +209,22 @@ render_rect (GeglNode            *output,
   const Babl *format = display_format (space);
   int rows = stale != NULL ? STRIP_ROWS : rect->height;
 
-  ottica_engine_prime_render (output, format);
+  ottica_babl_guard_read_begin ();
+  ottica_engine_prime_render (output, scale, format);
   for (int y = 0; y < rect->height; y += rows)
     {
       GeglRectangle strip = { rect->x, rect->y + y, rect->width, MIN (rows, rect->height - y) };
 
       if (stale != NULL && stale (data))
         {
+          ottica_babl_guard_read_end ();
           g_free (pixels);
           return NULL;
         }
       gegl_node_blit (output, scale, &strip, format, pixels + (gsize) y * stride,
                       (int) stride, GEGL_BLIT_DEFAULT);
     }
+  ottica_babl_guard_read_end ();
   if (histogram != NULL)
     ottica_histogram_data_compute (histogram, pixels, rect->width, rect->height, stride, 3);
   return texture_from_pixels (pixels, rect->width, rect->height, stride);
@@ -299,8 +303,8 @@ geometry_of (const OtticaEdit *edit)
 }
 
 /* The warm-up's lookups add about a thousand babl fishes, crossing the
- * table's 1024-entry step: a babl burst (ottica-engine.h), which the
- * threads that render wait for. */
+ * table's 1024-entry step: a babl change (ottica-babl-guard.h), which
+ * renders and loads wait for. */
 
 static void
 warm_up_run (void)
@@ -321,6 +325,7 @@ warm_up_run (void)
   g_autoptr(OtticaEdit) edit = ottica_edit_new ();
   GPtrArray *looks;
 
+  ottica_babl_guard_change_begin ();
   ottica_engine_warm_up ();
   /* the decoders' formats (a RAW is "RGB u16" in ProPhoto) to the working
    * space, and the working space to the display */
@@ -335,13 +340,15 @@ warm_up_run (void)
   for (gsize i = 0; i < G_N_ELEMENTS (pregrow_encodings); i++)
     for (gsize j = 0; j < G_N_ELEMENTS (pregrow_spaces); j++)
       babl_format_with_space (pregrow_encodings[i], babl_space (pregrow_spaces[j]));
-  /* the burst of new fishes and formats is over: renders may start
-   * beside the rest */
-  ottica_engine_babl_burst_end ();
+  /* the new fishes and formats are made: renders may start beside the rest */
+  ottica_babl_guard_change_end ();
 
-  /* GEGL sets each operation class up on its first use */
+  /* GEGL sets each operation class up on its first use. Reads, as
+   * renders are, one look at a time (ottica-babl-guard.h). */
+  ottica_babl_guard_read_begin ();
   buffer = gegl_buffer_new (&rect, babl_format_with_space ("R'G'B' u8", babl_space ("sRGB")));
   pipeline = ottica_pipeline_new (buffer, 1.0);
+  ottica_babl_guard_read_end ();
   looks = ottica_look_library_list (NULL);
   edit->exposure = 0.5;
   edit->sharpening = 10;
@@ -350,14 +357,15 @@ warm_up_run (void)
     {
       g_autoptr(GdkTexture) texture = NULL;
 
+      ottica_babl_guard_read_begin ();
       ottica_edit_set_look (edit, ottica_look_get_id (g_ptr_array_index (looks, i)));
       ottica_pipeline_set_edit (pipeline, edit);
       texture = render_whole (pipeline, babl_space ("sRGB"), NULL, NULL, NULL);
+      ottica_babl_guard_read_end ();
     }
 }
 
-/* Whether this call is the process's first; from then on the warm-up
- * counts as a babl burst, so that a render asked for at once waits. */
+/* Whether this call is the process's first. */
 static gboolean
 warm_up_claim (void)
 {
@@ -365,7 +373,6 @@ warm_up_claim (void)
 
   if (!g_once_init_enter (&claimed))
     return FALSE;
-  ottica_engine_babl_burst_begin ();
   g_once_init_leave (&claimed, 1);
   return TRUE;
 }
@@ -385,7 +392,7 @@ ottica_preview_renderer_warm_up (void)
     warm_up_thread (NULL);
 }
 
-/* Starts the warm-up in a thread (its babl burst from now on). */
+/* Starts the warm-up in a thread. */
 void
 ottica_preview_renderer_start_warm_up (void)
 {
@@ -449,7 +456,7 @@ load_display_space (const char *profile, char **warning)
   if (profile == NULL || profile[0] == '\0')
     return babl_space ("sRGB");
   if (g_file_get_contents (profile, &icc, &length, NULL))
-    space = babl_space_from_icc (icc, (int) length, BABL_ICC_INTENT_RELATIVE_COLORIMETRIC, &babl_error);
+    space = ottica_engine_babl_space_from_icc (icc, (int) length, &babl_error);
   if (space == NULL)
     {
       g_autofree char *name = g_filename_display_basename (profile);
@@ -460,15 +467,11 @@ load_display_space (const char *profile, char **warning)
   return space;
 }
 
+/* The rest of load_thread() once the photo is decoded: one read
+ * (ottica-babl-guard.h), as the pipeline is built and rendered. */
 static void
-load_thread (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
+load_prepare (GTask *task, LoadJob *job, OtticaImage *image)
 {
-  LoadJob *job = task_data;
-  OtticaLoadOptions options = { .max_size = job->proxy_size };
-  g_autoptr(OtticaImage) image = NULL;
   g_autoptr(OtticaEdit) neutral = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GeglBuffer) proxy = NULL;
@@ -476,15 +479,6 @@ load_thread (GTask        *task,
   double factor = 1.0;
   gint64 start;
 
-  /* no render beside the warm-up's burst of new conversions */
-  ottica_engine_babl_burst_wait ();
-  options.allow_embedded_preview = job->quick;
-  image = ottica_image_load (job->path, &options, cancellable, &error);
-  if (image == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
   job->embedded_preview = image->embedded_preview;
 
   job->space = load_display_space (job->display_profile, &job->warning);
@@ -539,6 +533,29 @@ load_thread (GTask        *task,
   if (ottica_edit_equal (neutral, job->edit))
     job->original = g_object_ref (job->texture);
   g_task_return_boolean (task, TRUE);
+}
+
+static void
+load_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  LoadJob *job = task_data;
+  OtticaLoadOptions options = { .max_size = job->proxy_size };
+  g_autoptr(OtticaImage) image = NULL;
+  g_autoptr(GError) error = NULL;
+
+  options.allow_embedded_preview = job->quick;
+  image = ottica_image_load (job->path, &options, cancellable, &error);
+  if (image == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  ottica_babl_guard_read_begin ();
+  load_prepare (task, job, image);
+  ottica_babl_guard_read_end ();
 }
 
 /* The proxy and its drafts from @job; the drafts' timings start again. */
@@ -652,7 +669,9 @@ full_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellab
       g_task_return_error (task, error);
       return;
     }
+  ottica_babl_guard_read_begin ();
   job->pipeline = ottica_pipeline_new_for_image (image);
+  ottica_babl_guard_read_end ();
   g_task_return_boolean (task, TRUE);
 }
 
@@ -834,9 +853,8 @@ job_is_stale (gpointer data)
 }
 
 static void
-render_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
+render_job (GTask *task, RenderJob *job)
 {
-  RenderJob *job = task_data;
   gint64 start;
 
   if (g_task_return_error_if_cancelled (task))
@@ -868,6 +886,16 @@ render_thread (GTask *task, gpointer source_object, gpointer task_data, GCancell
     }
   job->render_ms = (g_get_monotonic_time () - start) / 1000.0;
   g_task_return_boolean (task, TRUE);
+}
+
+/* Setting the edit prepares operations, which look babl up: with the
+ * render, one read (ottica-babl-guard.h). */
+static void
+render_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
+{
+  ottica_babl_guard_read_begin ();
+  render_job (task, task_data);
+  ottica_babl_guard_read_end ();
 }
 
 static void
@@ -1127,9 +1155,11 @@ region_thread (GTask *task, gpointer source_object, gpointer task_data, GCancell
 
   if (g_task_return_error_if_cancelled (task))
     return;
+  ottica_babl_guard_read_begin ();
   ottica_pipeline_set_edit (job->pipeline, job->edit);
   job->texture = render_rect (ottica_pipeline_get_output (job->pipeline), job->zoom, &job->rect,
                               job->space, NULL, NULL, NULL);
+  ottica_babl_guard_read_end ();
   g_task_return_boolean (task, TRUE);
 }
 

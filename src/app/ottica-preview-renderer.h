@@ -38,8 +38,8 @@ OtticaPreviewRenderer *ottica_preview_renderer_new (void);
  * operations, so the first photo opened does not pay for it (about 0.5 s).
  * Blocks: call it from a worker thread after ottica_engine_init(). */
 void        ottica_preview_renderer_warm_up          (void);
-/* The same in a thread of its own; renders wait for its babl burst
- * (ottica_engine_babl_burst_wait()). */
+/* The same in a thread of its own; its new babl conversions are a change
+ * (ottica-babl-guard.h), which loads and renders wait for. */
 void        ottica_preview_renderer_start_warm_up    (void);
 
 /* The longer side of the proxy the next photo opens with (default 1600),

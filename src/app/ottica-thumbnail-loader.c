@@ -217,8 +217,6 @@ run (Request *request)
   g_atomic_int_set (&request->started, 1);
   if (g_cancellable_set_error_if_cancelled (request->cancellable, &request->error))
     return FALSE;
-  /* not beside a burst of new babl conversions (ottica-engine.h) */
-  ottica_engine_babl_burst_wait ();
   if (request->stage == STAGE_FULL)
     {
       request->thumbnail = ottica_thumbnail_get (request->path, request->size,

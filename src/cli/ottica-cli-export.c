@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "ottica-babl-guard.h"
 #include "ottica-batch.h"
 #include "ottica-cli-progress.h"
 #include "ottica-cli.h"
@@ -404,6 +405,9 @@ warm_up_thread (gpointer data)
   const Babl *working = ottica_engine_working_format ();
   g_autoptr(OtticaEdit) edit = g_steal_pointer (&warm_up->edit);
 
+  /* new conversions: a change, which the first photo's loads and
+   * renders wait for (ottica-babl-guard.h) */
+  ottica_babl_guard_change_begin ();
   /* What a RAW loader gives (ottica-image.h); 8-bit photos are
    * linearised by ottica:develop itself. */
   if (!warm_up->jpeg)
@@ -421,9 +425,13 @@ warm_up_thread (gpointer data)
       babl_fish (babl_format_with_space ("RGB float", space),
                  babl_format_with_space ("R'G'B' float", space));
     }
-  ottica_engine_babl_burst_end ();
+  ottica_babl_guard_change_end ();
   if (edit != NULL)
-    prepare_look (edit);
+    {
+      ottica_babl_guard_read_begin ();
+      prepare_look (edit);
+      ottica_babl_guard_read_end ();
+    }
   return NULL;
 }
 
@@ -468,8 +476,6 @@ start_warm_up (const OtticaBatchRecipe *recipe,
         if (!seen && warm_up->n_spaces < G_N_ELEMENTS (warm_up->spaces))
           warm_up->spaces[warm_up->n_spaces++] = space;
       }
-  /* the first photo's render waits for the new conversions (ottica-engine.h) */
-  ottica_engine_babl_burst_begin ();
   return g_thread_new ("ottica-warm-up", warm_up_thread, warm_up);
 }
 

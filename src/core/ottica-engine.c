@@ -6,11 +6,13 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <malloc.h>
+#include <math.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "ottica-babl-guard.h"
 #include "ottica-engine.h"
 #include "ottica-error.h"
 #include "ottica-ops.h"
@@ -74,6 +76,7 @@ ottica_engine_warm_up (void)
   static const char *const formats[] = { "R'G'B' u8", "R'G'B' u16", "RGB u16" };
   const Babl *working = ottica_engine_working_format ();
 
+  ottica_babl_guard_change_begin ();
   for (gsize i = 0; i < G_N_ELEMENTS (formats); i++)
     {
       const Babl *format = babl_format_with_space (formats[i], babl_space ("sRGB"));
@@ -81,54 +84,133 @@ ottica_engine_warm_up (void)
       babl_fish (format, working);
       babl_fish (working, format);
     }
+  ottica_babl_guard_change_end ();
 }
 
-void
-ottica_engine_prime_render (GeglNode *node, const Babl *format)
+/* What babl adds for a graph follows from its operations, its buffers'
+ * formats, the format it is read in and whether it is scaled. */
+static char *
+graph_key (GeglNode *output, double scale, const Babl *format)
 {
-  static GMutex lock;
+  GString *key = g_string_new (NULL);
+  g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
+  g_autoptr(GPtrArray) todo = g_ptr_array_new ();
+
+  g_string_append_printf (key, "%p/%d", (gconstpointer) format, scale != 1.0);
+  g_ptr_array_add (todo, output);
+  while (todo->len > 0)
+    {
+      GeglNode *node = g_ptr_array_steal_index (todo, todo->len - 1);
+      const char *operation = gegl_node_get_operation (node);
+      g_auto(GStrv) pads = NULL;
+
+      if (!g_hash_table_add (seen, node))
+        continue;
+      g_string_append_printf (key, " %s", operation != NULL ? operation : "-");
+      if (g_strcmp0 (operation, "gegl:buffer-source") == 0)
+        {
+          g_autoptr(GeglBuffer) buffer = NULL;
+
+          gegl_node_get (node, "buffer", &buffer, NULL);
+          if (buffer != NULL)
+            g_string_append_printf (key, "(%p)", (gconstpointer) gegl_buffer_get_format (buffer));
+        }
+      pads = gegl_node_list_input_pads (node);
+      for (guint i = 0; pads != NULL && pads[i] != NULL; i++)
+        {
+          GeglNode *producer = gegl_node_get_producer (node, pads[i], NULL);
+
+          if (producer != NULL)
+            g_ptr_array_add (todo, producer);
+        }
+    }
+  return g_string_free (key, FALSE);
+}
+
+static gboolean
+render_pixel (GeglNode *node, double scale, const Babl *format)
+{
   GeglRectangle box = gegl_node_get_bounding_box (node);
-  GeglRectangle pixel = { box.x, box.y, 1, 1 };
+  GeglRectangle pixel = { (int) floor (box.x * scale), (int) floor (box.y * scale), 1, 1 };
   /* room for one pixel of any format (RGBA double is 32 bytes) */
   guint8 scratch[64];
 
   if (box.width <= 0 || box.height <= 0 || babl_format_get_bytes_per_pixel (format) > (int) sizeof scratch)
-    return;
+    return FALSE;
+  gegl_node_blit (node, scale, &pixel, format, scratch, GEGL_AUTO_ROWSTRIDE, GEGL_BLIT_DEFAULT);
+  return TRUE;
+}
+
+void
+ottica_engine_prime_render (GeglNode *node, double scale, const Babl *format)
+{
+  static GMutex lock;
+  static GHashTable *primed;  /* graph keys; guarded by lock */
+  g_autofree char *key = graph_key (node, scale, format);
+  gboolean known;
+
   g_mutex_lock (&lock);
-  gegl_node_blit (node, 1.0, &pixel, format, scratch, GEGL_AUTO_ROWSTRIDE, GEGL_BLIT_DEFAULT);
+  if (primed == NULL)
+    primed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  known = g_hash_table_contains (primed, key);
   g_mutex_unlock (&lock);
+  if (known)
+    return;
+
+  ottica_babl_guard_change_begin ();
+  /* the scaled render reads the graph at scale 1 */
+  if (render_pixel (node, 1.0, format) && (scale == 1.0 || render_pixel (node, scale, format)))
+    {
+      g_mutex_lock (&lock);
+      g_hash_table_add (primed, g_steal_pointer (&key));
+      g_mutex_unlock (&lock);
+    }
+  ottica_babl_guard_change_end ();
 }
 
-static GMutex babl_burst_lock;
-static GCond  babl_burst_cond;
-static guint  babl_bursts;  /* guarded by babl_burst_lock */
-
-void
-ottica_engine_babl_burst_begin (void)
+const Babl *
+ottica_engine_babl_fish (const Babl *from, const Babl *to)
 {
-  g_mutex_lock (&babl_burst_lock);
-  babl_bursts++;
-  g_mutex_unlock (&babl_burst_lock);
+  static GMutex lock;
+  static GHashTable *fishes;  /* "from>to" → fish; guarded by lock */
+  g_autofree char *key = g_strdup_printf ("%p>%p", (gconstpointer) from, (gconstpointer) to);
+  const Babl *fish;
+
+  g_mutex_lock (&lock);
+  if (fishes == NULL)
+    fishes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  fish = g_hash_table_lookup (fishes, key);
+  g_mutex_unlock (&lock);
+  if (fish != NULL)
+    return fish;
+
+  /* not under the lock: a change waits for reads, which may want it */
+  ottica_babl_guard_change_begin ();
+  fish = babl_fish (from, to);
+  ottica_babl_guard_change_end ();
+  g_mutex_lock (&lock);
+  g_hash_table_replace (fishes, g_steal_pointer (&key), (gpointer) fish);
+  g_mutex_unlock (&lock);
+  return fish;
 }
 
-void
-ottica_engine_babl_burst_end (void)
+const Babl *
+ottica_engine_babl_space_from_icc (const char *icc, int length, const char **error)
 {
-  g_mutex_lock (&babl_burst_lock);
-  if (babl_bursts == 0)
-    g_critical ("ottica_engine_babl_burst_end: no burst to end");
-  else if (--babl_bursts == 0)
-    g_cond_broadcast (&babl_burst_cond);
-  g_mutex_unlock (&babl_burst_lock);
-}
+  static const char *const encodings[] = {
+    "R'G'B' u8", "R'G'B'A u8", "R'G'B' u16", "R'G'B'A u16", "RGB u16", "RGBA u16",
+    "RGB float", "RGBA float", "R'G'B' float", "R'G'B'A float", "RaGaBaA float", "R'aG'aB'aA float",
+    "RGB double", "RGBA double", "R'G'B' double", "R'G'B'A double", "Y u8", "Y' u8", "Y u16",
+    "Y' u16", "Y float", "YA float", "Y' float", "Y'A float",
+  };
+  const Babl *space;
 
-void
-ottica_engine_babl_burst_wait (void)
-{
-  g_mutex_lock (&babl_burst_lock);
-  while (babl_bursts > 0)
-    g_cond_wait (&babl_burst_cond, &babl_burst_lock);
-  g_mutex_unlock (&babl_burst_lock);
+  ottica_babl_guard_change_begin ();
+  space = babl_space_from_icc (icc, length, BABL_ICC_INTENT_RELATIVE_COLORIMETRIC, error);
+  for (gsize i = 0; space != NULL && i < G_N_ELEMENTS (encodings); i++)
+    babl_format_with_space (encodings[i], space);
+  ottica_babl_guard_change_end ();
+  return space;
 }
 
 /* GEGL's own module folder (LIBDIR/gegl-0.4 beside libgegl), or NULL. */

@@ -22,29 +22,34 @@ G_BEGIN_DECLS
 gboolean     ottica_engine_init            (guint     threads,
                                             GError  **error);
 
-/* Makes babl find the conversions the first render needs (about 0.3 s).
- * Interactive programs call it from a worker thread right after
- * ottica_engine_init(), so the first preview does not pay for it. */
+/* Makes babl find the conversions the first render needs (about 0.3 s),
+ * as one change (ottica-babl-guard.h). Interactive programs call it from
+ * a worker thread right after ottica_engine_init(), so the first preview
+ * does not pay for it. */
 void         ottica_engine_warm_up         (void);
 
-/* Renders one pixel of @node in @format alone, before a render that may
- * run beside others (thumbnails, batch workers, the editor). babl builds
- * some of its conversions' formats lazily while converting, without a
- * lock; two threads doing that at once crashed it (seen with two
- * thumbnail threads). Serialised through this first pixel, what a graph
- * needs is built once, and the whole renders run in parallel. */
+/* Renders one pixel of @node at @scale in @format before a render that
+ * may run beside others (thumbnails, batch workers, the editor): whatever
+ * babl adds for the graph's conversions it adds then, as a change
+ * (ottica-babl-guard.h), and the whole render only looks them up. A graph
+ * like one primed before (the same operations, buffer formats, @format,
+ * and scale 1 or not) adds nothing and is not rendered again. Call it in
+ * the render's read or outside any. */
 void         ottica_engine_prime_render    (GeglNode   *node,
+                                            double      scale,
                                             const Babl *format);
 
-/* babl 0.1.98 looks its conversions and formats up without a lock, while
- * a thread adding one may grow the table and free the old one under the
- * readers (babl_db_insert() → hash_rehash()). A thread about to add many
- * at once beside renders (a warm-up) calls ..._begin() before it starts
- * and ..._end() when the burst is over; renders call ..._wait() first.
- * Counted: bursts may overlap. */
-void         ottica_engine_babl_burst_begin (void);
-void         ottica_engine_babl_burst_end   (void);
-void         ottica_engine_babl_burst_wait  (void);
+/* babl_fish (@from, @to), made in a change (ottica-babl-guard.h) the
+ * first time; later calls look only into a table of Ottica's own. */
+const Babl * ottica_engine_babl_fish       (const Babl *from,
+                                            const Babl *to);
+
+/* babl_space_from_icc() as a change (ottica-babl-guard.h), which also
+ * makes the formats photos and exports are converted in, in that space,
+ * so that the loads and renders that follow only look them up. */
+const Babl * ottica_engine_babl_space_from_icc (const char  *icc,
+                                                int          length,
+                                                const char **error);
 
 /* gegl_exit(); for tools and tests that want a clean leak report. */
 void         ottica_engine_shutdown        (void);

@@ -6,6 +6,7 @@
 #include <lcms2.h>
 #include <string.h>
 
+#include "ottica-engine.h"
 #include "ottica-error.h"
 #include "ottica-icc.h"
 #include "ottica-image.h"
@@ -20,14 +21,12 @@ struct _OtticaIccTransform
   const Babl    *format;
 };
 
-/* babl keeps its spaces in a global list that is not locked while a new
- * space is added; loads run in parallel in batches. */
-static GMutex babl_space_lock;
-
 /* Profiles already given to babl (GBytes → space, or no_babl_space when
  * babl refused it). babl never frees a space, and babl_space_from_icc()
  * allocates again on every call even for a profile it knows; a batch sees
- * the same few profiles over and over. Guarded by babl_space_lock. */
+ * the same few profiles over and over. Guarded by babl_space_lock; babl
+ * itself is kept apart by ottica_engine_babl_space_from_icc(). */
+static GMutex babl_space_lock;
 static GHashTable *space_cache;
 static const char no_babl_space;
 #define SPACE_CACHE_MAX 64
@@ -236,20 +235,23 @@ ottica_icc_babl_space (GBytes      *icc,
     space_cache = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
                                          (GDestroyNotify) g_bytes_unref, NULL);
   space = g_hash_table_lookup (space_cache, icc);
+  g_mutex_unlock (&babl_space_lock);
+  if ((gconstpointer) space == (gconstpointer) &no_babl_space)
+    return NULL;
+  if (space != NULL)
+    return space;
+
+  /* not under babl_space_lock: a change waits for every read, and a
+   * thread in a read may be waiting for that lock */
+  data = g_bytes_get_data (icc, &size);
+  space = ottica_engine_babl_space_from_icc (data, (int) size, &babl_error);
   if (space == NULL)
-    {
-      data = g_bytes_get_data (icc, &size);
-      space = babl_space_from_icc (data, (int) size, BABL_ICC_INTENT_RELATIVE_COLORIMETRIC,
-                                   &babl_error);
-      if (space == NULL)
-        g_debug ("babl cannot take the profile of %s (%s); using lcms2", file_name,
-                 babl_error != NULL ? babl_error : "no reason given");
-      if (g_hash_table_size (space_cache) < SPACE_CACHE_MAX)
-        g_hash_table_insert (space_cache, g_bytes_ref (icc),
-                             space != NULL ? (gpointer) space : (gpointer) &no_babl_space);
-    }
-  else if ((gconstpointer) space == (gconstpointer) &no_babl_space)
-    space = NULL;
+    g_debug ("babl cannot take the profile of %s (%s); using lcms2", file_name,
+             babl_error != NULL ? babl_error : "no reason given");
+  g_mutex_lock (&babl_space_lock);
+  if (g_hash_table_size (space_cache) < SPACE_CACHE_MAX && !g_hash_table_contains (space_cache, icc))
+    g_hash_table_insert (space_cache, g_bytes_ref (icc),
+                         space != NULL ? (gpointer) space : (gpointer) &no_babl_space);
   g_mutex_unlock (&babl_space_lock);
 
   return space;

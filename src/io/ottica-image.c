@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ottica-babl-guard.h"
 #include "ottica-error.h"
 #include "ottica-gegl-load.h"
 #include "ottica-image.h"
@@ -415,6 +416,26 @@ image_new (const char *path)
   return image;
 }
 
+typedef gboolean (*Loader) (OtticaImage *, const OtticaLoadOptions *, GCancellable *, GError **);
+
+/* A loader that converts through babl all along, as one read
+ * (ottica-babl-guard.h); the RAW decoder takes its own read, only where
+ * it makes its buffer, so that a warm-up beside it is not held up. */
+static gboolean
+load_reading (Loader                    loader,
+              OtticaImage              *image,
+              const OtticaLoadOptions  *options,
+              GCancellable             *cancellable,
+              GError                  **error)
+{
+  gboolean ok;
+
+  ottica_babl_guard_read_begin ();
+  ok = loader (image, options, cancellable, error);
+  ottica_babl_guard_read_end ();
+  return ok;
+}
+
 OtticaImage *
 ottica_image_load (const char               *path,
                    const OtticaLoadOptions  *options,
@@ -483,11 +504,11 @@ ottica_image_load (const char               *path,
   switch (sniff (head, length))
     {
     case SNIFF_JPEG:
-      ok = ottica_jpeg_load (image, options, cancellable, error);
+      ok = load_reading (ottica_jpeg_load, image, options, cancellable, error);
       break;
 
     case SNIFF_PNG:
-      ok = ottica_gegl_load (image, options, cancellable, error);
+      ok = load_reading (ottica_gegl_load, image, options, cancellable, error);
       break;
 
     case SNIFF_TIFF:
@@ -498,7 +519,7 @@ ottica_image_load (const char               *path,
       else if (ottica_raw_can_load (path))
         ok = ottica_raw_load (image, options, cancellable, error);
       else
-        ok = ottica_gegl_load (image, options, cancellable, error);
+        ok = load_reading (ottica_gegl_load, image, options, cancellable, error);
       break;
 
     case SNIFF_UNKNOWN:

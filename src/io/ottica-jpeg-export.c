@@ -40,6 +40,7 @@
 #include <gegl-plugin.h>
 
 #include "ottica-atomic-file.h"
+#include "ottica-babl-guard.h"
 #include "ottica-engine.h"
 #include "ottica-error.h"
 #include "ottica-jpeg-export.h"
@@ -181,7 +182,11 @@ render_rows (GeglNode *node, OtticaStripRenderer *renderer, const GeglRectangle 
   if (renderer != NULL)
     ottica_strip_renderer_blit (renderer, rect, format, dest);
   else
-    gegl_node_blit (node, 1.0, rect, format, dest, GEGL_AUTO_ROWSTRIDE, GEGL_BLIT_DEFAULT);
+    {
+      ottica_babl_guard_read_begin ();
+      gegl_node_blit (node, 1.0, rect, format, dest, GEGL_AUTO_ROWSTRIDE, GEGL_BLIT_DEFAULT);
+      ottica_babl_guard_read_end ();
+    }
 }
 
 /* Rows of @node into @buffer, through @renderer when there is one. */
@@ -192,7 +197,11 @@ render_rows_to_buffer (GeglNode *node, OtticaStripRenderer *renderer, const Gegl
   if (renderer != NULL)
     ottica_strip_renderer_blit_buffer (renderer, rect, buffer);
   else
-    gegl_node_blit_buffer (node, buffer, rect, 0, GEGL_ABYSS_NONE);
+    {
+      ottica_babl_guard_read_begin ();
+      gegl_node_blit_buffer (node, buffer, rect, 0, GEGL_ABYSS_NONE);
+      ottica_babl_guard_read_end ();
+    }
 }
 
 typedef struct
@@ -415,8 +424,8 @@ make_encode_luts (const Babl *space, guint8 **lut8, float **lutf)
 
   for (int i = 0; i <= LUT_STEPS; i++)
     linear[3 * i] = linear[3 * i + 1] = linear[3 * i + 2] = (float) MIN (i, LUT_STEPS - 1) / (LUT_STEPS - 1);
-  babl_process (babl_fish (babl_format_with_space ("RGB float", space),
-                           babl_format_with_space ("R'G'B' float", space)),
+  babl_process (ottica_engine_babl_fish (babl_format_with_space ("RGB float", space),
+                                        babl_format_with_space ("R'G'B' float", space)),
                 linear, encoded, LUT_STEPS + 1);
   *lut8 = g_malloc (LUT_STEPS);
   *lutf = g_new (float, LUT_STEPS + 1);
@@ -1099,15 +1108,15 @@ check_target (const char *output_path, const char *display_name,
   return TRUE;
 }
 
-gboolean
-ottica_jpeg_export (GeglNode                  *node,
-                    const char                *metadata_source,
-                    const char                *output_path,
-                    const OtticaExportOptions *options,
-                    OtticaProgressFunc         progress,
-                    gpointer                   progress_data,
-                    GCancellable              *cancellable,
-                    GError                   **error)
+static gboolean
+export_jpeg (GeglNode                  *node,
+             const char                *metadata_source,
+             const char                *output_path,
+             const OtticaExportOptions *options,
+             OtticaProgressFunc         progress,
+             gpointer                   progress_data,
+             GCancellable              *cancellable,
+             GError                   **error)
 {
   g_autofree char *display_name = NULL;
   g_autofree char *temp_path = NULL;
@@ -1115,6 +1124,8 @@ ottica_jpeg_export (GeglNode                  *node,
   gboolean ok = FALSE;
   gsize slot_bytes;
   gint gegl_threads = 1;
+  gboolean encoded;
+  guint paused;
   int fd;
 
   g_return_val_if_fail (GEGL_IS_NODE (node), FALSE);
@@ -1175,7 +1186,14 @@ ottica_jpeg_export (GeglNode                  *node,
   ex.linear_format = ottica_engine_working_format ();
   ex.to_output = babl_format_get_space (ex.linear_format) != ex.space;
   if (ex.to_output)
-    ottica_space_matrix (babl_format_get_space (ex.linear_format), ex.space, ex.to_output_matrix);
+    {
+      const Babl *from = babl_format_get_space (ex.linear_format);
+
+      /* the fish ottica_space_matrix() takes, made as a change */
+      ottica_engine_babl_fish (babl_format_with_space ("RGBA double", from),
+                               babl_format_with_space ("RGBA double", ex.space));
+      ottica_space_matrix (from, ex.space, ex.to_output_matrix);
+    }
   make_encode_luts (ex.space, &ex.encode_lut, &ex.encode_lut_float);
 
   if (options->sharpen != OTTICA_SHARPEN_OFF)
@@ -1219,7 +1237,7 @@ ottica_jpeg_export (GeglNode                  *node,
    * (a batch job given one core) encodes on that thread too, so that it
    * takes no more than the core it was given. */
   g_object_get (gegl_config (), "threads", &gegl_threads, NULL);
-  ottica_engine_prime_render (node, ex.blit_8bit ? ex.u8_format : ex.linear_format);
+  ottica_engine_prime_render (node, 1.0, ex.blit_8bit ? ex.u8_format : ex.linear_format);
   /* Several bands: what area filters read around each is rendered once. */
   if (ex.n_strips > 1 || ex.resize)
     {
@@ -1227,7 +1245,13 @@ ottica_jpeg_export (GeglNode                  *node,
                                                                : ex.strip_rows);
       ex.reducer.renderer = ex.renderer;
     }
-  if (!encode (&ex, fd, ex.n_strips > 1 && gegl_threads > 1, error))
+  /* The bands take reads of their own, in the threads that render them
+   * (render_rows(), ottica-strip-renderer.c): this one, waiting for them,
+   * gives its read up, and a change beside waits one band at most. */
+  paused = ottica_babl_guard_read_pause ();
+  encoded = encode (&ex, fd, ex.n_strips > 1 && gegl_threads > 1, error);
+  ottica_babl_guard_read_resume (paused);
+  if (!encoded)
     {
       ottica_atomic_file_abandon (fd, temp_path);
       goto out;
@@ -1271,5 +1295,25 @@ ottica_jpeg_export (GeglNode                  *node,
 
 out:
   export_clear (&ex);
+  return ok;
+}
+
+gboolean
+ottica_jpeg_export (GeglNode                  *node,
+                    const char                *metadata_source,
+                    const char                *output_path,
+                    const OtticaExportOptions *options,
+                    OtticaProgressFunc         progress,
+                    gpointer                   progress_data,
+                    GCancellable              *cancellable,
+                    GError                   **error)
+{
+  gboolean ok;
+
+  /* a read for setting up (ottica-babl-guard.h) */
+  ottica_babl_guard_read_begin ();
+  ok = export_jpeg (node, metadata_source, output_path, options, progress, progress_data,
+                    cancellable, error);
+  ottica_babl_guard_read_end ();
   return ok;
 }

@@ -16,6 +16,7 @@
 #include <jpeglib.h>
 #include <jerror.h>
 
+#include "ottica-babl-guard.h"
 #include "ottica-error.h"
 #include "ottica-icc.h"
 #include "ottica-jpeg-load.h"
@@ -524,6 +525,7 @@ ottica_jpeg_load_data (OtticaImage    *image,
                        GError        **error)
 {
   g_autoptr(JpegLoad) load = NULL;
+  gboolean ok;
 
   g_return_val_if_fail (image != NULL && image->path != NULL, FALSE);
   g_return_val_if_fail (data != NULL || length == 0, FALSE);
@@ -543,10 +545,11 @@ ottica_jpeg_load_data (OtticaImage    *image,
       g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_CORRUPT, _("“%s” is empty."), load->name);
       return FALSE;
     }
-  if (!decode (load, image, max_size, cancellable, error))
-    {
-      g_clear_object (&image->buffer);
-      return FALSE;
-    }
-  return TRUE;
+  /* a RAW's embedded preview, decoded outside ottica_image_load()'s read */
+  ottica_babl_guard_read_begin ();
+  ok = decode (load, image, max_size, cancellable, error);
+  ottica_babl_guard_read_end ();
+  if (!ok)
+    g_clear_object (&image->buffer);
+  return ok;
 }

@@ -13,6 +13,7 @@
 #include <lcms2.h>
 #include <string.h>
 
+#include "ottica-engine.h"
 #include "ottica-output-profile.h"
 
 typedef struct
@@ -50,7 +51,8 @@ typedef struct
 } OutputProfile;
 
 static OutputProfile profiles[N_SPACES];
-static gsize profiles_ready[N_SPACES];
+static gint profiles_ready[N_SPACES];  /* set once profiles[i] is complete */
+static GMutex profiles_lock;
 
 static gboolean
 write_text (cmsHPROFILE profile, cmsTagSignature tag, const char *text)
@@ -160,27 +162,35 @@ get_profile (OtticaColorSpace space)
 {
   g_return_val_if_fail ((guint) space < N_SPACES, NULL);
 
-  /* Built once per space, on first use, from whichever thread asks. */
-  if (g_once_init_enter (&profiles_ready[space]))
+  /* Built on first use, from whichever thread asks. Not inside a
+   * g_once: making the babl space is a change (ottica-babl-guard.h), which
+   * waits for every read, and a thread waiting at a g_once may be in one.
+   * Two threads may build one space at once; the first to finish keeps it. */
+  if (!g_atomic_int_get (&profiles_ready[space]))
     {
-      OutputProfile *p = &profiles[space];
+      g_autoptr(GBytes) icc = build_profile (&specs[space]);
       const char *babl_error = NULL;
+      const Babl *babl_space = NULL;
       gsize length;
-      gconstpointer data;
+      gconstpointer data = g_bytes_get_data (icc, &length);
 
-      p->icc = build_profile (&specs[space]);
-      data = g_bytes_get_data (p->icc, &length);
-      p->space = babl_space_from_icc (data, (int) length,
-                                      BABL_ICC_INTENT_RELATIVE_COLORIMETRIC,
-                                      &babl_error);
+      babl_space = ottica_engine_babl_space_from_icc (data, (int) length, &babl_error);
       /* Our own profile: babl refusing it is a bug, not bad input. */
-      if (p->space == NULL)
+      if (babl_space == NULL)
         g_critical ("babl cannot use Ottica’s “%s” profile: %s",
                     specs[space].description, babl_error ? babl_error : "?");
-      else
-        p->u8_format = babl_format_with_space ("R'G'B' u8", p->space);
+      g_mutex_lock (&profiles_lock);
+      if (!g_atomic_int_get (&profiles_ready[space]))
+        {
+          OutputProfile *p = &profiles[space];
 
-      g_once_init_leave (&profiles_ready[space], 1);
+          p->icc = g_steal_pointer (&icc);
+          p->space = babl_space;
+          /* made by ottica_engine_babl_space_from_icc() */
+          p->u8_format = babl_space != NULL ? babl_format_with_space ("R'G'B' u8", babl_space) : NULL;
+          g_atomic_int_set (&profiles_ready[space], 1);
+        }
+      g_mutex_unlock (&profiles_lock);
     }
 
   return &profiles[space];

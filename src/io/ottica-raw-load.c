@@ -38,6 +38,7 @@
 #include <libraw.h>
 #pragma GCC diagnostic pop
 
+#include "ottica-babl-guard.h"
 #include "ottica-error.h"
 #include "ottica-jpeg-load.h"
 #include "ottica-limits.h"
@@ -845,11 +846,13 @@ raw_finish (RawLoad      *load,
       pack_pixels (raw, channels, orientation, pixels, dest_stride);
     }
 
+  ottica_babl_guard_read_begin ();
   format = babl_format_with_space (channels == 3 ? "RGB u16" : "Y u16", babl_space ("ProPhoto"));
   extent = (GeglRectangle) { 0, 0, out_width, out_height };
   g_clear_object (&image->buffer);
   image->buffer = gegl_buffer_linear_new_from_data (pixels, format, &extent, (int) dest_stride,
                                                     g_free, pixels);
+  ottica_babl_guard_read_end ();
 
   /* The full-size output, for previews made at half size: the size from
    * the headers, unless Fuji's rotation or a pixel aspect changed it. */

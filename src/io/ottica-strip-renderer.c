@@ -36,6 +36,7 @@
  */
 #include <gegl-plugin.h>
 
+#include "ottica-babl-guard.h"
 #include "ottica-strip-renderer.h"
 
 /* Filters that read fewer rows around a band than this are left alone:
@@ -415,7 +416,11 @@ render_rows (Window *w)
 {
   if (gegl_rectangle_is_empty (&w->render))
     return;
+  /* a read per render, never around waiting for the other thread
+   * (ottica-babl-guard.h) */
+  ottica_babl_guard_read_begin ();
   gegl_node_blit_buffer (w->producer, w->buffer, &w->render, 0, GEGL_ABYSS_NONE);
+  ottica_babl_guard_read_end ();
   w->valid_y1 = w->render.y + w->render.height;
 }
 
@@ -670,8 +675,10 @@ ottica_strip_renderer_blit (OtticaStripRenderer *self,
   g_return_if_fail (rect != NULL);
 
   prepare_band (self, rect);
+  ottica_babl_guard_read_begin ();
   gegl_node_blit (self->node, 1.0, rect, format, destination,
                   GEGL_AUTO_ROWSTRIDE, GEGL_BLIT_DEFAULT);
+  ottica_babl_guard_read_end ();
 }
 
 /**
@@ -691,7 +698,9 @@ ottica_strip_renderer_blit_buffer (OtticaStripRenderer *self,
   g_return_if_fail (GEGL_IS_BUFFER (buffer));
 
   prepare_band (self, rect);
+  ottica_babl_guard_read_begin ();
   gegl_node_blit_buffer (self->node, buffer, rect, 0, GEGL_ABYSS_NONE);
+  ottica_babl_guard_read_end ();
 }
 
 void

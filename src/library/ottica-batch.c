@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "ottica-batch.h"
+#include "ottica-babl-guard.h"
 #include "ottica-engine.h"
 #include "ottica-error.h"
 #include "ottica-image.h"
@@ -809,12 +810,13 @@ export_photo (Run *run, guint photo)
           g_debug ("batch: decoded “%s” once for %u output(s)", run->jobs[first].input,
                    progress.count);
           push_simple (run, EVENT_PROGRESS, photo, LOAD_SHARE);
-          /* not beside a burst of new babl conversions (ottica-engine.h) */
-          ottica_engine_babl_burst_wait ();
           /* A fresh graph for this photo, in this thread: GEGL nodes are
-           * never shared between workers. Every output renders from it. */
+           * never shared between workers. Every output renders from it.
+           * Its operations look babl up: a read (ottica-babl-guard.h). */
+          ottica_babl_guard_read_begin ();
           pipeline = ottica_pipeline_new_for_image (image);
           ottica_pipeline_set_edit (pipeline, run->jobs[first].edit);
+          ottica_babl_guard_read_end ();
         }
     }
 

@@ -19,6 +19,7 @@
 #include <jpeglib.h>
 
 #include "ottica-atomic-file.h"
+#include "ottica-babl-guard.h"
 #include "ottica-engine.h"
 #include "ottica-error.h"
 #include "ottica-image.h"
@@ -692,15 +693,14 @@ ottica_thumbnail_get_embedded (const char    *path,
 
 /* ---- rendering ---------------------------------------------------------- */
 
+/* The loaded @image through its pipeline into @size pixels. */
 static OtticaThumbnail *
-render (const char        *path,
-        guint              size,
-        const OtticaEdit  *edit,
-        GCancellable      *cancellable,
-        GError           **error)
+render_image (OtticaImage       *image,
+              const char        *path,
+              guint              size,
+              const OtticaEdit  *edit,
+              GError           **error)
 {
-  OtticaLoadOptions options = { .max_size = size, .allow_embedded_preview = TRUE };
-  g_autoptr(OtticaImage) image = NULL;
   g_autoptr(OtticaPipeline) pipeline = NULL;
   OtticaThumbnail *thumbnail;
   GeglNode *output;
@@ -709,12 +709,6 @@ render (const char        *path,
   double scale;
   gsize stride;
   guint8 *pixels;
-
-  image = ottica_image_load (path, &options, cancellable, error);
-  if (image == NULL)
-    return NULL;
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
-    return NULL;
 
   pipeline = ottica_pipeline_new_for_image (image);
   /* the camera's embedded JPEG is display-referred already */
@@ -743,7 +737,7 @@ render (const char        *path,
   stride = (gsize) roi.width * 3;
   pixels = g_malloc (stride * roi.height);
   format = babl_format_with_space ("R'G'B' u8", babl_space ("sRGB"));
-  ottica_engine_prime_render (output, format);
+  ottica_engine_prime_render (output, scale, format);
   gegl_node_blit (output, scale, &roi, format, pixels, (int) stride, GEGL_BLIT_DEFAULT);
 
   thumbnail = g_new0 (OtticaThumbnail, 1);
@@ -751,6 +745,30 @@ render (const char        *path,
   thumbnail->height = roi.height;
   thumbnail->stride = stride;
   thumbnail->pixels = g_bytes_new_take (pixels, stride * roi.height);
+  return thumbnail;
+}
+
+static OtticaThumbnail *
+render (const char        *path,
+        guint              size,
+        const OtticaEdit  *edit,
+        GCancellable      *cancellable,
+        GError           **error)
+{
+  OtticaLoadOptions options = { .max_size = size, .allow_embedded_preview = TRUE };
+  g_autoptr(OtticaImage) image = NULL;
+  OtticaThumbnail *thumbnail;
+
+  image = ottica_image_load (path, &options, cancellable, error);
+  if (image == NULL)
+    return NULL;
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+
+  /* the load takes reads of its own; the render is one (ottica-babl-guard.h) */
+  ottica_babl_guard_read_begin ();
+  thumbnail = render_image (image, path, size, edit, error);
+  ottica_babl_guard_read_end ();
   return thumbnail;
 }
 
