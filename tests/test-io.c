@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ottica-babl-guard.h"
 #include "ottica-error.h"
 #include "ottica-icc.h"
 #include "ottica-image.h"
@@ -1107,6 +1108,56 @@ START_TEST (test_icc_validation)
 }
 END_TEST
 
+/* babl 0.1.98 exports these without declaring them: what its tables hold. */
+extern int  babl_formats_count (void);
+extern void babl_conversion_class_for_each (int (*each) (Babl *, void *), void *data);
+
+static int
+count_one (Babl *item, void *data)
+{
+  (*(int *) data)++;
+  return 0;
+}
+
+static int
+babl_entries (void)
+{
+  int conversions = 0;
+
+  babl_conversion_class_for_each (count_one, &conversions);
+  return babl_formats_count () + conversions;
+}
+
+/* A photo's new ICC space is made as a babl change, with what Ottica's
+ * operations need of it: preparing a graph on it afterwards, in a read
+ * beside other renders, adds nothing to babl's tables (adding there could
+ * free a table under another thread's lookup). */
+START_TEST (test_icc_space_prepared_before_reads)
+{
+  g_autoptr(GBytes) adobe = make_adobe_rgb_profile ();
+  const GeglRectangle extent = { 0, 0, 16, 16 };
+  g_autoptr(GeglNode) graph = gegl_node_new ();
+  g_autoptr(GeglBuffer) buffer = NULL;
+  const Babl *space;
+  GeglNode *source, *develop;
+  int before;
+
+  space = ottica_icc_babl_space (adobe, "adobe.jpg", NULL, NULL);
+  ck_assert_ptr_nonnull (space);
+  before = babl_entries ();
+
+  ottica_babl_guard_read_begin ();
+  buffer = gegl_buffer_new (&extent, babl_format_with_space ("R'G'B' u8", space));
+  source = gegl_node_new_child (graph, "operation", "gegl:buffer-source", "buffer", buffer, NULL);
+  develop = gegl_node_new_child (graph, "operation", "ottica:develop", NULL);
+  gegl_node_link (source, develop);
+  gegl_node_get_bounding_box (develop);
+  ottica_babl_guard_read_end ();
+
+  ck_assert_int_eq (babl_entries (), before);
+}
+END_TEST
+
 /* ---- camera RAW --------------------------------------------------------- */
 
 START_TEST (test_cr2_full_and_half)
@@ -2196,6 +2247,7 @@ main (void)
   tcase_add_test (units, test_orientation_from_exif);
   tcase_add_test (units, test_orientation_apply);
   tcase_add_test (units, test_icc_validation);
+  tcase_add_test (units, test_icc_space_prepared_before_reads);
   tcase_add_test (units, test_supported_names);
   suite_add_tcase (suite, units);
 

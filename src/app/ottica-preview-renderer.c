@@ -209,7 +209,6 @@ render_rect (GeglNode            *output,
   const Babl *format = display_format (space);
   int rows = stale != NULL ? STRIP_ROWS : rect->height;
 
-  ottica_babl_guard_read_begin ();
   ottica_engine_prime_render (output, scale, format);
   for (int y = 0; y < rect->height; y += rows)
     {
@@ -217,17 +216,29 @@ render_rect (GeglNode            *output,
 
       if (stale != NULL && stale (data))
         {
-          ottica_babl_guard_read_end ();
           g_free (pixels);
           return NULL;
         }
+      /* a read a strip, so that a change waits one strip at most
+       * (ottica-babl-guard.h) */
+      ottica_babl_guard_read_begin ();
       gegl_node_blit (output, scale, &strip, format, pixels + (gsize) y * stride,
                       (int) stride, GEGL_BLIT_DEFAULT);
+      ottica_babl_guard_read_end ();
     }
-  ottica_babl_guard_read_end ();
   if (histogram != NULL)
     ottica_histogram_data_compute (histogram, pixels, rect->width, rect->height, stride, 3);
   return texture_from_pixels (pixels, rect->width, rect->height, stride);
+}
+
+/* Setting an edit prepares operations, which look babl up: a read
+ * (ottica-babl-guard.h); render_rect() takes its own. */
+static void
+set_edit_reading (OtticaPipeline *pipeline, const OtticaEdit *edit)
+{
+  ottica_babl_guard_read_begin ();
+  ottica_pipeline_set_edit (pipeline, edit);
+  ottica_babl_guard_read_end ();
 }
 
 static GdkTexture *
@@ -238,8 +249,11 @@ render_whole (OtticaPipeline      *pipeline,
               gpointer             data)
 {
   GeglNode *output = ottica_pipeline_get_output (pipeline);
-  GeglRectangle extent = gegl_node_get_bounding_box (output);
+  GeglRectangle extent;
 
+  ottica_babl_guard_read_begin ();
+  extent = gegl_node_get_bounding_box (output);
+  ottica_babl_guard_read_end ();
   return render_rect (output, 1.0, &extent, space, histogram, stale, data);
 }
 
@@ -344,7 +358,7 @@ warm_up_run (void)
   ottica_babl_guard_change_end ();
 
   /* GEGL sets each operation class up on its first use. Reads, as
-   * renders are, one look at a time (ottica-babl-guard.h). */
+   * renders are (ottica-babl-guard.h). */
   ottica_babl_guard_read_begin ();
   buffer = gegl_buffer_new (&rect, babl_format_with_space ("R'G'B' u8", babl_space ("sRGB")));
   pipeline = ottica_pipeline_new (buffer, 1.0);
@@ -357,11 +371,9 @@ warm_up_run (void)
     {
       g_autoptr(GdkTexture) texture = NULL;
 
-      ottica_babl_guard_read_begin ();
       ottica_edit_set_look (edit, ottica_look_get_id (g_ptr_array_index (looks, i)));
-      ottica_pipeline_set_edit (pipeline, edit);
+      set_edit_reading (pipeline, edit);
       texture = render_whole (pipeline, babl_space ("sRGB"), NULL, NULL, NULL);
-      ottica_babl_guard_read_end ();
     }
 }
 
@@ -853,8 +865,9 @@ job_is_stale (gpointer data)
 }
 
 static void
-render_job (GTask *task, RenderJob *job)
+render_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
 {
+  RenderJob *job = task_data;
   gint64 start;
 
   if (g_task_return_error_if_cancelled (task))
@@ -863,10 +876,13 @@ render_job (GTask *task, RenderJob *job)
     {
       /* a draft is shown even when a newer edit came meanwhile: it is
        * still newer than what is on screen */
-      OtticaPipeline *draft = drafts_get (job->drafts, job->draft_index);
+      OtticaPipeline *draft;
 
+      ottica_babl_guard_read_begin ();
+      draft = drafts_get (job->drafts, job->draft_index);
+      ottica_babl_guard_read_end ();
       start = g_get_monotonic_time ();
-      ottica_pipeline_set_edit (draft, job->edit);
+      set_edit_reading (draft, job->edit);
       job->texture = render_whole (draft, job->space, &job->histogram, NULL, NULL);
       job->render_ms = (g_get_monotonic_time () - start) / 1000.0;
       g_task_return_boolean (task, TRUE);
@@ -876,26 +892,16 @@ render_job (GTask *task, RenderJob *job)
   start = g_get_monotonic_time ();
   if (job->before != NULL && !job_is_stale (job))
     {
-      ottica_pipeline_set_edit (job->pipeline, job->before);
+      set_edit_reading (job->pipeline, job->before);
       job->original = render_whole (job->pipeline, job->space, NULL, job_is_stale, job);
     }
   if (!job_is_stale (job) && !job->before_only)
     {
-      ottica_pipeline_set_edit (job->pipeline, job->edit);
+      set_edit_reading (job->pipeline, job->edit);
       job->texture = render_whole (job->pipeline, job->space, &job->histogram, job_is_stale, job);
     }
   job->render_ms = (g_get_monotonic_time () - start) / 1000.0;
   g_task_return_boolean (task, TRUE);
-}
-
-/* Setting the edit prepares operations, which look babl up: with the
- * render, one read (ottica-babl-guard.h). */
-static void
-render_thread (GTask *task, gpointer source_object, gpointer task_data, GCancellable *cancellable)
-{
-  ottica_babl_guard_read_begin ();
-  render_job (task, task_data);
-  ottica_babl_guard_read_end ();
 }
 
 static void
@@ -1155,11 +1161,9 @@ region_thread (GTask *task, gpointer source_object, gpointer task_data, GCancell
 
   if (g_task_return_error_if_cancelled (task))
     return;
-  ottica_babl_guard_read_begin ();
-  ottica_pipeline_set_edit (job->pipeline, job->edit);
+  set_edit_reading (job->pipeline, job->edit);
   job->texture = render_rect (ottica_pipeline_get_output (job->pipeline), job->zoom, &job->rect,
                               job->space, NULL, NULL, NULL);
-  ottica_babl_guard_read_end ();
   g_task_return_boolean (task, TRUE);
 }
 

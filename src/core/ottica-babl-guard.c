@@ -11,14 +11,36 @@ typedef struct
   guint changes;
 } Depth;
 
-static GPrivate depth_key = G_PRIVATE_INIT (g_free);
-
 static GMutex guard_lock;
 static GCond  guard_cond;
 /* guarded by guard_lock */
 static guint    reading;          /* threads in a read, not in a change */
 static gboolean changing;
 static guint    changes_waiting;
+
+/* A thread that ends inside a read or a change would hold every change
+ * (or everything) back for good: said, and let go. */
+static void
+depth_free (gpointer data)
+{
+  Depth *depth = data;
+
+  if (depth->reads > 0 || depth->changes > 0)
+    {
+      g_critical ("a thread ended inside %u babl read(s) and %u change(s)",
+                  depth->reads, depth->changes);
+      g_mutex_lock (&guard_lock);
+      if (depth->changes > 0)
+        changing = FALSE;
+      else
+        reading--;
+      g_cond_broadcast (&guard_cond);
+      g_mutex_unlock (&guard_lock);
+    }
+  g_free (depth);
+}
+
+static GPrivate depth_key = G_PRIVATE_INIT (depth_free);
 
 static Depth *
 this_thread (void)

@@ -194,23 +194,82 @@ ottica_engine_babl_fish (const Babl *from, const Babl *to)
   return fish;
 }
 
+/* What Ottica's operations make babl build in their prepare(), which runs
+ * in a read (under GEGL's node lock, from ottica_pipeline_new() and any
+ * bounding-box query, before prime_render()): ottica:develop's formats
+ * and fishes for a source space (linearise_init(), ottica_space_matrix():
+ * a space's first fish adds about a thousand babl conversions), and the
+ * look operations' fixed fishes. Inside a change. */
+static void
+prepare_space (const Babl *space)
+{
+  /* linearise_init()'s encodings (develop.c) */
+  static const char *const encodings[] = {
+    "R'G'B' u8", "R'G'B'A u8", "Y' u8", "Y'A u8", "RGB u8", "RGBA u8", "Y u8", "YA u8",
+    "R'G'B' u16", "R'G'B'A u16", "Y' u16", "Y'A u16", "RGB u16", "RGBA u16", "Y u16", "YA u16",
+  };
+  const Babl *rec2020 = babl_space ("Rec2020");
+
+  for (gsize i = 0; i < G_N_ELEMENTS (encodings); i++)
+    babl_format_with_space (encodings[i], space);
+  /* ottica_space_matrix (space, Rec2020), and fill_table()'s curves */
+  babl_fish (babl_format_with_space ("RGBA double", space),
+             babl_format_with_space ("RGBA double", rec2020));
+  babl_fish (babl_format_with_space ("R'G'B' double", space),
+             babl_format_with_space ("RGB double", space));
+}
+
+static void
+prepare_fixed (void)
+{
+  const Babl *rec2020 = babl_space ("Rec2020");
+
+  prepare_space (babl_space ("sRGB"));
+  prepare_space (babl_space ("ProPhoto"));  /* RAWs: raw_finish() */
+  prepare_space (rec2020);                  /* lcms2's path (ottica-icc.c) */
+  /* ottica_working_rgb_to_xyz(), split-tone.c, lut3d.c */
+  babl_fish (babl_format_with_space ("RGB float", rec2020), babl_format ("CIE XYZ float"));
+  babl_fish (babl_format ("CIE Lab float"), babl_format_with_space ("RGB float", rec2020));
+  babl_fish (babl_format_with_space ("RGB float", rec2020),
+             babl_format_with_space ("RGB float", babl_space ("sRGB")));
+}
+
 const Babl *
 ottica_engine_babl_space_from_icc (const char *icc, int length, const char **error)
 {
-  static const char *const encodings[] = {
-    "R'G'B' u8", "R'G'B'A u8", "R'G'B' u16", "R'G'B'A u16", "RGB u16", "RGBA u16",
-    "RGB float", "RGBA float", "R'G'B' float", "R'G'B'A float", "RaGaBaA float", "R'aG'aB'aA float",
-    "RGB double", "RGBA double", "R'G'B' double", "R'G'B'A double", "Y u8", "Y' u8", "Y u16",
-    "Y' u16", "Y float", "YA float", "Y' float", "Y'A float",
-  };
   const Babl *space;
 
   ottica_babl_guard_change_begin ();
   space = babl_space_from_icc (icc, length, BABL_ICC_INTENT_RELATIVE_COLORIMETRIC, error);
-  for (gsize i = 0; space != NULL && i < G_N_ELEMENTS (encodings); i++)
-    babl_format_with_space (encodings[i], space);
+  if (space != NULL)
+    prepare_space (space);
   ottica_babl_guard_change_end ();
   return space;
+}
+
+const Babl *
+ottica_engine_babl_format (const char *encoding, const Babl *space)
+{
+  static GMutex lock;
+  static GHashTable *formats;  /* "encoding/space" → format; guarded by lock */
+  g_autofree char *key = g_strdup_printf ("%s/%p", encoding, (gconstpointer) space);
+  const Babl *format;
+
+  g_mutex_lock (&lock);
+  if (formats == NULL)
+    formats = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  format = g_hash_table_lookup (formats, key);
+  g_mutex_unlock (&lock);
+  if (format != NULL)
+    return format;
+
+  ottica_babl_guard_change_begin ();
+  format = babl_format_with_space (encoding, space);
+  ottica_babl_guard_change_end ();
+  g_mutex_lock (&lock);
+  g_hash_table_replace (formats, g_steal_pointer (&key), (gpointer) format);
+  g_mutex_unlock (&lock);
+  return format;
 }
 
 /* GEGL's own module folder (LIBDIR/gegl-0.4 beside libgegl), or NULL. */
@@ -467,6 +526,10 @@ ottica_engine_init (guint threads, GError **error)
         }
 
       engine_ready = TRUE;
+      /* before any thread renders, but a change all the same */
+      ottica_babl_guard_change_begin ();
+      prepare_fixed ();
+      ottica_babl_guard_change_end ();
     }
 
   g_object_set (gegl_config (), "threads", (gint) MIN (threads, 64u), NULL);

@@ -44,12 +44,16 @@ void         ottica_engine_prime_render    (GeglNode   *node,
 const Babl * ottica_engine_babl_fish       (const Babl *from,
                                             const Babl *to);
 
-/* babl_space_from_icc() as a change (ottica-babl-guard.h), which also
- * makes the formats photos and exports are converted in, in that space,
- * so that the loads and renders that follow only look them up. */
+/* babl_space_from_icc() as a change (ottica-babl-guard.h). */
 const Babl * ottica_engine_babl_space_from_icc (const char  *icc,
                                                 int          length,
                                                 const char **error);
+
+/* babl_format_with_space (@encoding, @space), made in a change the first
+ * time: loaders call it for the formats of a photo's own space, which no
+ * warm-up made. Later calls look only into a table of Ottica's own. */
+const Babl * ottica_engine_babl_format     (const char *encoding,
+                                            const Babl *space);
 
 /* gegl_exit(); for tools and tests that want a clean leak report. */
 void         ottica_engine_shutdown        (void);

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "ottica-engine.h"
 #include "ottica-error.h"
 #include "ottica-gegl-load.h"
 #include "ottica-icc.h"
@@ -651,7 +652,7 @@ apply_profile (OtticaImage *image,
    * lcms2 refused the profile and babl did not. Same layout, new space. */
   if (babl_format_get_space (format) != space)
     gegl_buffer_set_format (image->buffer,
-                            babl_format_with_space (babl_format_get_encoding (format), space));
+                            ottica_engine_babl_format (babl_format_get_encoding (format), space));
 }
 
 gboolean

@@ -1125,7 +1125,7 @@ export_jpeg (GeglNode                  *node,
   gsize slot_bytes;
   gint gegl_threads = 1;
   gboolean encoded;
-  guint paused;
+  guint paused = 0;
   int fd;
 
   g_return_val_if_fail (GEGL_IS_NODE (node), FALSE);
@@ -1250,7 +1250,8 @@ export_jpeg (GeglNode                  *node,
    * gives its read up, and a change beside waits one band at most. */
   paused = ottica_babl_guard_read_pause ();
   encoded = encode (&ex, fd, ex.n_strips > 1 && gegl_threads > 1, error);
-  ottica_babl_guard_read_resume (paused);
+  /* taken back only at the end: the metadata and the fsync use no babl,
+   * and a change need not wait for them */
   if (!encoded)
     {
       ottica_atomic_file_abandon (fd, temp_path);
@@ -1295,6 +1296,7 @@ export_jpeg (GeglNode                  *node,
 
 out:
   export_clear (&ex);
+  ottica_babl_guard_read_resume (paused);
   return ok;
 }
 

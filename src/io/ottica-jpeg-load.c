@@ -17,6 +17,7 @@
 #include <jerror.h>
 
 #include "ottica-babl-guard.h"
+#include "ottica-engine.h"
 #include "ottica-error.h"
 #include "ottica-icc.h"
 #include "ottica-jpeg-load.h"
@@ -267,7 +268,7 @@ choose_color (JpegLoad     *load,
 
       if (space != NULL)
         {
-          *format = babl_format_with_space ("R'G'B' u8", space);
+          *format = ottica_engine_babl_format ("R'G'B' u8", space);
           return TRUE;
         }
       if (icc_error != NULL)

@@ -171,6 +171,7 @@ get_profile (OtticaColorSpace space)
       g_autoptr(GBytes) icc = build_profile (&specs[space]);
       const char *babl_error = NULL;
       const Babl *babl_space = NULL;
+      const Babl *u8_format = NULL;
       gsize length;
       gconstpointer data = g_bytes_get_data (icc, &length);
 
@@ -179,6 +180,8 @@ get_profile (OtticaColorSpace space)
       if (babl_space == NULL)
         g_critical ("babl cannot use Ottica’s “%s” profile: %s",
                     specs[space].description, babl_error ? babl_error : "?");
+      else
+        u8_format = ottica_engine_babl_format ("R'G'B' u8", babl_space);
       g_mutex_lock (&profiles_lock);
       if (!g_atomic_int_get (&profiles_ready[space]))
         {
@@ -186,8 +189,7 @@ get_profile (OtticaColorSpace space)
 
           p->icc = g_steal_pointer (&icc);
           p->space = babl_space;
-          /* made by ottica_engine_babl_space_from_icc() */
-          p->u8_format = babl_space != NULL ? babl_format_with_space ("R'G'B' u8", babl_space) : NULL;
+          p->u8_format = u8_format;
           g_atomic_int_set (&profiles_ready[space], 1);
         }
       g_mutex_unlock (&profiles_lock);

@@ -595,13 +595,24 @@ render_ahead (gpointer data)
   return NULL;
 }
 
+/* The ahead thread takes reads of its own (render_rows()): waited for
+ * in a read, it would wait for a change that waits for that read. */
+static void
+join_ahead (GThread *ahead)
+{
+  guint paused = ottica_babl_guard_read_pause ();
+
+  g_thread_join (ahead);
+  ottica_babl_guard_read_resume (paused);
+}
+
 /* Waits for the rows rendered ahead; whether they were for @rect. */
 static gboolean
 finish_ahead (OtticaStripRenderer *self, const GeglRectangle *rect)
 {
   if (self->ahead == NULL)
     return FALSE;
-  g_thread_join (g_steal_pointer (&self->ahead));
+  join_ahead (g_steal_pointer (&self->ahead));
   return gegl_rectangle_equal (&self->ahead_band, rect);
 }
 
@@ -709,7 +720,7 @@ ottica_strip_renderer_free (OtticaStripRenderer *self)
   if (self == NULL)
     return;
   if (self->ahead != NULL)
-    g_thread_join (self->ahead);
+    join_ahead (self->ahead);
   for (guint i = 0; i < self->windows->len; i++)
     {
       Window *w = &g_array_index (self->windows, Window, i);
