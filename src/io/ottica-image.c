@@ -418,9 +418,10 @@ image_new (const char *path)
 
 typedef gboolean (*Loader) (OtticaImage *, const OtticaLoadOptions *, GCancellable *, GError **);
 
-/* A loader that converts through babl all along, as one read
- * (ottica-babl-guard.h); the RAW decoder takes its own read, only where
- * it makes its buffer, so that a warm-up beside it is not held up. */
+/* A loader that converts through babl all along (GEGL's), as one read
+ * (ottica-babl-guard.h); the JPEG and RAW decoders take reads of their
+ * own, only where they use babl, so that a warm-up beside them is not
+ * held up for a whole decode. */
 static gboolean
 load_reading (Loader                    loader,
               OtticaImage              *image,
@@ -504,7 +505,7 @@ ottica_image_load (const char               *path,
   switch (sniff (head, length))
     {
     case SNIFF_JPEG:
-      ok = load_reading (ottica_jpeg_load, image, options, cancellable, error);
+      ok = ottica_jpeg_load (image, options, cancellable, error);
       break;
 
     case SNIFF_PNG:

@@ -55,6 +55,7 @@ typedef struct
   jmp_buf                        jump;
   gboolean                       created;
   gboolean                       finishing;  /* after the last row: be lenient */
+  gboolean                       reading;    /* in a babl read (ottica-babl-guard.h) */
   Problem                        problem;
   char                           message[JMSG_LENGTH_MAX];
 
@@ -325,7 +326,7 @@ decode_body (JpegLoad      *load,
   const Babl *format;
   int orientation, width, height, out_width, out_height, bpp, decoded_bpp;
   gsize dest_stride, decoded_stride;
-  gboolean direct;
+  gboolean direct, ok;
   GeglRectangle extent;
 
   cinfo->err = jpeg_std_error (&load->jerr);
@@ -367,7 +368,15 @@ decode_body (JpegLoad      *load,
     image->icc_profile = g_bytes_new_with_free_func (icc, icc_length, free, icc);
 
   g_clear_pointer (&image->color_space, g_free);
-  if (!choose_color (load, image, &conversion, &format, error))
+  /* babl is used only here and where the buffer is made, each a read
+   * (ottica-babl-guard.h): not the whole decode, which a change beside
+   * (the CLI's warm-up) would otherwise wait for */
+  load->reading = TRUE;
+  ottica_babl_guard_read_begin ();
+  ok = choose_color (load, image, &conversion, &format, error);
+  ottica_babl_guard_read_end ();
+  load->reading = FALSE;
+  if (!ok)
     return FALSE;
 
   cinfo->scale_num = 1;
@@ -448,8 +457,10 @@ decode_body (JpegLoad      *load,
   jpeg_finish_decompress (cinfo);
 
   extent = (GeglRectangle) { 0, 0, out_width, out_height };
+  ottica_babl_guard_read_begin ();
   image->buffer = gegl_buffer_linear_new_from_data (load->pixels, format, &extent,
                                                     (int) dest_stride, g_free, load->pixels);
+  ottica_babl_guard_read_end ();
   load->pixels = NULL;
 
   image->orientation = orientation;
@@ -467,7 +478,13 @@ decode (JpegLoad      *load,
         GError       **error)
 {
   if (setjmp (load->jump))
-    return set_problem_error (load, error);
+    {
+      /* libjpeg gave up inside choose_color()'s read */
+      if (load->reading)
+        ottica_babl_guard_read_end ();
+      load->reading = FALSE;
+      return set_problem_error (load, error);
+    }
   return decode_body (load, image, max_size, cancellable, error);
 }
 
@@ -546,10 +563,7 @@ ottica_jpeg_load_data (OtticaImage    *image,
       g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_CORRUPT, _("“%s” is empty."), load->name);
       return FALSE;
     }
-  /* a RAW's embedded preview, decoded outside ottica_image_load()'s read */
-  ottica_babl_guard_read_begin ();
   ok = decode (load, image, max_size, cancellable, error);
-  ottica_babl_guard_read_end ();
   if (!ok)
     g_clear_object (&image->buffer);
   return ok;
