@@ -1051,6 +1051,37 @@ START_TEST (test_look_applies)
 }
 END_TEST
 
+/* A look on an 8-bit photo reads its pixels from develop's own exact
+ * linearisation, the same as develop then the look by hand: not from a
+ * conversion babl makes on its own, whose path it picks by timing (an
+ * export with a look then differed from run to run). */
+START_TEST (test_look_reads_develop_linearisation)
+{
+  g_autoptr(GeglBuffer) source = make_ramp_u8 (257, 64);
+  g_autoptr(OtticaPipeline) pipeline = ottica_pipeline_new (source, 1.0);
+  g_autoptr(OtticaEdit) edit = ottica_edit_new ();
+  g_autoptr(GeglNode) graph = gegl_node_new ();
+  const GeglRectangle *extent = gegl_buffer_get_extent (source);
+  g_autofree float *got = NULL;
+  g_autofree float *expected = NULL;
+  GeglNode *input, *develop, *look;
+
+  ottica_edit_set_look (edit, "documentary");
+  edit->look_amount = 1.0;
+  ottica_pipeline_set_edit (pipeline, edit);
+  got = ottica_test_render_rgba (ottica_pipeline_get_output (pipeline), extent, "Rec2020");
+
+  input = gegl_node_new_child (graph, "operation", "gegl:buffer-source", "buffer", source, NULL);
+  develop = gegl_node_new_child (graph, "operation", "ottica:develop", NULL);
+  look = gegl_node_new_child (graph, "operation", "ottica:look",
+                              "look-id", "documentary", "amount", 1.0, NULL);
+  gegl_node_link_many (input, develop, look, NULL);
+  expected = ottica_test_render_rgba (look, extent, "Rec2020");
+
+  ck_assert_mem_eq (got, expected, sizeof (float) * 4 * extent->width * extent->height);
+}
+END_TEST
+
 static GeglNode *
 find_child (GeglNode *graph, const char *operation)
 {
@@ -1344,6 +1375,7 @@ main (void)
   suite_add_tcase (suite, graph);
 
   tcase_add_test (looks, test_look_applies);
+  tcase_add_test (looks, test_look_reads_develop_linearisation);
   tcase_add_test (looks, test_look_never_rebuilds);
   tcase_add_test (looks, test_look_unknown);
   suite_add_tcase (suite, looks);

@@ -283,6 +283,19 @@ update_geometry (OtticaPipeline *self, const OtticaEdit *edit)
   gegl_node_set_passthrough (self->crop, FALSE);
 }
 
+/* Whether a look or sharpening works on the pixels after develop. At
+ * neutral settings develop is left out, so that an 8-bit photo reaches the
+ * exporter as it is; but what follows reads the working format, and that
+ * must come from develop's own exact linearisation, not from a babl
+ * conversion, whose path babl picks by timing (a look's export of a JPEG
+ * differed from run to run in a few thousand pixels). */
+static gboolean
+pixels_follow (const OtticaEdit *edit)
+{
+  return (edit->look_id != NULL && edit->look_id[0] != '\0' && edit->look_amount > 0.0)
+         || edit->sharpening > 0.0;
+}
+
 static void
 update_develop (OtticaPipeline *self, const OtticaEdit *edit)
 {
@@ -306,7 +319,7 @@ update_develop (OtticaPipeline *self, const OtticaEdit *edit)
         }
       i++;
     }
-  gegl_node_set_passthrough (self->develop, neutral);
+  gegl_node_set_passthrough (self->develop, neutral && !pixels_follow (edit));
 }
 
 /* GEGL ignores passthrough on meta ops such as gegl:unsharp-mask, and a
