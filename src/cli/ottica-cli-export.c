@@ -26,7 +26,7 @@
 #include "ottica-export-recipe.h"
 #include "ottica-image.h"
 #include "ottica-output-profile.h"
-#include "ottica-space-matrix.h"
+#include "ottica-jpeg-export.h"
 #include "ottica-limits.h"
 #include "ottica-look-library.h"
 #include "ottica-output-template.h"
@@ -415,15 +415,9 @@ warm_up_thread (gpointer data)
   for (guint i = 0; i < warm_up->n_spaces; i++)
     {
       const Babl *space = ottica_output_profile_babl_space (warm_up->spaces[i]);
-      float to_output[3][3];
 
-      if (space == NULL)
-        continue;
-      /* The exporter's matrix to the output space, and its table for the
-       * output curve. */
-      ottica_space_matrix (babl_format_get_space (working), space, to_output);
-      babl_fish (babl_format_with_space ("RGB float", space),
-                 babl_format_with_space ("R'G'B' float", space));
+      if (space != NULL)
+        ottica_jpeg_export_prepare_space (space);
     }
   ottica_babl_guard_change_end ();
   if (edit != NULL)

@@ -158,7 +158,8 @@ ottica_engine_prime_render (GeglNode *node, double scale, const Babl *format)
     return;
 
   ottica_babl_guard_change_begin ();
-  /* the scaled render reads the graph at scale 1 */
+  /* at scale 1, and at @scale: a scaled blit also converts in formats of
+   * its own as it resamples */
   if (render_pixel (node, 1.0, format) && (scale == 1.0 || render_pixel (node, scale, format)))
     {
       g_mutex_lock (&lock);
@@ -168,30 +169,55 @@ ottica_engine_prime_render (GeglNode *node, double scale, const Babl *format)
   ottica_babl_guard_change_end ();
 }
 
-const Babl *
-ottica_engine_babl_fish (const Babl *from, const Babl *to)
+typedef const Babl *(*BablMake) (gconstpointer a, gconstpointer b);
+
+/* What @make (@a, @b) gives, made in a change the first time and kept
+ * under @key (taken) in a table of Ottica's own. */
+static const Babl *
+made_once (char *key, BablMake make, gconstpointer a, gconstpointer b)
 {
   static GMutex lock;
-  static GHashTable *fishes;  /* "from>to" → fish; guarded by lock */
-  g_autofree char *key = g_strdup_printf ("%p>%p", (gconstpointer) from, (gconstpointer) to);
-  const Babl *fish;
+  static GHashTable *made;  /* guarded by lock */
+  const Babl *babl;
 
   g_mutex_lock (&lock);
-  if (fishes == NULL)
-    fishes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  fish = g_hash_table_lookup (fishes, key);
+  if (made == NULL)
+    made = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  babl = g_hash_table_lookup (made, key);
   g_mutex_unlock (&lock);
-  if (fish != NULL)
-    return fish;
+  if (babl != NULL)
+    {
+      g_free (key);
+      return babl;
+    }
 
   /* not under the lock: a change waits for reads, which may want it */
   ottica_babl_guard_change_begin ();
-  fish = babl_fish (from, to);
+  babl = make (a, b);
   ottica_babl_guard_change_end ();
   g_mutex_lock (&lock);
-  g_hash_table_replace (fishes, g_steal_pointer (&key), (gpointer) fish);
+  g_hash_table_replace (made, key, (gpointer) babl);
   g_mutex_unlock (&lock);
-  return fish;
+  return babl;
+}
+
+static const Babl *
+make_fish (gconstpointer from, gconstpointer to)
+{
+  return babl_fish (from, to);
+}
+
+static const Babl *
+make_format (gconstpointer encoding, gconstpointer space)
+{
+  return babl_format_with_space (encoding, space);
+}
+
+const Babl *
+ottica_engine_babl_fish (const Babl *from, const Babl *to)
+{
+  return made_once (g_strdup_printf ("fish %p>%p", (gconstpointer) from, (gconstpointer) to),
+                    make_fish, from, to);
 }
 
 /* What Ottica's operations make babl build in their prepare(), which runs
@@ -250,26 +276,8 @@ ottica_engine_babl_space_from_icc (const char *icc, int length, const char **err
 const Babl *
 ottica_engine_babl_format (const char *encoding, const Babl *space)
 {
-  static GMutex lock;
-  static GHashTable *formats;  /* "encoding/space" → format; guarded by lock */
-  g_autofree char *key = g_strdup_printf ("%s/%p", encoding, (gconstpointer) space);
-  const Babl *format;
-
-  g_mutex_lock (&lock);
-  if (formats == NULL)
-    formats = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  format = g_hash_table_lookup (formats, key);
-  g_mutex_unlock (&lock);
-  if (format != NULL)
-    return format;
-
-  ottica_babl_guard_change_begin ();
-  format = babl_format_with_space (encoding, space);
-  ottica_babl_guard_change_end ();
-  g_mutex_lock (&lock);
-  g_hash_table_replace (formats, g_steal_pointer (&key), (gpointer) format);
-  g_mutex_unlock (&lock);
-  return format;
+  return made_once (g_strdup_printf ("format %s/%p", encoding, (gconstpointer) space),
+                    make_format, encoding, space);
 }
 
 /* GEGL's own module folder (LIBDIR/gegl-0.4 beside libgegl), or NULL. */

@@ -24,9 +24,9 @@ struct _OtticaIccTransform
 /* Profiles already given to babl (GBytes → space, or no_babl_space when
  * babl refused it). babl never frees a space, and babl_space_from_icc()
  * allocates again on every call even for a profile it knows; a batch sees
- * the same few profiles over and over. Guarded by babl_space_lock; babl
+ * the same few profiles over and over. Guarded by space_cache_lock; babl
  * itself is kept apart by ottica_engine_babl_space_from_icc(). */
-static GMutex babl_space_lock;
+static GMutex space_cache_lock;
 static GHashTable *space_cache;
 static const char no_babl_space;
 #define SPACE_CACHE_MAX 64
@@ -230,29 +230,29 @@ ottica_icc_babl_space (GBytes      *icc,
   if (model != OTTICA_ICC_MODEL_RGB)
     return NULL;
 
-  g_mutex_lock (&babl_space_lock);
+  g_mutex_lock (&space_cache_lock);
   if (space_cache == NULL)
     space_cache = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
                                          (GDestroyNotify) g_bytes_unref, NULL);
   space = g_hash_table_lookup (space_cache, icc);
-  g_mutex_unlock (&babl_space_lock);
+  g_mutex_unlock (&space_cache_lock);
   if ((gconstpointer) space == (gconstpointer) &no_babl_space)
     return NULL;
   if (space != NULL)
     return space;
 
-  /* not under babl_space_lock: a change waits for every read, and a
+  /* not under space_cache_lock: a change waits for every read, and a
    * thread in a read may be waiting for that lock */
   data = g_bytes_get_data (icc, &size);
   space = ottica_engine_babl_space_from_icc (data, (int) size, &babl_error);
   if (space == NULL)
     g_debug ("babl cannot take the profile of %s (%s); using lcms2", file_name,
              babl_error != NULL ? babl_error : "no reason given");
-  g_mutex_lock (&babl_space_lock);
+  g_mutex_lock (&space_cache_lock);
   if (g_hash_table_size (space_cache) < SPACE_CACHE_MAX && !g_hash_table_contains (space_cache, icc))
     g_hash_table_insert (space_cache, g_bytes_ref (icc),
                          space != NULL ? (gpointer) space : (gpointer) &no_babl_space);
-  g_mutex_unlock (&babl_space_lock);
+  g_mutex_unlock (&space_cache_lock);
 
   return space;
 }

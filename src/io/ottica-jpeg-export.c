@@ -416,6 +416,29 @@ typedef struct
  * embedded profile's bytes. */
 #define LUT_STEPS 65536
 
+static const Babl *
+curve_fish (const Babl *space)
+{
+  return ottica_engine_babl_fish (babl_format_with_space ("RGB float", space),
+                                  babl_format_with_space ("R'G'B' float", space));
+}
+
+void
+ottica_jpeg_export_prepare_space (const Babl *space)
+{
+  const Babl *working = babl_format_get_space (ottica_engine_working_format ());
+  float matrix[3][3];
+
+  if (working != space)
+    {
+      /* the fish ottica_space_matrix() takes, then its kept matrix */
+      ottica_engine_babl_fish (babl_format_with_space ("RGBA double", working),
+                               babl_format_with_space ("RGBA double", space));
+      ottica_space_matrix (working, space, matrix);
+    }
+  curve_fish (space);
+}
+
 static void
 make_encode_luts (const Babl *space, guint8 **lut8, float **lutf)
 {
@@ -424,9 +447,7 @@ make_encode_luts (const Babl *space, guint8 **lut8, float **lutf)
 
   for (int i = 0; i <= LUT_STEPS; i++)
     linear[3 * i] = linear[3 * i + 1] = linear[3 * i + 2] = (float) MIN (i, LUT_STEPS - 1) / (LUT_STEPS - 1);
-  babl_process (ottica_engine_babl_fish (babl_format_with_space ("RGB float", space),
-                                        babl_format_with_space ("R'G'B' float", space)),
-                linear, encoded, LUT_STEPS + 1);
+  babl_process (curve_fish (space), linear, encoded, LUT_STEPS + 1);
   *lut8 = g_malloc (LUT_STEPS);
   *lutf = g_new (float, LUT_STEPS + 1);
   for (int i = 0; i <= LUT_STEPS; i++)
@@ -1185,15 +1206,9 @@ export_jpeg (GeglNode                  *node,
    * timing, and which one a run gets changed the last bits of the JPEG. */
   ex.linear_format = ottica_engine_working_format ();
   ex.to_output = babl_format_get_space (ex.linear_format) != ex.space;
+  ottica_jpeg_export_prepare_space (ex.space);
   if (ex.to_output)
-    {
-      const Babl *from = babl_format_get_space (ex.linear_format);
-
-      /* the fish ottica_space_matrix() takes, made as a change */
-      ottica_engine_babl_fish (babl_format_with_space ("RGBA double", from),
-                               babl_format_with_space ("RGBA double", ex.space));
-      ottica_space_matrix (from, ex.space, ex.to_output_matrix);
-    }
+    ottica_space_matrix (babl_format_get_space (ex.linear_format), ex.space, ex.to_output_matrix);
   make_encode_luts (ex.space, &ex.encode_lut, &ex.encode_lut_float);
 
   if (options->sharpen != OTTICA_SHARPEN_OFF)

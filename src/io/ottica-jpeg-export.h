@@ -43,6 +43,12 @@ gboolean ottica_jpeg_export (GeglNode                  *node,
                              GCancellable              *cancellable,
                              GError                   **error);
 
+/* Makes what an export to @space converts with (the matrix from the
+ * working space, the conversion its output curve is tabled from) ahead of
+ * the first export: ottica-cli does it beside the first photo's decode.
+ * Each is made once per process, as a babl change (ottica-babl-guard.h). */
+void     ottica_jpeg_export_prepare_space (const Babl *space);
+
 /* The rows of each strip ottica_jpeg_export() renders @node in at full
  * size: 256, or more when the graph's area filters read far above and
  * below a strip (twice those rows of context, so that each strip

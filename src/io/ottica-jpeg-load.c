@@ -543,7 +543,6 @@ ottica_jpeg_load_data (OtticaImage    *image,
                        GError        **error)
 {
   g_autoptr(JpegLoad) load = NULL;
-  gboolean ok;
 
   g_return_val_if_fail (image != NULL && image->path != NULL, FALSE);
   g_return_val_if_fail (data != NULL || length == 0, FALSE);
@@ -563,8 +562,10 @@ ottica_jpeg_load_data (OtticaImage    *image,
       g_set_error (error, OTTICA_ERROR, OTTICA_ERROR_CORRUPT, _("“%s” is empty."), load->name);
       return FALSE;
     }
-  ok = decode (load, image, max_size, cancellable, error);
-  if (!ok)
-    g_clear_object (&image->buffer);
-  return ok;
+  if (!decode (load, image, max_size, cancellable, error))
+    {
+      g_clear_object (&image->buffer);
+      return FALSE;
+    }
+  return TRUE;
 }
