@@ -1139,6 +1139,55 @@ START_TEST (test_strip_renderer_shared_input)
 }
 END_TEST
 
+/* A blur after a straightening (gegl:transform): its input is cut, the
+ * transform's is not (its sampler reads beyond the rows it asks for, where
+ * the thread ahead writes), and with a resampling sampler nothing is
+ * rendered ahead (its pixels depend on how GEGL splits its work, which
+ * two renders at once change); a quarter turn (nearest) may be. The same
+ * bits as a whole render either way. */
+START_TEST (test_strip_renderer_resampler)
+{
+  for (int turn = 0; turn < 2; turn++)
+    {
+      g_autoptr(GeglNode) graph = gegl_node_new ();
+      GeglNode *source = make_source (graph, 640, 600, "sRGB", fill_texture, NULL);
+      /* 3 degrees, or a quarter turn exactly */
+      const double c = turn ? 0.0 : cos (3.0 * G_PI / 180.0);
+      const double s = turn ? 1.0 : sin (3.0 * G_PI / 180.0);
+      GeglMatrix3 turning = { { { c, -s, turn ? 600.0 : 40.0 }, { s, c, 0.0 }, { 0.0, 0.0, 1.0 } } };
+      g_autofree char *matrix = NULL;
+      GeglNode *transform = gegl_node_new_child (graph, "operation", "gegl:transform",
+                                                 "transform",
+                                                 (matrix = gegl_matrix3_to_string (&turning)),
+                                                 "sampler", turn ? GEGL_SAMPLER_NEAREST
+                                                                 : GEGL_SAMPLER_CUBIC,
+                                                 NULL);
+      GeglNode *crop = gegl_node_new_child (graph, "operation", "gegl:crop",
+                                            "x", 60.0, "y", 40.0, "width", 480.0, "height", 500.0,
+                                            NULL);
+      GeglNode *blur = fir_blur (graph, 1.0, 20.0);
+      GeglRectangle bbox;
+      g_autofree float *whole = NULL;
+      g_autofree float *bands = NULL;
+      guint n_windows = 0;
+      gboolean ahead = !turn;
+
+      gegl_node_link_many (source, transform, crop, blur, NULL);
+      bbox = gegl_node_get_bounding_box (blur);
+      whole = render_whole (blur);
+      bands = render_bands (blur, 64, FALSE, TRUE, &n_windows, &ahead);
+      ck_assert_uint_eq (n_windows, 1);
+      ck_assert_ptr_eq (gegl_node_get_producer (transform, "input", NULL), source);
+      if (turn)
+        ck_assert_msg (ahead, "a quarter turn keeps the next band's rows rendered ahead");
+      else
+        ck_assert_msg (!ahead, "rows rendered ahead while a resampler's work is split by chance");
+      assert_same_pixels (bands, whole, &bbox, turn ? "a quarter turn, then a blur"
+                                                    : "a straightening, then a blur");
+    }
+}
+END_TEST
+
 /* A graph of point operations only: nothing is cut. */
 START_TEST (test_strip_renderer_point_ops_untouched)
 {
@@ -2139,6 +2188,7 @@ main (void)
   tcase_add_test (tc, test_strip_renderer_same_pixels);
   tcase_add_test (tc, test_strip_renderer_shared_input);
   tcase_add_test (tc, test_strip_renderer_point_ops_untouched);
+  tcase_add_test (tc, test_strip_renderer_resampler);
   suite_add_tcase (suite, tc);
 
   tc = ottica_test_case ("colour");

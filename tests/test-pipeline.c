@@ -1082,6 +1082,70 @@ START_TEST (test_look_reads_develop_linearisation)
 }
 END_TEST
 
+/* A straightened 8-bit photo is linearised by ottica:develop's exact
+ * tables before gegl:transform resamples it, and develop divides alpha
+ * out after, so babl converts nothing by a path it picks by timing (such
+ * an export differed from run to run): with a look or none, its render
+ * is the same, bit for bit, as that of the photo given already linear. */
+START_TEST (test_straighten_reads_develop_linearisation)
+{
+  g_autoptr(GeglBuffer) source = make_ramp_u8 (257, 96);
+  const GeglRectangle *extent = gegl_buffer_get_extent (source);
+  g_autoptr(GeglBuffer) linear = gegl_buffer_new (extent, working_format ());
+  g_autoptr(GeglNode) graph = gegl_node_new ();
+  GeglNode *input = gegl_node_new_child (graph, "operation", "gegl:buffer-source",
+                                         "buffer", source, NULL);
+  GeglNode *develop = gegl_node_new_child (graph, "operation", "ottica:develop", NULL);
+  GeglNode *write = gegl_node_new_child (graph, "operation", "gegl:write-buffer",
+                                         "buffer", linear, NULL);
+  const char *const looks[] = { "", "documentary" };
+
+  gegl_node_link_many (input, develop, write, NULL);
+  gegl_node_process (write);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (looks); i++)
+    {
+      g_autoptr(OtticaPipeline) from_u8 = ottica_pipeline_new (source, 1.0);
+      g_autoptr(OtticaPipeline) from_linear = ottica_pipeline_new (linear, 1.0);
+      g_autoptr(OtticaEdit) edit = ottica_edit_new ();
+      GeglRectangle box, other;
+      g_autofree float *got = NULL;
+      g_autofree float *expected = NULL;
+
+      edit->straighten = 3.0;
+      ottica_edit_set_look (edit, looks[i]);
+      edit->look_amount = 1.0;
+      ottica_pipeline_set_edit (from_u8, edit);
+      ottica_pipeline_set_edit (from_linear, edit);
+      box = gegl_node_get_bounding_box (ottica_pipeline_get_output (from_u8));
+      other = gegl_node_get_bounding_box (ottica_pipeline_get_output (from_linear));
+      ck_assert (gegl_rectangle_equal (&box, &other));
+      got = ottica_test_render_rgba (ottica_pipeline_get_output (from_u8), &box, "Rec2020");
+      expected = ottica_test_render_rgba (ottica_pipeline_get_output (from_linear), &box, "Rec2020");
+      ck_assert_msg (memcmp (got, expected, sizeof (float) * 4 * box.width * box.height) == 0,
+                     "look \"%s\": a straightened 8-bit photo is linearised otherwise", looks[i]);
+
+      /* What the exporter reads is straight, never left to babl to divide. */
+      {
+        GeglBuffer *result = NULL;
+        GeglNode *sink = gegl_node_new_child (ottica_pipeline_get_graph (from_u8),
+                                              "operation", "gegl:buffer-sink",
+                                              "buffer", &result, NULL);
+
+        gegl_node_link (ottica_pipeline_get_output (from_u8), sink);
+        gegl_node_process (sink);
+        ck_assert_ptr_nonnull (result);
+        ck_assert_msg (!(babl_get_model_flags (gegl_buffer_get_format (result))
+                         & BABL_MODEL_FLAG_ASSOCIATED),
+                       "look \"%s\": a straightened photo comes out premultiplied (%s)", looks[i],
+                       babl_get_name (gegl_buffer_get_format (result)));
+        g_object_unref (result);
+        gegl_node_remove_child (ottica_pipeline_get_graph (from_u8), sink);
+      }
+    }
+}
+END_TEST
+
 static GeglNode *
 find_child (GeglNode *graph, const char *operation)
 {
@@ -1376,6 +1440,7 @@ main (void)
 
   tcase_add_test (looks, test_look_applies);
   tcase_add_test (looks, test_look_reads_develop_linearisation);
+  tcase_add_test (looks, test_straighten_reads_develop_linearisation);
   tcase_add_test (looks, test_look_never_rebuilds);
   tcase_add_test (looks, test_look_unknown);
   suite_add_tcase (suite, looks);

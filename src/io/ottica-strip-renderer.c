@@ -146,8 +146,39 @@ new_seen (void)
   return g_hash_table_new_full (NULL, NULL, NULL, g_free);
 }
 
+/* One of GEGL's resamplers (gegl:transform, which straightens; rotate,
+ * scale…): they read through a sampler, which fetches whole blocks around
+ * what it needs, beyond the rows get_required_for_output () gives. */
+static gboolean
+is_resampler (GeglOperation *operation)
+{
+  GType core = g_type_from_name ("GeglOpPlugIn-transform-core");
+
+  return core != 0 && g_type_is_a (G_OBJECT_TYPE (operation), core);
+}
+
+/* Whether @node is a resampler whose pixels depend on how GEGL splits its
+ * work between threads. It steps its sample coordinates along each part,
+ * so where a part starts changes the last bits; whole-pixel steps
+ * (nearest, for quarter turns and flips) stay exact. */
+static gboolean
+resamples_by_parts (GeglNode *node)
+{
+  GeglOperation *operation = gegl_node_get_gegl_operation (node);
+  GeglSamplerType sampler = GEGL_SAMPLER_NEAREST;
+
+  if (operation == NULL || gegl_node_get_passthrough (node) || !is_resampler (operation))
+    return FALSE;
+  gegl_node_get (node, "sampler", &sampler, NULL);
+  return sampler != GEGL_SAMPLER_NEAREST;
+}
+
 /* An operation with one input, "input", that reads rows above and below
- * what it makes, but not the whole image. */
+ * what it makes, but not the whole image. Not a resampler: the thread
+ * ahead writes the rows just below what a band reads, where its sampler
+ * also reads (a straightened export had a white pixel in a dark sky at a
+ * band's edge, in one run of four). Its producer is rendered again for
+ * its context instead; that is a photo's linearisation, cheap. */
 static gboolean
 reads_around (GeglNode *node, const GeglRectangle *roi, GeglRectangle *need)
 {
@@ -156,7 +187,7 @@ reads_around (GeglNode *node, const GeglRectangle *roi, GeglRectangle *need)
   GeglNode *producer;
   GeglRectangle extent;
 
-  if (operation == NULL || GEGL_IS_OPERATION_META (operation))
+  if (operation == NULL || GEGL_IS_OPERATION_META (operation) || is_resampler (operation))
     return FALSE;
   pads = gegl_node_list_input_pads (node);
   if (pads == NULL || g_strv_length (pads) != 1 || g_strcmp0 (pads[0], "input") != 0)
@@ -469,8 +500,27 @@ list_nodes (OtticaStripRenderer *self, GeglNode *node)
   return g_steal_pointer (&self->listed);
 }
 
+/* Whether a node of @nodes gives other pixels when GEGL splits its work
+ * otherwise. With two renders under way, GEGL gives one whose workers are
+ * busy a single thread (gegl_parallel_distribute ()): a straightened
+ * export with a look differed from run to run by a level in about a
+ * thousand pixels. */
+static gboolean
+any_resamples_by_parts (GHashTable *nodes)
+{
+  GHashTableIter iter;
+  gpointer node;
+
+  g_hash_table_iter_init (&iter, nodes);
+  while (g_hash_table_iter_next (&iter, &node, NULL))
+    if (resamples_by_parts (node))
+      return TRUE;
+  return FALSE;
+}
+
 /* Whether the producers above the cuts and the graph below them have no
- * node in common, so that both may be rendered at once. */
+ * node in common, and none whose pixels depend on GEGL's threads, so that
+ * both may be rendered at once. */
 static gboolean
 graphs_apart (OtticaStripRenderer *self)
 {
@@ -479,6 +529,8 @@ graphs_apart (OtticaStripRenderer *self)
   self->listing_below = TRUE;
   below = list_nodes (self, self->node);
   self->listing_below = FALSE;
+  if (any_resamples_by_parts (below))
+    return FALSE;
 
   for (guint i = 0; i < self->windows->len; i++)
     {
@@ -486,6 +538,8 @@ graphs_apart (OtticaStripRenderer *self)
       GHashTableIter iter;
       gpointer node;
 
+      if (any_resamples_by_parts (above))
+        return FALSE;
       g_hash_table_iter_init (&iter, above);
       while (g_hash_table_iter_next (&iter, &node, NULL))
         if (g_hash_table_contains (below, node))

@@ -120,8 +120,9 @@ property_double (vignette, _("Vignette"), 0.0)
  * the source's space, then that space's matrix to Rec.2020. */
 typedef struct
 {
-  int      bytes;           /* per component: 1 or 2 */
+  int      bytes;           /* per component: 1 or 2; 4 when premultiplied */
   int      components;      /* 1 grey, 2 grey + alpha, 3 RGB, 4 RGBA */
+  gboolean premultiplied;   /* Rec.2020 RaGaBaA float: no tables, divided by alpha */
   gboolean matrix;          /* FALSE: the source is in Rec.2020 (or grey) */
   float    m[3][3];         /* source RGB → Rec.2020 RGB, linear */
   float   *table[3];        /* code → linear, per colour channel */
@@ -199,7 +200,10 @@ fill_table (float *table, guint n, TrcKind kind, double gamma, const Babl *space
 }
 
 /* Sets up @lin for @format and returns TRUE, or FALSE for a format left
- * to babl (float, premultiplied, other component orders, CMYK…). */
+ * to babl (other floats, other component orders, CMYK…). The one float
+ * taken is the premultiplied working format gegl:transform gives when it
+ * resamples: babl's candidates for dividing alpha out round differently,
+ * and it picks one by timing. */
 static gboolean
 linearise_init (Linearise *lin, const Babl *format)
 {
@@ -225,6 +229,13 @@ linearise_init (Linearise *lin, const Babl *format)
   float *next;
 
   linearise_clear (lin);
+  if (format == babl_format_with_space ("RaGaBaA float", rec2020))
+    {
+      lin->premultiplied = TRUE;
+      lin->bytes = sizeof (float);
+      lin->components = 4;
+      return TRUE;
+    }
   for (gsize i = 0; i < G_N_ELEMENTS (encodings) && components == 0; i++)
     if (format == babl_format_with_space (encodings[i].name, space))
       {
@@ -334,6 +345,27 @@ linearise_pixels (const Linearise *lin,
     }
 }
 
+/* Premultiplied RGBA float to straight, alpha as it is; an alpha about
+ * zero counts as babl's floor, so that colour stays finite. */
+static void
+unpremultiply_row (const float *in,
+                   float       *out,
+                   int          width)
+{
+  const float floor = 1.0f / 65536.0f;
+
+  for (int x = 0; x < width; x++, in += 4, out += 4)
+    {
+      float alpha = in[3];
+      float divisor = fabsf (alpha) < floor ? floor : alpha;
+
+      out[0] = in[0] / divisor;
+      out[1] = in[1] / divisor;
+      out[2] = in[2] / divisor;
+      out[3] = alpha;
+    }
+}
+
 #define LINEARISE_VARIANT(wide, colour, matrix, alpha) \
   linearise_pixels (lin, in, out, width, wide, colour, matrix, alpha)
 
@@ -345,7 +377,9 @@ linearise_row (const Linearise *lin,
 {
   gboolean alpha = lin->alpha != NULL;
 
-  if (lin->bytes == 1)
+  if (lin->premultiplied)
+    unpremultiply_row (in, out, width);
+  else if (lin->bytes == 1)
     {
       if (lin->components < 3)
         alpha ? LINEARISE_VARIANT (FALSE, FALSE, FALSE, TRUE) : LINEARISE_VARIANT (FALSE, FALSE, FALSE, FALSE);

@@ -49,6 +49,7 @@ struct _OtticaPipeline
 
   GeglNode   *graph;
   GeglNode   *source_node;
+  GeglNode   *linearise;
   GeglNode   *orient;
   GeglNode   *crop;
   GeglNode   *baseline;
@@ -66,6 +67,7 @@ struct _OtticaPipeline
   char       *orient_matrix;
   int         orient_sampler;
   GeglRectangle crop_rect;
+  gboolean    resampling;    /* gegl:transform gives premultiplied float */
   double      develop_values[16];
   double      sharpen_std_dev;
   double      sharpen_scale;
@@ -251,6 +253,8 @@ update_geometry (OtticaPipeline *self, const OtticaEdit *edit)
 
   if (!active)
     {
+      self->resampling = FALSE;
+      gegl_node_set_passthrough (self->linearise, TRUE);
       gegl_node_set_passthrough (self->orient, TRUE);
       gegl_node_set_passthrough (self->crop, TRUE);
       return;
@@ -279,6 +283,14 @@ update_geometry (OtticaPipeline *self, const OtticaEdit *edit)
                      NULL);
       self->crop_rect = crop;
     }
+  /* Resampling, gegl:transform works in premultiplied float. babl would
+   * make that of an 8-bit photo, and straight float of it again, by
+   * conversions it picks by timing: a straightened JPEG's export differed
+   * from run to run. So the source is linearised before, and develop
+   * divides alpha out after (update_develop ()). Whole-pixel turns keep
+   * the source's own format and need neither. */
+  self->resampling = sampler != GEGL_SAMPLER_NEAREST;
+  gegl_node_set_passthrough (self->linearise, !self->resampling);
   gegl_node_set_passthrough (self->orient, FALSE);
   gegl_node_set_passthrough (self->crop, FALSE);
 }
@@ -319,7 +331,7 @@ update_develop (OtticaPipeline *self, const OtticaEdit *edit)
         }
       i++;
     }
-  gegl_node_set_passthrough (self->develop, neutral && !pixels_follow (edit));
+  gegl_node_set_passthrough (self->develop, neutral && !pixels_follow (edit) && !self->resampling);
 }
 
 /* GEGL ignores passthrough on meta ops such as gegl:unsharp-mask, and a
@@ -415,6 +427,9 @@ ottica_pipeline_new (GeglBuffer *source, double scale)
                                            "operation", "gegl:buffer-source",
                                            "buffer", source,
                                            NULL);
+  /* ottica:develop at its neutral settings only linearises an integer
+   * source, exactly, into the working format; see update_geometry (). */
+  self->linearise = gegl_node_new_child (self->graph, "operation", "ottica:develop", NULL);
   self->orient = gegl_node_new_child (self->graph, "operation", "gegl:transform", NULL);
   self->crop = gegl_node_new_child (self->graph, "operation", "gegl:crop", NULL);
   self->baseline = gegl_node_new_child (self->graph,
@@ -439,7 +454,7 @@ ottica_pipeline_new (GeglBuffer *source, double scale)
                                             NULL);
   self->sharpen_switch = gegl_node_new_child (self->graph, "operation", "gegl:src", NULL);
   self->output = gegl_node_new_child (self->graph, "operation", "gegl:nop", NULL);
-  gegl_node_link_many (self->source_node, self->orient, self->crop, self->baseline,
+  gegl_node_link_many (self->source_node, self->linearise, self->orient, self->crop, self->baseline,
                        self->develop,
                        self->look, self->sharpen_switch, self->output, NULL);
   gegl_node_link_many (self->look, self->sharpen, self->sharpen_gate, NULL);
