@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ottica-babl-guard.h"
+#include "ottica-develop-sources.h"
 #include "ottica-engine.h"
 #include "ottica-error.h"
 #include "ottica-ops.h"
@@ -229,15 +230,10 @@ ottica_engine_babl_fish (const Babl *from, const Babl *to)
 static void
 prepare_space (const Babl *space)
 {
-  /* linearise_init()'s encodings (develop.c) */
-  static const char *const encodings[] = {
-    "R'G'B' u8", "R'G'B'A u8", "Y' u8", "Y'A u8", "RGB u8", "RGBA u8", "Y u8", "YA u8",
-    "R'G'B' u16", "R'G'B'A u16", "Y' u16", "Y'A u16", "RGB u16", "RGBA u16", "Y u16", "YA u16",
-  };
   const Babl *rec2020 = babl_space ("Rec2020");
 
-  for (gsize i = 0; i < G_N_ELEMENTS (encodings); i++)
-    babl_format_with_space (encodings[i], space);
+  for (gsize i = 0; i < G_N_ELEMENTS (ottica_develop_sources); i++)
+    babl_format_with_space (ottica_develop_sources[i].name, space);
   /* ottica_space_matrix (space, Rec2020), and fill_table()'s curves */
   babl_fish (babl_format_with_space ("RGBA double", space),
              babl_format_with_space ("RGBA double", rec2020));
@@ -253,6 +249,8 @@ prepare_fixed (void)
   prepare_space (babl_space ("sRGB"));
   prepare_space (babl_space ("ProPhoto"));  /* RAWs: raw_finish() */
   prepare_space (rec2020);                  /* lcms2's path (ottica-icc.c) */
+  /* a straightened photo, linearised, as gegl:transform resamples it */
+  babl_format_with_space (OTTICA_DEVELOP_PREMULTIPLIED_SOURCE, rec2020);
   /* ottica_working_rgb_to_xyz(), split-tone.c, lut3d.c */
   babl_fish (babl_format_with_space ("RGB float", rec2020), babl_format ("CIE XYZ float"));
   babl_fish (babl_format ("CIE Lab float"), babl_format_with_space ("RGB float", rec2020));

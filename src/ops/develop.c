@@ -89,6 +89,7 @@ property_double (vignette, _("Vignette"), 0.0)
 
 #include "gegl-op.h"
 #include "ottica-op-common.h"
+#include "ottica-develop-sources.h"
 #include "ottica-space-matrix.h"
 #include <math.h>
 #include <string.h>
@@ -207,17 +208,6 @@ fill_table (float *table, guint n, TrcKind kind, double gamma, const Babl *space
 static gboolean
 linearise_init (Linearise *lin, const Babl *format)
 {
-  static const struct
-  {
-    const char *name;
-    int         components;
-    gboolean    encoded;    /* through the space's curve */
-  } encodings[] = {
-    { "R'G'B' u8", 3, TRUE }, { "R'G'B'A u8", 4, TRUE }, { "Y' u8", 1, TRUE }, { "Y'A u8", 2, TRUE },
-    { "RGB u8", 3, FALSE },   { "RGBA u8", 4, FALSE },   { "Y u8", 1, FALSE },  { "YA u8", 2, FALSE },
-    { "R'G'B' u16", 3, TRUE }, { "R'G'B'A u16", 4, TRUE }, { "Y' u16", 1, TRUE }, { "Y'A u16", 2, TRUE },
-    { "RGB u16", 3, FALSE },   { "RGBA u16", 4, FALSE },   { "Y u16", 1, FALSE },  { "YA u16", 2, FALSE },
-  };
   const Babl *space = babl_format_get_space (format);
   const Babl *trcs[3] = { NULL, NULL, NULL };
   const Babl *rec2020 = babl_space ("Rec2020");
@@ -229,18 +219,18 @@ linearise_init (Linearise *lin, const Babl *format)
   float *next;
 
   linearise_clear (lin);
-  if (format == babl_format_with_space ("RaGaBaA float", rec2020))
+  if (format == babl_format_with_space (OTTICA_DEVELOP_PREMULTIPLIED_SOURCE, rec2020))
     {
       lin->premultiplied = TRUE;
       lin->bytes = sizeof (float);
       lin->components = 4;
       return TRUE;
     }
-  for (gsize i = 0; i < G_N_ELEMENTS (encodings) && components == 0; i++)
-    if (format == babl_format_with_space (encodings[i].name, space))
+  for (gsize i = 0; i < G_N_ELEMENTS (ottica_develop_sources) && components == 0; i++)
+    if (format == babl_format_with_space (ottica_develop_sources[i].name, space))
       {
-        components = encodings[i].components;
-        encoded = encodings[i].encoded;
+        components = ottica_develop_sources[i].components;
+        encoded = ottica_develop_sources[i].encoded;
       }
   if (components == 0)
     return FALSE;

@@ -67,7 +67,6 @@ struct _OtticaPipeline
   char       *orient_matrix;
   int         orient_sampler;
   GeglRectangle crop_rect;
-  gboolean    resampling;    /* gegl:transform gives premultiplied float */
   double      develop_values[16];
   double      sharpen_std_dev;
   double      sharpen_scale;
@@ -253,7 +252,6 @@ update_geometry (OtticaPipeline *self, const OtticaEdit *edit)
 
   if (!active)
     {
-      self->resampling = FALSE;
       gegl_node_set_passthrough (self->linearise, TRUE);
       gegl_node_set_passthrough (self->orient, TRUE);
       gegl_node_set_passthrough (self->crop, TRUE);
@@ -289,8 +287,7 @@ update_geometry (OtticaPipeline *self, const OtticaEdit *edit)
    * from run to run. So the source is linearised before, and develop
    * divides alpha out after (update_develop ()). Whole-pixel turns keep
    * the source's own format and need neither. */
-  self->resampling = sampler != GEGL_SAMPLER_NEAREST;
-  gegl_node_set_passthrough (self->linearise, !self->resampling);
+  gegl_node_set_passthrough (self->linearise, sampler == GEGL_SAMPLER_NEAREST);
   gegl_node_set_passthrough (self->orient, FALSE);
   gegl_node_set_passthrough (self->crop, FALSE);
 }
@@ -331,7 +328,10 @@ update_develop (OtticaPipeline *self, const OtticaEdit *edit)
         }
       i++;
     }
-  gegl_node_set_passthrough (self->develop, neutral && !pixels_follow (edit) && !self->resampling);
+  /* while gegl:transform resamples (the linearise node at work), develop
+   * divides its alpha out */
+  gegl_node_set_passthrough (self->develop, neutral && !pixels_follow (edit)
+                                            && gegl_node_get_passthrough (self->linearise));
 }
 
 /* GEGL ignores passthrough on meta ops such as gegl:unsharp-mask, and a
