@@ -819,6 +819,78 @@ START_TEST (test_look_op_passthrough_and_updates)
 }
 END_TEST
 
+
+/* ottica:look runs a look's point steps together (in an ottica:point-chain,
+ * or inside the glow or local contrast before them): every built-in look
+ * gives the bits of its steps as one node each, in order. And it does
+ * run them inside those filters: analog-warm's path (glow, four point
+ * steps, local contrast, grain) has no point-chain node, and glow and
+ * local contrast each carry their steps. */
+START_TEST (test_look_op_equals_its_steps)
+{
+  g_autoptr(GeglBuffer) photo = photo_buffer (160);
+  const GeglRectangle *extent = gegl_buffer_get_extent (photo);
+  const Babl *format = ottica_engine_working_format ();
+  gsize n = (gsize) extent->width * extent->height * 4;
+
+  reset_user_looks ();
+  ottica_look_op_ensure_registered ();
+  for (gsize i = 0; i < G_N_ELEMENTS (builtin_looks); i++)
+    {
+      const OtticaLook *look = find_look (builtin_looks[i].id);
+      g_autoptr(GeglNode) graph = gegl_node_new ();
+      g_autofree float *fused = render_look (photo, builtin_looks[i].id, 0.7, format);
+      g_autofree float *separate = g_new0 (float, n);
+      GeglNode *previous = gegl_node_new_child (graph, "operation", "gegl:buffer-source",
+                                                "buffer", photo, NULL);
+
+      for (guint s = 0; s < ottica_look_get_n_steps (look); s++)
+        {
+          GeglNode *node = gegl_node_new_child (graph, "operation",
+                                                ottica_look_get_step_operation (look, s), NULL);
+
+          ottica_look_apply_step (look, s, node, 0.7);
+          gegl_node_link (previous, node);
+          previous = node;
+        }
+      gegl_node_blit (previous, 1.0, extent, format, separate, GEGL_AUTO_ROWSTRIDE,
+                      GEGL_BLIT_DEFAULT);
+      ck_assert_msg (memcmp (fused, separate, n * sizeof (float)) == 0,
+                     "%s: ottica:look differs from its steps as separate nodes",
+                     builtin_looks[i].id);
+    }
+
+  {
+    g_autoptr(GeglNode) graph = gegl_node_new ();
+    GeglNode *input = gegl_node_new_child (graph, "operation", "gegl:buffer-source",
+                                           "buffer", photo, NULL);
+    GeglNode *node = gegl_node_new_child (graph, "operation", "ottica:look",
+                                          look_property (), "analog-warm", NULL);
+    GeglNode *at = gegl_node_get_output_proxy (node, "output");
+    int carriers = 0, path = 0;
+
+    gegl_node_link (input, node);
+    /* From the look's output back to its input, along the pixels' path. */
+    while ((at = gegl_node_get_producer (at, "input", NULL)) != NULL
+           && at != gegl_node_get_input_proxy (node, "input"))
+      {
+        const char *operation = gegl_node_get_operation (at);
+        gpointer then = NULL;
+
+        path++;
+        ck_assert_str_ne (operation, "ottica:point-chain");
+        if (gegl_operation_find_property (operation, "then") != NULL)
+          {
+            gegl_node_get (at, "then", &then, NULL);
+            carriers += then != NULL;
+          }
+      }
+    ck_assert_int_eq (path, 2);
+    ck_assert_int_eq (carriers, 2);
+  }
+}
+END_TEST
+
 /* ---- bad files ---------------------------------------------------------------- */
 
 static const char good_look[] =
@@ -1890,6 +1962,7 @@ main (void)
 
       tc = ottica_test_case ("look-op");
       tcase_add_test (tc, test_look_op_passthrough_and_updates);
+      tcase_add_test (tc, test_look_op_equals_its_steps);
       tcase_add_test (tc, test_amount_zero_is_original);
       tcase_add_test (tc, test_amount_one_differs);
       suite_add_tcase (suite, tc);

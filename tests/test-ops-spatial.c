@@ -334,6 +334,10 @@ START_TEST (test_keys_and_ranges)
                              ui->ui_minimum < ui->ui_maximum,
                              "%s:%s has a bad UI range", op, pspec->name);
             }
+          else if (G_IS_PARAM_SPEC_POINTER (pspec) && g_str_equal (pspec->name, "then"))
+            /* The point steps ottica:look hands glow and local contrast
+             * to run on their result: no slider. */
+            ck_assert (!g_str_equal (op, "ottica:grain"));
           else
             ck_abort_msg ("%s:%s is neither a double nor an int", op, pspec->name);
 
@@ -1443,6 +1447,131 @@ START_TEST (test_required_input_tight)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* Point steps run by an area filter ("then")                          */
+
+/* What ottica:look hands glow or local contrast: point steps with planar
+ * kernels (falloff, tone curve) and one without (grain, position-bound). */
+static const char * const then_ops[] = { "ottica:lens-falloff", "ottica:tone-curve",
+                                         "ottica:grain", NULL };
+
+static void
+set_then_params (GeglNode *node, const char *op, double slope)
+{
+  if (g_str_equal (op, "ottica:lens-falloff"))
+    gegl_node_set (node, "ev", -0.6, NULL);
+  else if (g_str_equal (op, "ottica:tone-curve"))
+    gegl_node_set (node, "slope", slope, "fade", 0.03, NULL);
+  else
+    gegl_node_set (node, "amount", 2.0, "size", 1.5, "seed", 3, NULL);
+}
+
+/* @filter_op at @amount from @image, then the steps: as nodes after it
+ * (@separate), and run by a second such filter (@fused), whose steps'
+ * nodes read the image (for its extent), as ottica:look links them.
+ * Returns the steps' operations. */
+static GPtrArray *
+build_then (GeglNode    *graph,
+            GeglBuffer  *image,
+            const char  *filter_op,
+            double       amount,
+            GeglNode   **separate,
+            GeglNode   **fused)
+{
+  GPtrArray *steps = g_ptr_array_new_with_free_func (g_object_unref);
+  GeglNode  *source = gegl_node_new_child (graph, "operation", "gegl:buffer-source",
+                                           "buffer", image, NULL);
+  GeglNode  *previous = gegl_node_new_child (graph, "operation", filter_op,
+                                             "amount", amount, "radius", 2.0, NULL);
+
+  *fused = gegl_node_new_child (graph, "operation", filter_op,
+                                "amount", amount, "radius", 2.0, NULL);
+  gegl_node_link (source, previous);
+  gegl_node_link (source, *fused);
+  for (int i = 0; then_ops[i] != NULL; i++)
+    {
+      GeglNode *node = gegl_node_new_child (graph, "operation", then_ops[i], NULL);
+      GeglNode *step = gegl_node_new_child (graph, "operation", then_ops[i], NULL);
+
+      set_then_params (node, then_ops[i], 1.3);
+      set_then_params (step, then_ops[i], 1.3);
+      gegl_node_link (previous, node);
+      previous = node;
+      gegl_node_link (source, step);
+      g_ptr_array_add (steps, g_object_ref (gegl_node_get_gegl_operation (step)));
+    }
+  gegl_node_set (*fused, "then", steps, NULL);
+  *separate = previous;
+  return steps;
+}
+
+/* @node at render level 1, as a preview at 50 % renders it. */
+static float *
+render_level1 (GeglNode *node)
+{
+  GeglRectangle half = { 0, 0, SCENE_W / 2, SCENE_H / 2 };
+  float *pixels = g_new0 (float, (gsize) half.width * half.height * 4);
+
+  g_object_set (gegl_config (), "mipmap-rendering", TRUE, NULL);
+  gegl_node_blit (node, 0.5, &half, working_format (), pixels, GEGL_AUTO_ROWSTRIDE,
+                  GEGL_BLIT_DEFAULT);
+  g_object_set (gegl_config (), "mipmap-rendering", FALSE, NULL);
+  return pixels;
+}
+
+/* The steps run on each tile of the filter's result give the bits of the
+ * same steps as nodes after it: whole, in quadrants, at render level 1;
+ * with the filter neutral (amount 0), those of the steps alone. A step
+ * changed, and the list set again as ottica:look does, shows in the next
+ * render. */
+START_TEST (test_then_equals_nodes_after)
+{
+  static const char * const filters[] = { "ottica:glow", "ottica:local-contrast", NULL };
+  g_autoptr(GeglBuffer) image = make_image (SCENE_W, SCENE_H, fill_scene);
+  const gsize bytes = sizeof (float) * SCENE_W * SCENE_H * 4;
+  const gsize half_bytes = sizeof (float) * (SCENE_W / 2) * (SCENE_H / 2) * 4;
+
+  for (int f = 0; filters[f] != NULL; f++)
+    for (int neutral = 0; neutral <= 1; neutral++)
+      {
+        g_autoptr(GeglNode) graph = gegl_node_new ();
+        g_autoptr(GeglNode) plain_graph = gegl_node_new ();
+        g_autoptr(GPtrArray) steps = NULL;
+        GeglNode *separate, *fused, *plain;
+        g_autofree float *a = NULL, *b = NULL, *tiled = NULL, *original = NULL;
+        g_autofree float *a1 = NULL, *b1 = NULL, *changed = NULL, *expected = NULL;
+        GSList *children;
+
+        steps = build_then (graph, image, filters[f], neutral ? 0.0 : 0.8, &separate, &fused);
+        plain = gegl_node_new_child (plain_graph, "operation", "gegl:buffer-source",
+                                     "buffer", image, NULL);
+        original = render (plain, SCENE_W, SCENE_H);
+        a = render (separate, SCENE_W, SCENE_H);
+        b = render (fused, SCENE_W, SCENE_H);
+        ck_assert_msg (memcmp (a, original, bytes) != 0, "%s: the steps did nothing", filters[f]);
+        ck_assert_msg (memcmp (a, b, bytes) == 0, "%s%s: its steps differ from nodes after it",
+                       filters[f], neutral ? " at amount 0" : "");
+        tiled = render_tiled (fused, SCENE_W, SCENE_H);
+        ck_assert_msg (memcmp (tiled, b, bytes) == 0, "%s: in quadrants, other bits", filters[f]);
+        a1 = render_level1 (separate);
+        b1 = render_level1 (fused);
+        ck_assert_msg (memcmp (a1, b1, half_bytes) == 0, "%s: at level 1, other bits", filters[f]);
+
+        children = gegl_node_get_children (graph);
+        for (GSList *l = children; l != NULL; l = l->next)
+          if (g_strcmp0 (gegl_node_get_operation (l->data), "ottica:tone-curve") == 0)
+            set_then_params (l->data, "ottica:tone-curve", 0.8);
+        g_slist_free (children);
+        gegl_node_set (fused, "then", steps, NULL);
+        changed = render (fused, SCENE_W, SCENE_H);
+        expected = render (separate, SCENE_W, SCENE_H);
+        ck_assert (memcmp (expected, a, bytes) != 0);
+        ck_assert_msg (memcmp (changed, expected, bytes) == 0,
+                       "%s: a changed step did not show", filters[f]);
+      }
+}
+END_TEST
+
 int
 main (void)
 {
@@ -1460,6 +1589,7 @@ main (void)
   tcase_add_test (common, test_large_renders_deterministic);
   tcase_add_test (common, test_unaligned_strips_join);
   tcase_add_test (common, test_required_input_tight);
+  tcase_add_test (common, test_then_equals_nodes_after);
   suite_add_tcase (suite, common);
 
   tcase_add_test (grain, test_grain_seeded);

@@ -43,6 +43,10 @@ property_double (warmth, _("Warmth"), 0.0)
   value_range (0.0, 1.0)
   ui_range    (0.0, 1.0)
 
+property_pointer (then, _("Then"), NULL)
+  description (_("Point operations to run on the result in the same pass, in order: a "
+                 "GPtrArray of GeglOperation that the caller keeps alive (ottica:look sets it)"))
+
 #else
 
 #define GEGL_OP_AREA_FILTER
@@ -103,6 +107,7 @@ prepare (GeglOperation *operation)
 
   gegl_operation_set_format (operation, "input", format);
   gegl_operation_set_format (operation, "output", format);
+  ottica_point_steps_prepare (&o->user_data, o->then);
 
   if (o->amount > 0.0)
     for (gint level = 0; level <= OTTICA_SPATIAL_EXACT_LEVELS; level++)
@@ -655,6 +660,7 @@ process (GeglOperation       *operation,
   const gboolean avx2 = ottica_use_avx2 ();
   g_autofree gfloat *col_frac4 = NULL;
   GeglBufferIterator *iter;
+  gboolean        ok = TRUE;
 
   if (roi.width <= 0 || roi.height <= 0)
     return TRUE;
@@ -685,7 +691,8 @@ process (GeglOperation       *operation,
   while (gegl_buffer_iterator_next (iter))
     {
       const GeglRectangle *chunk = &iter->items[0].roi;
-      gfloat       *out = iter->items[0].data;
+      gfloat       *result_pixels = iter->items[0].data;
+      gfloat       *out = result_pixels;
       const gfloat *in = iter->items[1].data;
       gint          first_cell = ottica_grid_first_cell (chunk->x, glow.cell);
       gint          n_cells = ottica_grid_axis (chunk->x, chunk->width, glow.cell, first_cell,
@@ -709,13 +716,18 @@ process (GeglOperation       *operation,
           in += (gsize) chunk->width * 4;
           out += (gsize) chunk->width * 4;
         }
+      /* The steps that follow, on the tile while it is in the cache. */
+      if (o->then != NULL)
+        ok = ottica_point_steps_run (o->user_data, o->then, result_pixels, result_pixels,
+                                     iter->length, chunk, level) && ok;
     }
 
   ottica_grid_clear (&glow);
-  return TRUE;
+  return ok;
 }
 
-/* No glow: hand the input on untouched and compute nothing. */
+/* No glow: only the steps that follow, if any; else hand the input on
+ * untouched and compute nothing. */
 static gboolean
 operation_process (GeglOperation        *operation,
                    GeglOperationContext *context,
@@ -726,7 +738,9 @@ operation_process (GeglOperation        *operation,
   GeglProperties *o = GEGL_PROPERTIES (operation);
 
   if (o->amount <= 0.0 || ottica_spatial_long_edge (operation) <= 0.0)
-    return ottica_op_pass_through (context);
+    return ottica_spatial_neutral_process (operation, context, result,
+                                           gegl_operation_context_get_level (context),
+                                           o->user_data, o->then);
 
   return ottica_spatial_filter_process (operation, context, result,
                                         gegl_operation_context_get_level (context), process);
@@ -739,13 +753,17 @@ get_abyss_policy (GeglOperation *operation,
   return GEGL_ABYSS_CLAMP;
 }
 
+OTTICA_POINT_STEPS_DEFINE_FINALIZE
+
 static void
 gegl_op_class_init (GeglOpClass *klass)
 {
+  GObjectClass                 *object_class = G_OBJECT_CLASS (klass);
   GeglOperationClass           *operation_class = GEGL_OPERATION_CLASS (klass);
   GeglOperationFilterClass     *filter_class = GEGL_OPERATION_FILTER_CLASS (klass);
   GeglOperationAreaFilterClass *area_class = GEGL_OPERATION_AREA_FILTER_CLASS (klass);
 
+  object_class->finalize = finalize;
   operation_class->prepare = prepare;
   operation_class->process = operation_process;
   operation_class->get_bounding_box = get_bounding_box;

@@ -46,6 +46,10 @@ property_double (edge_threshold, _("Edge threshold"), 0.4)
   ui_range    (0.05, 2.0)
   ui_gamma    (2.0)
 
+property_pointer (then, _("Then"), NULL)
+  description (_("Point operations to run on the result in the same pass, in order: a "
+                 "GPtrArray of GeglOperation that the caller keeps alive (ottica:look sets it)"))
+
 #else
 
 #define GEGL_OP_AREA_FILTER
@@ -111,6 +115,7 @@ prepare (GeglOperation *operation)
 
   gegl_operation_set_format (operation, "input", format);
   gegl_operation_set_format (operation, "output", format);
+  ottica_point_steps_prepare (&o->user_data, o->then);
 
   /* Two filtering stages (statistics, then coefficients); the margin is
    * what the most demanding of the exactly served levels needs. */
@@ -756,6 +761,7 @@ process (GeglOperation       *operation,
   gint            stride;
   const Babl     *format = ottica_op_working_format ();
   GeglBufferIterator *iter;
+  gboolean        ok = TRUE;
 
   if (roi.width <= 0 || roi.height <= 0)
     return TRUE;
@@ -800,7 +806,8 @@ process (GeglOperation       *operation,
   while (gegl_buffer_iterator_next (iter))
     {
       const GeglRectangle *chunk = &iter->items[0].roi;
-      gfloat       *out = iter->items[0].data;
+      gfloat       *result_pixels = iter->items[0].data;
+      gfloat       *out = result_pixels;
       const gfloat *in = iter->items[1].data;
       const gint    x0 = chunk->x - roi.x;
       const gint    x1 = x0 + chunk->width;
@@ -828,13 +835,18 @@ process (GeglOperation       *operation,
           in += (gsize) chunk->width * 4;
           out += (gsize) chunk->width * 4;
         }
+      /* The steps that follow, on the tile while it is in the cache. */
+      if (o->then != NULL)
+        ok = ottica_point_steps_run (o->user_data, o->then, result_pixels, result_pixels,
+                                     iter->length, chunk, level) && ok;
     }
 
   ottica_grid_clear (&coeffs);
-  return TRUE;
+  return ok;
 }
 
-/* No change: hand the input on untouched and compute nothing. */
+/* No change: only the steps that follow, if any; else hand the input on
+ * untouched and compute nothing. */
 static gboolean
 operation_process (GeglOperation        *operation,
                    GeglOperationContext *context,
@@ -845,7 +857,9 @@ operation_process (GeglOperation        *operation,
   GeglProperties *o = GEGL_PROPERTIES (operation);
 
   if (o->amount == 0.0 || ottica_spatial_long_edge (operation) <= 0.0)
-    return ottica_op_pass_through (context);
+    return ottica_spatial_neutral_process (operation, context, result,
+                                           gegl_operation_context_get_level (context),
+                                           o->user_data, o->then);
 
   return ottica_spatial_filter_process (operation, context, result,
                                         gegl_operation_context_get_level (context), process);
@@ -858,13 +872,17 @@ get_abyss_policy (GeglOperation *operation,
   return GEGL_ABYSS_CLAMP;
 }
 
+OTTICA_POINT_STEPS_DEFINE_FINALIZE
+
 static void
 gegl_op_class_init (GeglOpClass *klass)
 {
+  GObjectClass                 *object_class = G_OBJECT_CLASS (klass);
   GeglOperationClass           *operation_class = GEGL_OPERATION_CLASS (klass);
   GeglOperationFilterClass     *filter_class = GEGL_OPERATION_FILTER_CLASS (klass);
   GeglOperationAreaFilterClass *area_class = GEGL_OPERATION_AREA_FILTER_CLASS (klass);
 
+  object_class->finalize = finalize;
   operation_class->prepare = prepare;
   operation_class->process = operation_process;
   operation_class->get_bounding_box = get_bounding_box;

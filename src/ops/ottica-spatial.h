@@ -20,6 +20,7 @@
 #pragma once
 
 #include "ottica-op-common.h"
+#include "ottica-point-steps.h"
 
 G_BEGIN_DECLS
 
@@ -466,12 +467,14 @@ typedef gboolean (*OtticaSpatialProcess) (GeglOperation       *operation,
 
 typedef struct
 {
-  GeglOperation       *operation;
-  OtticaSpatialProcess process;
-  GeglBuffer          *input;
-  GeglBuffer          *output;
-  gint                 level;
-  gint                 failed;
+  GeglOperation          *operation;
+  OtticaSpatialProcess    process;
+  const OtticaPointSteps *steps;  /* or, without process, these steps alone */
+  GPtrArray              *then;
+  GeglBuffer             *input;
+  GeglBuffer             *output;
+  gint                    level;
+  gint                    failed;
 } OtticaSpatialJob;
 
 static inline void
@@ -479,20 +482,49 @@ ottica_spatial_job_run (const GeglRectangle *area,
                         gpointer             user_data)
 {
   OtticaSpatialJob *job = user_data;
+  gboolean          ok;
 
-  if (!job->process (job->operation, job->input, job->output, area, job->level))
+  if (job->process != NULL)
+    ok = job->process (job->operation, job->input, job->output, area, job->level);
+  else
+    {
+      GeglRectangle roi = ottica_spatial_level_rect (area, job->level);
+
+      ok = ottica_point_steps_run_buffers (job->steps, job->then, job->input, job->output, &roi,
+                                           job->level);
+    }
+  if (!ok)
     g_atomic_int_set (&job->failed, 1);
 }
 
-/* GEGL's filter process for the spatial ops: @result split over GEGL's
- * threads, as GEGL would, but every thread reads the one input buffer.
- * GEGL hands each thread its own view of the input instead
- * (gegl_operation_context_dup_input_maybe_copy()), backed by the input's
- * tiles; a source buffer that wraps decoded pixels (one tile the size of
- * the image, as gegl_buffer_linear_new_from_data() makes) is then copied
- * whole for every thread and every strip of an export: 72 MB each time at
- * 24 MP, half the CPU time of a glow look. These ops only read their
- * input, so sharing it is safe. */
+/* @job over @result, split over GEGL's threads as GEGL would, but every
+ * thread reads the one input buffer. GEGL hands each thread its own view
+ * of the input instead (gegl_operation_context_dup_input_maybe_copy()),
+ * backed by the input's tiles; a source buffer that wraps decoded pixels
+ * (one tile the size of the image, as gegl_buffer_linear_new_from_data()
+ * makes) is then copied whole for every thread and every strip of an
+ * export: 72 MB each time at 24 MP, half the CPU time of a glow look.
+ * These ops only read their input, so sharing it is safe. */
+static inline gboolean
+ottica_spatial_distribute (OtticaSpatialJob     *job,
+                           GeglOperationContext *context,
+                           const GeglRectangle  *result)
+{
+  g_autoptr(GeglBuffer) input = (GeglBuffer *) gegl_operation_context_dup_object (context, "input");
+
+  if (input == NULL)
+    return FALSE;
+  job->input = input;
+  job->output = gegl_operation_context_get_target (context, "output");
+  if (gegl_operation_use_threading (job->operation, result))
+    gegl_parallel_distribute_area (result, gegl_operation_get_pixels_per_thread (job->operation),
+                                   GEGL_SPLIT_STRATEGY_AUTO, ottica_spatial_job_run, job);
+  else
+    ottica_spatial_job_run (result, job);
+  return !g_atomic_int_get (&job->failed);
+}
+
+/* GEGL's filter process for the spatial ops: @process over @result. */
 static inline gboolean
 ottica_spatial_filter_process (GeglOperation        *operation,
                                GeglOperationContext *context,
@@ -500,18 +532,27 @@ ottica_spatial_filter_process (GeglOperation        *operation,
                                gint                  level,
                                OtticaSpatialProcess  process)
 {
-  g_autoptr(GeglBuffer) input = (GeglBuffer *) gegl_operation_context_dup_object (context, "input");
-  OtticaSpatialJob job = { operation, process, input, NULL, level, 0 };
+  OtticaSpatialJob job = { operation, process, NULL, NULL, NULL, NULL, level, 0 };
 
-  if (input == NULL)
-    return FALSE;
-  job.output = gegl_operation_context_get_target (context, "output");
-  if (gegl_operation_use_threading (operation, result))
-    gegl_parallel_distribute_area (result, gegl_operation_get_pixels_per_thread (operation),
-                                   GEGL_SPLIT_STRATEGY_AUTO, ottica_spatial_job_run, &job);
-  else
-    ottica_spatial_job_run (result, &job);
-  return !g_atomic_int_get (&job.failed);
+  return ottica_spatial_distribute (&job, context, result);
+}
+
+/* The process of an area filter whose own parameters change nothing: the
+ * point steps it runs on its result (@then, see ottica-point-steps.h), on
+ * its input as it is; with none, the input handed on untouched. */
+static inline gboolean
+ottica_spatial_neutral_process (GeglOperation          *operation,
+                                GeglOperationContext   *context,
+                                const GeglRectangle    *result,
+                                gint                    level,
+                                const OtticaPointSteps *steps,
+                                GPtrArray              *then)
+{
+  OtticaSpatialJob job = { operation, NULL, steps, then, NULL, NULL, level, 0 };
+
+  if (!ottica_point_steps_usable (then))
+    return ottica_op_pass_through (context);
+  return ottica_spatial_distribute (&job, context, result);
 }
 
 G_END_DECLS

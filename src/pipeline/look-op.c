@@ -9,10 +9,12 @@
  *
  * Consecutive point operations (the falloff, colour, mono, tone curve,
  * toning and LUT of most looks) do not each get a pass over the image:
- * one ottica:point-chain node runs them all on each band of rows, which
- * gives the same pixels at a fraction of the memory traffic. Their own
- * nodes stay in the graph for their properties and extent, off the
- * rendering path.
+ * they run together on each band of rows, which gives the same pixels at
+ * a fraction of the memory traffic (ottica-point-steps.h). After an area
+ * filter that can run them on its result ("then": glow, local contrast)
+ * they run inside it, on each tile it makes; elsewhere one
+ * ottica:point-chain node runs them. Their own nodes stay in the graph
+ * for their properties and extent, off the rendering path.
  *
  * It lives with the looks, not in src/ops: it knows looks, not pixels.
  * ottica_look_op_ensure_registered() registers it, once, through its own
@@ -56,7 +58,8 @@ typedef struct
   OtticaLook *look;     /* the look the children are built for, or NULL */
   GPtrArray  *nodes;    /* GeglNode*, one per step (owned by the graph) */
   GPtrArray  *path;     /* GeglNode*, what the pixels go through, in order */
-  GPtrArray  *chains;   /* GPtrArray* of GeglOperation*, one per point-chain in path */
+  GPtrArray  *carried;  /* for each node of path, the point steps it runs (a
+                           GPtrArray of GeglOperation*), or NULL */
   char       *warned;   /* the unknown id last warned about */
 } LookState;
 
@@ -67,6 +70,30 @@ is_point_step (GeglNode *node)
 }
 
 static void
+free_carried (gpointer steps)
+{
+  if (steps != NULL)
+    g_ptr_array_unref (steps);
+}
+
+/* The property by which @node on the path gets the point steps it runs:
+ * a point-chain's (a node of the look's own) or an area filter's. */
+static const char *
+carrier_property (LookState *state, GeglNode *node)
+{
+  return g_ptr_array_find (state->nodes, node, NULL) ? "then" : "operations";
+}
+
+static gboolean
+runs_then (GeglNode *node)
+{
+  GeglOperation *operation = gegl_node_get_gegl_operation (node);
+
+  return operation != NULL
+         && g_object_class_find_property (G_OBJECT_GET_CLASS (operation), "then") != NULL;
+}
+
+static void
 remove_children (GeglOperation *operation, LookState *state)
 {
   for (guint i = 0; i < state->path->len; i++)
@@ -74,30 +101,34 @@ remove_children (GeglOperation *operation, LookState *state)
       GeglNode *node = g_ptr_array_index (state->path, i);
 
       if (g_ptr_array_find (state->nodes, node, NULL))
-        continue;
+        {
+          /* Its steps' list goes before it may. */
+          if (g_ptr_array_index (state->carried, i) != NULL)
+            gegl_node_set (node, "then", NULL, NULL);
+          continue;
+        }
       gegl_node_remove_child (operation->node, node);
     }
   for (guint i = 0; i < state->nodes->len; i++)
     gegl_node_remove_child (operation->node, g_ptr_array_index (state->nodes, i));
   g_ptr_array_set_size (state->nodes, 0);
   g_ptr_array_set_size (state->path, 0);
-  g_ptr_array_set_size (state->chains, 0);
+  g_ptr_array_set_size (state->carried, 0);
   g_clear_pointer (&state->look, ottica_look_unref);
 }
 
-/* A run of two or more point steps, from @first to @last: one
- * ottica:point-chain node on the path. The steps' own nodes read from the
- * look's input, which has the extent every step sees (no step changes
- * it), so that lens falloff finds the image's size. */
-static void
-add_chain (GeglOperation *operation,
-           LookState     *state,
-           guint          first,
-           guint          last)
+/* The operations of the point steps @first to @last, to run off the
+ * path. The steps' own nodes read from the look's input, which has the
+ * extent every step sees (no step changes it), so that lens falloff
+ * finds the image's size. */
+static GPtrArray *
+steps_off_path (GeglOperation *operation,
+                LookState     *state,
+                guint          first,
+                guint          last)
 {
   GeglNode  *input = gegl_node_get_input_proxy (operation->node, "input");
   GPtrArray *steps = g_ptr_array_new_with_free_func (g_object_unref);
-  GeglNode  *chain;
 
   for (guint i = first; i <= last; i++)
     {
@@ -106,12 +137,41 @@ add_chain (GeglOperation *operation,
       gegl_node_link (input, node);
       g_ptr_array_add (steps, g_object_ref (gegl_node_get_gegl_operation (node)));
     }
-  chain = gegl_node_new_child (operation->node,
-                               "operation", "ottica:point-chain",
-                               "operations", steps,
-                               NULL);
-  g_ptr_array_add (state->chains, steps);
-  g_ptr_array_add (state->path, chain);
+  return steps;
+}
+
+static void
+add_to_path (LookState *state, GeglNode *node, GPtrArray *carried)
+{
+  g_ptr_array_add (state->path, node);
+  g_ptr_array_add (state->carried, carried);
+}
+
+/* A run of point steps, from @first to @last: run by the area filter
+ * before them where it can; else, two or more, by one
+ * ottica:point-chain node on the path; one alone, by its own node. */
+static void
+add_point_run (GeglOperation *operation,
+               LookState     *state,
+               guint          first,
+               guint          last)
+{
+  guint     n = state->path->len;
+  GeglNode *chain;
+
+  if (n > 0 && g_ptr_array_index (state->carried, n - 1) == NULL
+      && runs_then (g_ptr_array_index (state->path, n - 1)))
+    {
+      state->carried->pdata[n - 1] = steps_off_path (operation, state, first, last);
+      return;
+    }
+  if (first == last)
+    {
+      add_to_path (state, g_ptr_array_index (state->nodes, first), NULL);
+      return;
+    }
+  chain = gegl_node_new_child (operation->node, "operation", "ottica:point-chain", NULL);
+  add_to_path (state, chain, steps_off_path (operation, state, first, last));
 }
 
 static void
@@ -134,12 +194,13 @@ build_children (GeglOperation *operation, LookState *state, const OtticaLook *lo
       guint end = i;
 
       if (is_point_step (g_ptr_array_index (state->nodes, i)))
-        while (end + 1 < n_steps && is_point_step (g_ptr_array_index (state->nodes, end + 1)))
-          end++;
-      if (end > i)
-        add_chain (operation, state, i, end);
+        {
+          while (end + 1 < n_steps && is_point_step (g_ptr_array_index (state->nodes, end + 1)))
+            end++;
+          add_point_run (operation, state, i, end);
+        }
       else
-        g_ptr_array_add (state->path, g_ptr_array_index (state->nodes, i));
+        add_to_path (state, g_ptr_array_index (state->nodes, i), NULL);
       i = end + 1;
     }
 }
@@ -189,14 +250,15 @@ update (GeglOperation *operation)
     ottica_look_apply_step (look, i, g_ptr_array_index (state->nodes, i), o->amount);
 
   previous = input;
-  for (guint i = 0, chain = 0; i < state->path->len; i++)
+  for (guint i = 0; i < state->path->len; i++)
     {
-      GeglNode *child = g_ptr_array_index (state->path, i);
+      GeglNode  *child = g_ptr_array_index (state->path, i);
+      GPtrArray *carried = g_ptr_array_index (state->carried, i);
 
-      /* A chain's steps changed behind its back: setting the list again
+      /* The steps it runs changed behind its back: setting the list again
        * invalidates the node, and what was rendered through it. */
-      if (!g_ptr_array_find (state->nodes, child, NULL))
-        gegl_node_set (child, "operations", g_ptr_array_index (state->chains, chain++), NULL);
+      if (carried != NULL)
+        gegl_node_set (child, carrier_property (state, child), carried, NULL);
       gegl_node_link (previous, child);
       previous = child;
     }
@@ -214,7 +276,7 @@ attach (GeglOperation *operation)
       state = g_new0 (LookState, 1);
       state->nodes = g_ptr_array_new ();
       state->path = g_ptr_array_new ();
-      state->chains = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+      state->carried = g_ptr_array_new_with_free_func (free_carried);
       o->user_data = state;
     }
   gegl_node_link (gegl_node_get_input_proxy (operation->node, "input"),
@@ -234,7 +296,7 @@ dispose (GObject *object)
       g_clear_pointer (&state->look, ottica_look_unref);
       g_ptr_array_unref (state->nodes);
       g_ptr_array_unref (state->path);
-      g_ptr_array_unref (state->chains);
+      g_ptr_array_unref (state->carried);
       g_free (state->warned);
       g_free (state);
       o->user_data = NULL;
