@@ -523,13 +523,17 @@ ottica_blocks_for_each (const GeglRectangle *roi,
           roi->x + (gint) x, roi->y + y);
 }
 
+/* Kernels run one after the other on each block, loaded and transposed
+ * once: one op's (ottica_point_kernel_process ()) or a run of point steps
+ * (ottica-point-steps.c). */
 typedef struct
 {
-  OtticaKernelRun            run;
-  const OtticaKernelContext *context;
-  const float               *in;
-  float                     *out;
-  OtticaBlock               *block;
+  const OtticaKernelRun             *runs;
+  const OtticaKernelContext * const *contexts;
+  guint                              n_kernels;
+  const float                       *in;
+  float                             *out;
+  OtticaBlock                       *block;
 } OtticaKernelPass;
 
 static inline void
@@ -540,9 +544,11 @@ ottica_kernel_pass_block (gpointer data,
                           gint     y)
 {
   OtticaKernelPass *pass = data;
+  gint              lanes = (n + 3) & ~3;
 
   ottica_block_load (pass->block, pass->in + 4 * offset, n);
-  pass->run (pass->context, pass->block, (n + 3) & ~3, x, y);
+  for (guint i = 0; i < pass->n_kernels; i++)
+    pass->runs[i] (pass->contexts[i], pass->block, lanes, x, y);
   ottica_block_store (pass->block, pass->out + 4 * offset, n);
 }
 
@@ -556,9 +562,11 @@ ottica_point_kernel_process (const OtticaPointKernel *kernel,
                              const GeglRectangle     *roi,
                              gint                     level)
 {
-  OtticaKernelContext context;
-  OtticaBlock         block;
-  OtticaKernelPass    pass = { ottica_point_kernel_runner (kernel), &context, in_buf, out_buf, &block };
+  OtticaKernelContext        context;
+  const OtticaKernelContext *contexts[1] = { &context };
+  OtticaKernelRun            runs[1] = { ottica_point_kernel_runner (kernel) };
+  OtticaBlock                block;
+  OtticaKernelPass           pass = { runs, contexts, 1, in_buf, out_buf, &block };
 
   if (!kernel->begin (operation, roi, level, &context))
     {

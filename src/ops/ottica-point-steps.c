@@ -62,33 +62,6 @@ kernel_of (const OtticaPointSteps *steps,
   return ottica_point_kernel_get (step);
 }
 
-/* A run of steps with kernels on one block: loaded and transposed once. */
-typedef struct
-{
-  const OtticaKernelRun      *runs;
-  const OtticaKernelContext **contexts;
-  guint                       n_kernels;
-  const float                *in;
-  float                      *out;
-  OtticaBlock                *block;
-} Pass;
-
-static void
-pass_block (gpointer data,
-            gsize    offset,
-            gint     n,
-            gint     x,
-            gint     y)
-{
-  Pass *pass = data;
-  gint  lanes = (n + 3) & ~3;
-
-  ottica_block_load (pass->block, pass->in + 4 * offset, n);
-  for (guint i = 0; i < pass->n_kernels; i++)
-    pass->runs[i] (pass->contexts[i], pass->block, lanes, x, y);
-  ottica_block_store (pass->block, pass->out + 4 * offset, n);
-}
-
 gboolean
 ottica_point_steps_run (const OtticaPointSteps *steps,
                         GPtrArray              *operations,
@@ -153,7 +126,7 @@ ottica_point_steps_run (const OtticaPointSteps *steps,
           {
             OtticaKernelRun            run[OTTICA_POINT_STEPS_MAX];
             const OtticaKernelContext *run_contexts[OTTICA_POINT_STEPS_MAX];
-            Pass                       pass = { run, run_contexts, 0, src, dst, &block };
+            OtticaKernelPass           pass = { run, run_contexts, 0, src, dst, &block };
 
             for (; i < operations->len && kernels[i] != NULL; i++)
               if (active[i])
@@ -163,7 +136,7 @@ ottica_point_steps_run (const OtticaPointSteps *steps,
                   pass.n_kernels++;
                 }
             if (pass.n_kernels > 0)
-              ottica_blocks_for_each (&band, n, pass_block, &pass);
+              ottica_blocks_for_each (&band, n, ottica_kernel_pass_block, &pass);
             else
               ottica_op_copy_pixels (src, dst, n);
             src = dst;
