@@ -482,14 +482,15 @@ columns_prepare (GrainCache          *cache,
   columns->span8 = TAPS;
   for (gint gi = 0; gi < columns->groups8; gi++)
     columns->span8 = MAX (columns->span8, columns->col_first[MIN (8 * gi + 7, width - 1)] -
-                                      columns->col_first[8 * gi] + TAPS);
+                                          columns->col_first[8 * gi] + TAPS);
   if ((gsize) columns->groups8 * columns->span8 > columns->groups8_size)
     {
       g_free (columns->group8_weights);
       columns->groups8_size = (gsize) columns->groups8 * columns->span8;
       columns->group8_weights = g_new (gfloat, columns->groups8_size * 8);
     }
-  memset (columns->group8_weights, 0, (gsize) columns->groups8 * columns->span8 * 8 * sizeof (gfloat));
+  memset (columns->group8_weights, 0,
+          (gsize) columns->groups8 * columns->span8 * 8 * sizeof (gfloat));
   for (gint p = 0; p < width; p++)
     {
       gint       gi = p / 8;
@@ -498,8 +499,8 @@ columns_prepare (GrainCache          *cache,
       if (p % 8 == 0)
         columns->group8_base[gi] = columns->col_first[p] - columns->lattice_x0;
       for (gint k = 0; k < TAPS; k++)
-        w[(columns->col_first[p] - columns->lattice_x0 - columns->group8_base[gi] + k) * 8 + p % 8] =
-          columns->col_weights[p * TAPS + k];
+        w[(columns->col_first[p] - columns->lattice_x0 - columns->group8_base[gi] + k) * 8 +
+          p % 8] = columns->col_weights[p * TAPS + k];
     }
 
   columns->x = x;
